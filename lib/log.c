@@ -1,0 +1,67 @@
+/* winvirtio: error and debug messages from the engine.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ */
+
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <errno.h>
+
+#include "log.h"
+
+static void
+default_error (const char *msg)
+{
+  fprintf (stderr, "winvirtio: %s\n", msg);
+}
+
+static wv_log_fn error_hook = default_error;
+static wv_log_fn debug_hook = NULL;
+
+void
+wv_set_log (wv_log_fn error_fn, wv_log_fn debug_fn)
+{
+  error_hook = error_fn ? error_fn : default_error;
+  debug_hook = debug_fn;
+}
+
+/* Format and pass to a hook.  errno is preserved, so callers can use
+ * %m and then return errno-dependent results.
+ */
+static void
+vlog (wv_log_fn hook, const char *fs, va_list args)
+{
+  int saved_errno = errno;
+  char *msg = NULL;
+
+  if (vasprintf (&msg, fs, args) == -1)
+    msg = NULL;
+  errno = saved_errno;
+  hook (msg ? msg : fs);
+  free (msg);
+  errno = saved_errno;
+}
+
+void
+wv_error (const char *fs, ...)
+{
+  va_list args;
+
+  va_start (args, fs);
+  vlog (error_hook, fs, args);
+  va_end (args);
+}
+
+void
+wv_debug (const char *fs, ...)
+{
+  va_list args;
+
+  if (!debug_hook)
+    return;
+  va_start (args, fs);
+  vlog (debug_hook, fs, args);
+  va_end (args);
+}

@@ -1,0 +1,27 @@
+/* winvirtio: error and debug messages from the engine.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ *
+ * The engine never prints.  It reports through two hooks which the
+ * front end sets: the nbdkit filter routes them to nbdkit_error and
+ * nbdkit_debug, the command to stderr.  The default error hook prints
+ * to stderr, the default debug hook prints nothing.
+ *
+ * Convention: a function that fails calls wv_error once with the whole
+ * story (what was found, what the user can do) and returns -1 or NULL.
+ * Callers that only pass a failure on do not call wv_error again.
+ */
+
+#ifndef WINVIRTIO_LOG_H
+#define WINVIRTIO_LOG_H
+
+typedef void (*wv_log_fn) (const char *msg);
+
+/* Set the hooks; NULL restores the default. */
+extern void wv_set_log (wv_log_fn error_fn, wv_log_fn debug_fn);
+
+extern void wv_error (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+extern void wv_debug (const char *fs, ...)
+  __attribute__ ((format (printf, 1, 2)));
+
+#endif /* WINVIRTIO_LOG_H */

@@ -1,0 +1,76 @@
+/* winvirtio: read access to the source disk behind one callback.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ */
+
+#include <config.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <inttypes.h>
+
+#include "log.h"
+#include "source.h"
+
+struct wv_source *
+wv_source_new (const char *name, uint64_t size,
+               wv_pread_fn pread, wv_close_fn close, void *opaque)
+{
+  struct wv_source *src = calloc (1, sizeof *src);
+
+  if (src == NULL || (src->name = strdup (name)) == NULL) {
+    wv_error ("malloc: %m");
+    free (src);
+    return NULL;
+  }
+  src->size = size;
+  src->pread = pread;
+  src->close = close;
+  src->opaque = opaque;
+  return src;
+}
+
+/* Open a path, or an NBD server when it looks like a URI. */
+struct wv_source *
+wv_source_open (const char *name)
+{
+  if (strncmp (name, "nbd://", 6) == 0 ||
+      strncmp (name, "nbds://", 7) == 0 ||
+      strncmp (name, "nbd+unix://", 11) == 0 ||
+      strncmp (name, "nbds+unix://", 12) == 0 ||
+      strncmp (name, "nbd+vsock://", 12) == 0)
+    return wv_source_open_nbd (name);
+  return wv_source_open_file (name);
+}
+
+int
+wv_source_pread (struct wv_source *src, void *buf, size_t count,
+                 uint64_t offset)
+{
+  if (count == 0)
+    return 0;
+  if (offset > src->size || count > src->size - offset) {
+    wv_error ("%s: read of %zu bytes at offset %" PRIu64 " is beyond the "
+              "end of the disk (%" PRIu64 " bytes): the image is truncated "
+              "or its metadata is corrupt",
+              src->name, count, offset, src->size);
+    return -1;
+  }
+  if (src->pread (src->opaque, buf, count, offset) == -1)
+    return -1;
+  src->bytes_read += count;
+  src->requests++;
+  if (src->record && wv_rangeset_add (src->record, offset, count) == -1)
+    return -1;
+  return 0;
+}
+
+void
+wv_source_close (struct wv_source *src)
+{
+  if (src == NULL)
+    return;
+  if (src->close)
+    src->close (src->opaque);
+  free (src->name);
+  free (src);
+}
