@@ -1,1 +1,361 @@
-/* stub */
+/* nbdkit-winvirtio-filter: serve a Windows disk made bootable on
+ * VirtIO.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ *
+ * The filter serves the plugin's disk unchanged except for the ranges
+ * in a block map, which it serves patched.  The map is computed once,
+ * in .after_fork, through a shared read-only context on the plugin
+ * (winvirtio-drivers=DIR), or loaded from a file and checked against
+ * the plugin (winvirtio-map=FILE).  After that it is never modified,
+ * so the data path takes no lock.
+ */
+
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <inttypes.h>
+
+#include <nbdkit-filter.h>
+
+#include "blockmap.h"
+#include "log.h"
+#include "plan.h"
+#include "source.h"
+
+/* Largest read the planner sends to the plugin in one request. */
+#define MAX_REQUEST (32 * 1024 * 1024)
+
+static char *drivers_dir;       /* winvirtio-drivers */
+static char *map_file;          /* winvirtio-map */
+static const char *report_file; /* winvirtio-report */
+static unsigned partition;      /* winvirtio-partition, 0 = find */
+
+/* The block map, set in .after_fork and read-only afterwards. */
+static struct wv_map *map;
+
+static void
+log_error (const char *msg)
+{
+  nbdkit_error ("winvirtio: %s", msg);
+}
+
+static void
+log_debug (const char *msg)
+{
+  nbdkit_debug ("winvirtio: %s", msg);
+}
+
+static void
+winvirtio_load (void)
+{
+  wv_set_log (log_error, log_debug);
+}
+
+static void
+winvirtio_unload (void)
+{
+  wv_map_free (map);
+  free (drivers_dir);
+  free (map_file);
+}
+
+static int
+winvirtio_config (nbdkit_next_config *next, nbdkit_backend *nxdata,
+                  const char *key, const char *value)
+{
+  if (strcmp (key, "winvirtio-drivers") == 0) {
+    free (drivers_dir);
+    drivers_dir = nbdkit_realpath (value);
+    return drivers_dir ? 0 : -1;
+  }
+  if (strcmp (key, "winvirtio-map") == 0) {
+    free (map_file);
+    map_file = nbdkit_realpath (value);
+    return map_file ? 0 : -1;
+  }
+  if (strcmp (key, "winvirtio-report") == 0) {
+    report_file = value;
+    return 0;
+  }
+  if (strcmp (key, "winvirtio-partition") == 0)
+    return nbdkit_parse_unsigned ("winvirtio-partition", value, &partition);
+  return next (nxdata, key, value);
+}
+
+static int
+winvirtio_config_complete (nbdkit_next_config_complete *next,
+                           nbdkit_backend *nxdata)
+{
+  if ((drivers_dir == NULL) == (map_file == NULL)) {
+    nbdkit_error ("winvirtio: give exactly one of winvirtio-drivers=DIR "
+                  "(compute the block map now) and winvirtio-map=FILE "
+                  "(use one made by 'winvirtio map')");
+    return -1;
+  }
+  return next (nxdata);
+}
+
+#define winvirtio_config_help \
+  "winvirtio-drivers=DIR    virtio-win driver tree: plan the patch now.\n" \
+  "winvirtio-map=FILE       Serve a block map made by 'winvirtio map'.\n" \
+  "winvirtio-partition=N    The Windows partition (default: find it).\n" \
+  "winvirtio-report=FILE    Write what was patched to FILE."
+
+/* The planner's read callback: the plugin, through the shared
+ * context.
+ */
+static int
+next_pread (void *opaque, void *buf, size_t count, uint64_t offset)
+{
+  nbdkit_next *next = opaque;
+  char *p = buf;
+  int err = 0;
+
+  while (count > 0) {
+    uint32_t n = count > MAX_REQUEST ? MAX_REQUEST : count;
+
+    if (next->pread (next, p, n, offset, 0, &err) == -1) {
+      wv_error ("read error from the plugin at offset %" PRIu64 ": %s",
+                offset, strerror (err ? err : EIO));
+      return -1;
+    }
+    p += n;
+    offset += n;
+    count -= n;
+  }
+  return 0;
+}
+
+/* Write the summary to winvirtio-report=FILE. */
+static int
+write_report (void)
+{
+  FILE *fp;
+
+  if (report_file == NULL)
+    return 0;
+  fp = fopen (report_file, "w");
+  if (fp == NULL) {
+    nbdkit_error ("winvirtio: %s: %m", report_file);
+    return -1;
+  }
+  fprintf (fp, "%s", map->summary ? map->summary : "");
+  if (fclose (fp) == EOF) {
+    nbdkit_error ("winvirtio: %s: %m", report_file);
+    return -1;
+  }
+  return 0;
+}
+
+/* Compute or load the block map, once, before serving anything.  Any
+ * failure stops nbdkit: serving the disk unpatched or half-patched is
+ * never an option.
+ */
+static int
+winvirtio_after_fork (nbdkit_backend *backend)
+{
+  struct wv_plan_options opts = {
+    .drivers = drivers_dir, .partition = partition,
+  };
+  struct wv_source *src = NULL;
+  nbdkit_next *next;
+  int64_t size;
+  int r = -1;
+
+  /* A context opened by hand must also be prepared and finalized by
+   * hand (nbdkit-filter(3), "Manual management of backend access").
+   */
+  next = nbdkit_next_context_open (backend, 1, "", 1);
+  if (next == NULL) {
+    nbdkit_error ("winvirtio: cannot open the plugin to read the disk");
+    return -1;
+  }
+  if (next->prepare (next) == -1) {
+    nbdkit_next_context_close (next);
+    return -1;
+  }
+  size = next->get_size (next);
+  if (size == -1)
+    goto out;
+  src = wv_source_new ("source", size, next_pread, NULL, next);
+  if (src == NULL)
+    goto out;
+
+  if (map_file) {
+    map = wv_map_load (map_file);
+    if (map == NULL || wv_map_verify_source (map, src) == -1)
+      goto out;
+  }
+  else {
+    map = wv_plan (src, &opts);
+    if (map == NULL)
+      goto out;
+  }
+  nbdkit_debug ("winvirtio: block map: %zu extents, %" PRIu64 " bytes; "
+                "read %" PRIu64 " bytes in %" PRIu64 " requests",
+                map->nr_extents, wv_map_bytes (map),
+                src->bytes_read, src->requests);
+  r = write_report ();
+
+ out:
+  if (r == -1) {
+    wv_map_free (map);
+    map = NULL;
+  }
+  wv_source_close (src);
+  if (next->finalize (next) == -1)
+    r = -1;
+  nbdkit_next_context_close (next);
+  return r;
+}
+
+/* Open the plugin read-only: the export is read-only. */
+static void *
+winvirtio_open (nbdkit_next_open *next, nbdkit_context *nxdata,
+                int readonly, const char *exportname, int is_tls)
+{
+  /* The map was computed for the default export. */
+  if (exportname[0] != '\0') {
+    nbdkit_error ("winvirtio: only the default export is served, not "
+                  "\"%s\"", exportname);
+    return NULL;
+  }
+  if (next (nxdata, 1, exportname) == -1)
+    return NULL;
+  return NBDKIT_HANDLE_NOT_NEEDED;
+}
+
+/* Check that each connection sees the disk the map was made for. */
+static int
+winvirtio_prepare (nbdkit_next *next, void *handle, int readonly)
+{
+  int64_t size = next->get_size (next);
+
+  if (size == -1)
+    return -1;
+  if (map == NULL || (uint64_t) size != map->virtual_size) {
+    nbdkit_error ("winvirtio: the plugin's disk is %" PRIi64 " bytes, but "
+                  "the block map is for %" PRIu64 " bytes", size,
+                  map ? map->virtual_size : 0);
+    return -1;
+  }
+  return 0;
+}
+
+static int
+winvirtio_can_write (nbdkit_next *next, void *handle)
+{
+  return 0;
+}
+
+/* Every connection sees the same bytes: the plugin is opened
+ * read-only and the map never changes after startup.  So the
+ * multi-conn promise (what one connection sees, all see) holds,
+ * whatever the plugin says about its own writes.
+ */
+static int
+winvirtio_can_multi_conn (nbdkit_next *next, void *handle)
+{
+  return 1;
+}
+
+/* Read, then lay the patched bytes over what the plugin returned.  A
+ * read entirely inside one patched extent does not reach the plugin.
+ */
+static int
+winvirtio_pread (nbdkit_next *next, void *handle, void *buf, uint32_t count,
+                 uint64_t offset, uint32_t flags, int *err)
+{
+  size_t i = wv_map_find (map, offset);
+
+  if (i < map->nr_extents) {
+    const struct wv_extent *e = &map->extents[i];
+
+    if (e->offset <= offset && offset + count <= e->offset + e->length) {
+      memcpy (buf, e->data + (offset - e->offset), count);
+      return 0;
+    }
+  }
+  if (next->pread (next, buf, count, offset, flags, err) == -1)
+    return -1;
+  wv_map_apply (map, buf, count, offset);
+  return 0;
+}
+
+/* Report the plugin's extents, with every patched range as allocated
+ * data (type 0): a hole or zero there would make qemu-img or nbdcopy
+ * skip bytes that we changed.
+ */
+static int
+winvirtio_extents (nbdkit_next *next, void *handle, uint32_t count,
+                   uint64_t offset, uint32_t flags,
+                   struct nbdkit_extents *extents, int *err)
+{
+  struct nbdkit_extents *ext;
+  size_t i, n;
+  int r = -1;
+
+  ext = nbdkit_extents_new (offset, next->get_size (next));
+  if (ext == NULL) {
+    *err = errno;
+    return -1;
+  }
+  if (next->extents (next, count, offset, flags, ext, err) == -1)
+    goto out;
+
+  n = nbdkit_extents_count (ext);
+  for (i = 0; i < n; ++i) {
+    struct nbdkit_extent e = nbdkit_get_extent (ext, i);
+    uint64_t pos = e.offset, end = e.offset + e.length;
+    size_t j = wv_map_find (map, pos);
+
+    while (pos < end) {
+      uint64_t stop = end;
+      uint32_t type = e.type;
+
+      if (j < map->nr_extents && map->extents[j].offset <= pos) {
+        /* Inside a patched extent. */
+        const struct wv_extent *m = &map->extents[j];
+
+        if (m->offset + m->length < stop)
+          stop = m->offset + m->length;
+        type = 0;
+        j++;
+      }
+      else if (j < map->nr_extents && map->extents[j].offset < stop)
+        stop = map->extents[j].offset;
+      if (nbdkit_add_extent (extents, pos, stop - pos, type) == -1) {
+        *err = errno;
+        goto out;
+      }
+      pos = stop;
+    }
+  }
+  r = 0;
+
+ out:
+  nbdkit_extents_free (ext);
+  return r;
+}
+
+static struct nbdkit_filter filter = {
+  .name              = "winvirtio",
+  .longname          = "nbdkit winvirtio filter",
+  .load              = winvirtio_load,
+  .unload            = winvirtio_unload,
+  .config            = winvirtio_config,
+  .config_complete   = winvirtio_config_complete,
+  .config_help       = winvirtio_config_help,
+  .after_fork        = winvirtio_after_fork,
+  .open              = winvirtio_open,
+  .prepare           = winvirtio_prepare,
+  .can_write         = winvirtio_can_write,
+  .can_multi_conn    = winvirtio_can_multi_conn,
+  .pread             = winvirtio_pread,
+  .extents           = winvirtio_extents,
+};
+
+NBDKIT_REGISTER_FILTER (filter)

@@ -1,1 +1,41 @@
-/* stub: hive */
+/* winvirtio: staging a registry hive between NTFS and hivex.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ *
+ * hivex opens hives by file name only, so a hive read out of NTFS is
+ * written to a private temporary file ($TMPDIR, default /var/tmp),
+ * opened there, and read back after hivex_commit.
+ */
+
+#ifndef WINVIRTIO_HIVE_H
+#define WINVIRTIO_HIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <hivex.h>
+
+struct wv_hive {
+  char *path;                   /* temporary file (unlinked on close) */
+  hive_h *h;
+};
+
+/* Check a hive's 4096-byte base block: signature, checksum, and that
+ * the two sequence numbers agree (else Windows left changes in the
+ * .LOG1/.LOG2 files).  what names the hive in messages.
+ */
+extern int wv_hive_check (const uint8_t *data, size_t len, const char *what);
+
+/* Stage data and open it with hivex (writable or not).  Returns 0 or
+ * -1.
+ */
+extern int wv_hive_open (struct wv_hive *hive, const uint8_t *data,
+                         size_t len, int writable, const char *what);
+
+/* Commit hivex's changes and read the whole new hive back. */
+extern int wv_hive_commit (struct wv_hive *hive, uint8_t **data_r,
+                           size_t *len_r);
+
+/* Close hivex and remove the temporary file. */
+extern void wv_hive_close (struct wv_hive *hive);
+
+#endif /* WINVIRTIO_HIVE_H */

@@ -1,1 +1,872 @@
-/* stub: ntfsvol */
+/* winvirtio: the NTFS changes, through libntfs-3g on the overlay.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ *
+ * Notes on the design:
+ *
+ * Every NTFS change is made by libntfs-3g, mounted on a device whose
+ * writes land in the overlay (ntfsdev.c).  We never write NTFS
+ * structures ourselves.
+ *
+ * A writable mount uses NTFS_MNT_FORENSIC.  libntfs-3g's normal
+ * read-write mount "resets" $LogFile (fills all of it with 0xff, up
+ * to 64 MiB on a Windows volume) and fixes $TXF_DATA; with
+ * NTFS_MNT_FORENSIC the mount itself writes nothing, so the block map
+ * holds only our changes.  NTFS_MNT_FORENSIC also skips the two
+ * checks that make a read-write mount safe, so we do them ourselves
+ * before changing anything (check_clean): Windows not hibernated
+ * (hiberfil.sys, which Fast Startup also writes), $LogFile clean and
+ * the volume's dirty flag clear.  On a clean volume Windows runs no
+ * log replay at boot, so it never replays old records over our
+ * changes.
+ *
+ * libntfs-3g keeps global state (its log handler), and the planner
+ * runs once per process, single-threaded, so nothing here locks.
+ */
+
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <sys/stat.h>
+
+#include <ntfs-3g/types.h>
+#include <ntfs-3g/attrib.h>
+#include <ntfs-3g/device.h>
+#include <ntfs-3g/dir.h>
+#include <ntfs-3g/inode.h>
+#include <ntfs-3g/layout.h>
+#include <ntfs-3g/logfile.h>
+#include <ntfs-3g/logging.h>
+#include <ntfs-3g/unistr.h>
+#include <ntfs-3g/volume.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "ntfsdev.h"
+#include "ntfsvol.h"
+
+#define PAGE 4096
+
+struct wv_ntfs {
+  ntfs_volume *vol;
+  void *devpriv;                /* freed after ntfs_umount */
+  uint64_t offset;              /* of the partition */
+  char *name;                   /* for messages */
+};
+
+/* The last error libntfs-3g logged, to explain a failure. */
+static char ntfs_last_error[512];
+
+/* libntfs-3g log handler: everything goes to the debug log, errors
+ * are also kept for the error message.
+ */
+static int
+log_handler (const char *function, const char *file, int line, u32 level,
+             void *data, const char *format, va_list args)
+{
+  int saved_errno = errno;
+  char buf[512];
+  size_t n;
+
+  vsnprintf (buf, sizeof buf, format, args);
+  n = strlen (buf);
+  while (n > 0 && (buf[n-1] == '\n' || buf[n-1] == ' '))
+    buf[--n] = '\0';
+  if (level & NTFS_LOG_LEVEL_PERROR)
+    snprintf (buf + n, sizeof buf - n, ": %s", strerror (saved_errno));
+  if (level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
+               NTFS_LOG_LEVEL_CRITICAL))
+    snprintf (ntfs_last_error, sizeof ntfs_last_error, "%s", buf);
+  wv_debug ("ntfs-3g: %s: %s", function, buf);
+  errno = saved_errno;
+  return 0;
+}
+
+static void
+init_logging (void)
+{
+  static int done = 0;
+
+  if (done)
+    return;
+  ntfs_log_set_handler (log_handler);
+  ntfs_log_set_levels (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
+                       NTFS_LOG_LEVEL_CRITICAL | NTFS_LOG_LEVEL_WARNING |
+                       NTFS_LOG_LEVEL_INFO | NTFS_LOG_LEVEL_VERBOSE);
+  done = 1;
+}
+
+/* What libntfs-3g said last, or strerror (errno). */
+static const char *
+ntfs_reason (void)
+{
+  if (ntfs_last_error[0])
+    return ntfs_last_error;
+  return strerror (errno);
+}
+
+int
+wv_ntfs_probe (struct wv_source *src, uint64_t offset, bool *bitlocker_r)
+{
+  uint8_t sector[512];
+
+  *bitlocker_r = false;
+  if (offset > src->size || src->size - offset < sizeof sector)
+    return 0;
+  if (wv_source_pread (src, sector, sizeof sector, offset) == -1)
+    return -1;
+  if (memcmp (&sector[3], "-FVE-FS-", 8) == 0) {
+    *bitlocker_r = true;
+    return 0;
+  }
+  return memcmp (&sector[3], "NTFS    ", 8) == 0;
+}
+
+/* The checks that a normal read-write mount makes and
+ * NTFS_MNT_FORENSIC skips; see the notes at the top.
+ */
+static int
+check_clean (struct wv_ntfs *v)
+{
+  ntfs_volume *vol = v->vol;
+  RESTART_PAGE_HEADER *rp = NULL;
+  ntfs_inode *ni;
+  ntfs_attr *na;
+  bool clean;
+
+  if (ntfs_volume_check_hiberfile (vol, 0) == -1) {
+    if (errno == EPERM)
+      wv_error ("%s: Windows is hibernated or was shut down with Fast "
+                "Startup (hiberfil.sys is active), so the volume holds "
+                "changes that are still in memory: boot the VM, turn off "
+                "Fast Startup (powercfg /h off) and shut it down fully, "
+                "then try again", v->name);
+    else
+      wv_error ("%s: cannot check hiberfil.sys: %s", v->name, ntfs_reason ());
+    return -1;
+  }
+  if (vol->flags & VOLUME_IS_DIRTY) {
+    wv_error ("%s: the NTFS volume is marked dirty (it was not cleanly "
+              "unmounted): boot Windows and shut it down cleanly, or run "
+              "chkdsk, then try again", v->name);
+    return -1;
+  }
+
+  ni = ntfs_inode_open (vol, FILE_LogFile);
+  if (ni == NULL) {
+    wv_error ("%s: cannot open $LogFile: %s", v->name, ntfs_reason ());
+    return -1;
+  }
+  na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  if (na == NULL) {
+    wv_error ("%s: cannot open $LogFile data: %s", v->name, ntfs_reason ());
+    ntfs_inode_close (ni);
+    return -1;
+  }
+  clean = ntfs_check_logfile (na, &rp) && ntfs_is_logfile_clean (na, rp);
+  free (rp);
+  ntfs_attr_close (na);
+  ntfs_inode_close (ni);
+  if (!clean) {
+    wv_error ("%s: the NTFS $LogFile is not clean (Windows did not shut "
+              "down cleanly and has changes to replay): boot Windows and "
+              "shut it down cleanly, then try again", v->name);
+    return -1;
+  }
+  return 0;
+}
+
+struct wv_ntfs *
+wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset, uint64_t length,
+               const char *name, bool writable)
+{
+  struct wv_ntfs *v;
+  struct ntfs_device *dev;
+
+  init_logging ();
+  v = calloc (1, sizeof *v);
+  if (v == NULL || (v->name = strdup (name)) == NULL) {
+    wv_error ("malloc: %m");
+    free (v);
+    return NULL;
+  }
+  v->offset = offset;
+
+  dev = wv_ntfsdev_new (ov, offset, length, name);
+  if (dev == NULL)
+    goto err;
+  v->devpriv = dev->d_private;
+  ntfs_last_error[0] = '\0';
+  v->vol = ntfs_device_mount (dev,
+                              writable ? NTFS_MNT_FORENSIC : NTFS_MNT_RDONLY);
+  if (v->vol == NULL) {
+    wv_error ("%s: libntfs-3g cannot mount the NTFS volume: %s",
+              name, ntfs_reason ());
+    ntfs_device_free (dev);
+    goto err;
+  }
+  if (writable && check_clean (v) == -1) {
+    ntfs_umount (v->vol, FALSE);
+    goto err;
+  }
+  wv_debug ("%s: NTFS %d.%d, cluster %" PRIu32 ", MFT record %" PRIu32,
+            name, v->vol->major_ver, v->vol->minor_ver,
+            v->vol->cluster_size, v->vol->mft_record_size);
+  return v;
+
+ err:
+  free (v->devpriv);
+  free (v->name);
+  free (v);
+  return NULL;
+}
+
+int
+wv_ntfs_umount (struct wv_ntfs *v)
+{
+  int r = 0;
+
+  ntfs_last_error[0] = '\0';
+  if (ntfs_umount (v->vol, FALSE) == -1) {
+    wv_error ("%s: libntfs-3g failed to write the volume's changes: %s",
+              v->name, ntfs_reason ());
+    r = -1;
+  }
+  free (v->devpriv);
+  free (v->name);
+  free (v);
+  return r;
+}
+
+uint32_t
+wv_ntfs_cluster_size (const struct wv_ntfs *v)
+{
+  return v->vol->cluster_size;
+}
+
+/* libntfs-3g wants '/' separators. */
+static char *
+unix_path (const char *path)
+{
+  char *p = strdup (path), *q;
+
+  if (p == NULL) {
+    wv_error ("strdup: %m");
+    return NULL;
+  }
+  for (q = p; *q; ++q)
+    if (*q == '\\')
+      *q = '/';
+  return p;
+}
+
+/* Open path; NULL with errno ENOENT if absent (no message), or NULL
+ * after wv_error.
+ */
+static ntfs_inode *
+open_path (struct wv_ntfs *v, const char *path)
+{
+  CLEANUP_FREE char *p = unix_path (path);
+  ntfs_inode *ni;
+
+  if (p == NULL)
+    return NULL;
+  ntfs_last_error[0] = '\0';
+  ni = ntfs_pathname_to_inode (v->vol, NULL, p);
+  if (ni == NULL && errno != ENOENT)
+    wv_error ("%s: %s: %s", v->name, path, ntfs_reason ());
+  return ni;
+}
+
+int
+wv_ntfs_exists (struct wv_ntfs *v, const char *path)
+{
+  ntfs_inode *ni = open_path (v, path);
+
+  if (ni == NULL)
+    return errno == ENOENT ? 0 : -1;
+  ntfs_inode_close (ni);
+  return 1;
+}
+
+/* Open the unnamed $DATA of a regular file. */
+static ntfs_attr *
+open_data (struct wv_ntfs *v, ntfs_inode *ni, const char *path)
+{
+  ntfs_attr *na;
+
+  if (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY) {
+    wv_error ("%s: %s is a directory, expected a file", v->name, path);
+    return NULL;
+  }
+  na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  if (na == NULL) {
+    wv_error ("%s: %s: cannot open its data: %s", v->name, path,
+              ntfs_reason ());
+    return NULL;
+  }
+  if (na->data_flags & (ATTR_COMPRESSION_MASK | ATTR_IS_ENCRYPTED)) {
+    wv_error ("%s: %s is %s, which winvirtio does not change: "
+              "decompress or decrypt it in Windows first", v->name, path,
+              (na->data_flags & ATTR_IS_ENCRYPTED) ? "encrypted" :
+              "compressed");
+    ntfs_attr_close (na);
+    return NULL;
+  }
+  return na;
+}
+
+/* Read all of na into a new buffer. */
+static int
+read_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path,
+           size_t max_size, uint8_t **data_r, size_t *len_r)
+{
+  uint8_t *data;
+  s64 size = na->data_size, done = 0;
+
+  if (size < 0 || (uint64_t) size > max_size) {
+    wv_error ("%s: %s is %" PRIi64 " bytes, more than the %zu bytes "
+              "winvirtio accepts for it", v->name, path, (int64_t) size,
+              max_size);
+    return -1;
+  }
+  data = malloc (size > 0 ? size : 1);
+  if (data == NULL) {
+    wv_error ("malloc: %m");
+    return -1;
+  }
+  while (done < size) {
+    s64 r = ntfs_attr_pread (na, done, size - done, data + done);
+
+    if (r <= 0) {
+      wv_error ("%s: %s: read error at offset %" PRIi64 ": %s", v->name,
+                path, (int64_t) done, r == 0 ? "short read" : ntfs_reason ());
+      free (data);
+      return -1;
+    }
+    done += r;
+  }
+  *data_r = data;
+  *len_r = size;
+  return 0;
+}
+
+int
+wv_ntfs_read_file (struct wv_ntfs *v, const char *path, size_t max_size,
+                   uint8_t **data_r, size_t *len_r)
+{
+  ntfs_inode *ni = open_path (v, path);
+  ntfs_attr *na;
+  int r;
+
+  if (ni == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: %s not found", v->name, path);
+    return -1;
+  }
+  na = open_data (v, ni, path);
+  if (na == NULL) {
+    ntfs_inode_close (ni);
+    return -1;
+  }
+  r = read_attr (v, na, path, max_size, data_r, len_r);
+  ntfs_attr_close (na);
+  ntfs_inode_close (ni);
+  return r;
+}
+
+/* Write [off, off+len) of data to na. */
+static int
+write_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path,
+            const uint8_t *data, s64 off, s64 len)
+{
+  while (len > 0) {
+    s64 r = ntfs_attr_pwrite (na, off, len, data + off);
+
+    if (r <= 0) {
+      wv_error ("%s: %s: write error at offset %" PRIi64 ": %s", v->name,
+                path, (int64_t) off, r == 0 ? "short write" : ntfs_reason ());
+      return -1;
+    }
+    off += r;
+    len -= r;
+  }
+  return 0;
+}
+
+/* Resize na to len if needed. */
+static int
+resize_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path, s64 len)
+{
+  if (na->data_size == len)
+    return 0;
+  if (ntfs_attr_truncate (na, len) == -1) {
+    wv_error ("%s: %s: cannot resize to %" PRIi64 " bytes: %s", v->name,
+              path, (int64_t) len, ntfs_reason ());
+    return -1;
+  }
+  return 0;
+}
+
+/* Close an inode we changed, reporting libntfs-3g's failure. */
+static int
+close_inode (struct wv_ntfs *v, ntfs_inode *ni, const char *path)
+{
+  if (ntfs_inode_close (ni) == -1) {
+    wv_error ("%s: %s: cannot write its metadata: %s", v->name, path,
+              ntfs_reason ());
+    return -1;
+  }
+  return 0;
+}
+
+int
+wv_ntfs_update_file (struct wv_ntfs *v, const char *path,
+                     const uint8_t *old, size_t oldlen,
+                     const uint8_t *data, size_t len)
+{
+  ntfs_inode *ni = open_path (v, path);
+  ntfs_attr *na;
+  size_t off;
+  int r = -1;
+
+  if (ni == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: %s not found", v->name, path);
+    return -1;
+  }
+  na = open_data (v, ni, path);
+  if (na == NULL) {
+    ntfs_inode_close (ni);
+    return -1;
+  }
+  if ((uint64_t) na->data_size != oldlen) {
+    wv_error ("%s: %s changed size while winvirtio was working on it",
+              v->name, path);
+    goto out;
+  }
+  if (resize_attr (v, na, path, len) == -1)
+    goto out;
+  for (off = 0; off < len; off += PAGE) {
+    size_t n = len - off < PAGE ? len - off : PAGE;
+
+    if (off + n <= oldlen && memcmp (old + off, data + off, n) == 0)
+      continue;
+    if (write_attr (v, na, path, data, off, n) == -1)
+      goto out;
+  }
+  ntfs_inode_update_times (ni, NTFS_UPDATE_MCTIME);
+  r = 0;
+
+ out:
+  ntfs_attr_close (na);
+  if (close_inode (v, ni, path) == -1)
+    r = -1;
+  return r;
+}
+
+/* ntfs_readdir callback: remember the first regular file. */
+static int
+find_sibling (void *opaque, const ntfschar *name, const int name_len,
+              const int name_type, const s64 pos, const MFT_REF mref,
+              const unsigned dt_type)
+{
+  MFT_REF *found = opaque;
+
+  if (dt_type == NTFS_DT_REG && name_type != FILE_NAME_DOS &&
+      MREF (mref) >= FILE_first_user) {
+    *found = mref;
+    return 1;                   /* stop */
+  }
+  return 0;
+}
+
+/* The security id of a regular file in dir_ni, or 0 if none. */
+static le32
+sibling_security_id (struct wv_ntfs *v, ntfs_inode *dir_ni)
+{
+  MFT_REF mref = 0;
+  s64 pos = 0;
+  ntfs_inode *ni;
+  le32 id;
+
+  ntfs_readdir (dir_ni, &pos, &mref, find_sibling);
+  if (mref == 0)
+    return const_cpu_to_le32 (0);
+  ni = ntfs_inode_open (v->vol, MREF (mref));
+  if (ni == NULL)
+    return const_cpu_to_le32 (0);
+  id = ni->security_id;
+  wv_debug ("%s: new files take security id %" PRIu32 " from inode %"
+            PRIu64, v->name, le32_to_cpu (id), (uint64_t) ni->mft_no);
+  ntfs_inode_close (ni);
+  return id;
+}
+
+/* If name is a valid 8.3 name, its upper-case form in *dos (12 bytes),
+ * else return false.
+ */
+static bool
+dos_name (const char *name, char dos[13])
+{
+  const char *dot = strchr (name, '.');
+  size_t base = dot ? (size_t) (dot - name) : strlen (name);
+  size_t ext = dot ? strlen (dot + 1) : 0;
+  size_t i;
+
+  if (base == 0 || base > 8 || ext > 3 || (dot && strchr (dot + 1, '.')))
+    return false;
+  for (i = 0; name[i]; ++i) {
+    unsigned char c = name[i];
+
+    if (c == '.')
+      dos[i] = c;
+    else if (isalnum (c) || c == '_' || c == '-' || c == '$' || c == '~')
+      dos[i] = toupper (c);
+    else
+      return false;
+  }
+  dos[i] = '\0';
+  return true;
+}
+
+/* Replace the contents of an existing file; set *changed_r. */
+static int
+replace_contents (struct wv_ntfs *v, ntfs_inode *ni, const char *path,
+                  const uint8_t *data, size_t len, bool *changed_r)
+{
+  CLEANUP_FREE uint8_t *old = NULL;
+  size_t oldlen;
+  ntfs_attr *na = open_data (v, ni, path);
+  int r = -1;
+
+  if (na == NULL)
+    return -1;
+  if (read_attr (v, na, path, SIZE_MAX, &old, &oldlen) == -1)
+    goto out;
+  *changed_r = oldlen != len || memcmp (old, data, len) != 0;
+  if (*changed_r) {
+    if (resize_attr (v, na, path, len) == -1 ||
+        write_attr (v, na, path, data, 0, len) == -1)
+      goto out;
+    ntfs_inode_update_times (ni, NTFS_UPDATE_MCTIME);
+  }
+  r = 0;
+ out:
+  ntfs_attr_close (na);
+  return r;
+}
+
+/* Create name in dir_ni with data.  Consumes dir_ni (closes it). */
+static int
+create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
+             const char *name, const ntfschar *uname, int ulen,
+             const uint8_t *data, size_t len)
+{
+  le32 securid = sibling_security_id (v, dir_ni);
+  ntfs_inode *ni;
+  ntfs_attr *na;
+  char dos[13];
+  int r = 0;
+
+  ntfs_last_error[0] = '\0';
+  ni = ntfs_create (dir_ni, securid, (ntfschar *) uname, ulen, S_IFREG);
+  if (ni == NULL) {
+    wv_error ("%s: cannot create %s: %s", v->name, path, ntfs_reason ());
+    ntfs_inode_close (dir_ni);
+    return -1;
+  }
+  na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  if (na == NULL) {
+    wv_error ("%s: %s: cannot open its data: %s", v->name, path,
+              ntfs_reason ());
+    r = -1;
+  }
+  else {
+    if (write_attr (v, na, path, data, 0, len) == -1)
+      r = -1;
+    ntfs_attr_close (na);
+  }
+
+  /* Windows gives a file whose name is a valid 8.3 name a single
+   * WIN32_AND_DOS name; ntfs_create made a POSIX one.
+   * ntfs_set_ntfs_dos_name closes both inodes.
+   */
+  if (r == 0 && dos_name (name, dos)) {
+    if (ntfs_set_ntfs_dos_name (ni, dir_ni, dos, strlen (dos), 0) == -1) {
+      wv_error ("%s: %s: cannot set its DOS name: %s", v->name, path,
+                ntfs_reason ());
+      return -1;
+    }
+    return 0;
+  }
+  if (close_inode (v, ni, path) == -1)
+    r = -1;
+  if (close_inode (v, dir_ni, path) == -1)
+    r = -1;
+  return r;
+}
+
+int
+wv_ntfs_put_file (struct wv_ntfs *v, const char *dir, const char *name,
+                  const uint8_t *data, size_t len,
+                  bool *created_r, bool *changed_r)
+{
+  CLEANUP_FREE char *path = NULL;
+  ntfschar *uname = NULL;
+  ntfs_inode *dir_ni, *ni;
+  int ulen, r;
+  u64 mref;
+
+  if (asprintf (&path, "%s/%s", dir, name) == -1) {
+    wv_error ("asprintf: %m");
+    return -1;
+  }
+  dir_ni = open_path (v, dir);
+  if (dir_ni == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: directory %s not found", v->name, dir);
+    return -1;
+  }
+  ulen = ntfs_mbstoucs (name, &uname);
+  if (ulen <= 0) {
+    wv_error ("%s: invalid file name %s", v->name, name);
+    ntfs_inode_close (dir_ni);
+    return -1;
+  }
+
+  mref = ntfs_inode_lookup_by_name (dir_ni, uname, ulen);
+  if (mref != (u64) -1) {
+    *created_r = false;
+    ni = ntfs_inode_open (v->vol, MREF (mref));
+    if (ni == NULL) {
+      wv_error ("%s: cannot open %s: %s", v->name, path, ntfs_reason ());
+      r = -1;
+    }
+    else {
+      r = replace_contents (v, ni, path, data, len, changed_r);
+      if (close_inode (v, ni, path) == -1)
+        r = -1;
+    }
+    if (close_inode (v, dir_ni, dir) == -1)
+      r = -1;
+  }
+  else {
+    *created_r = *changed_r = true;
+    r = create_file (v, dir_ni, path, name, uname, ulen, data, len);
+  }
+  free (uname);
+  return r;
+}
+
+/* Labels. */
+
+int
+wv_labels_add (struct wv_labels *labels, uint64_t offset, uint64_t length,
+               const char *fs, ...)
+{
+  struct wv_label *l;
+  va_list args;
+
+  if (length == 0)
+    return 0;
+  if (labels->len == labels->cap) {
+    size_t ncap = labels->cap ? labels->cap * 2 : 64;
+    struct wv_label *n = realloc (labels->v, ncap * sizeof *n);
+
+    if (n == NULL) {
+      wv_error ("realloc: %m");
+      return -1;
+    }
+    labels->v = n;
+    labels->cap = ncap;
+  }
+  l = &labels->v[labels->len++];
+  l->offset = offset;
+  l->length = length;
+  va_start (args, fs);
+  vsnprintf (l->text, sizeof l->text, fs, args);
+  va_end (args);
+  return 0;
+}
+
+void
+wv_labels_free (struct wv_labels *labels)
+{
+  free (labels->v);
+  labels->v = NULL;
+  labels->len = labels->cap = 0;
+}
+
+const char *
+wv_labels_find (const struct wv_labels *labels, uint64_t offset)
+{
+  const struct wv_label *best = NULL;
+  size_t i;
+
+  for (i = 0; i < labels->len; ++i) {
+    const struct wv_label *l = &labels->v[i];
+
+    if (offset >= l->offset && offset - l->offset < l->length &&
+        (best == NULL || l->length < best->length))
+      best = l;
+  }
+  return best ? best->text : NULL;
+}
+
+uint64_t
+wv_labels_next_edge (const struct wv_labels *labels, uint64_t offset)
+{
+  uint64_t edge = UINT64_MAX;
+  size_t i;
+
+  for (i = 0; i < labels->len; ++i) {
+    uint64_t s = labels->v[i].offset, e = s + labels->v[i].length;
+
+    if (s > offset && s < edge)
+      edge = s;
+    if (e > offset && e < edge)
+      edge = e;
+  }
+  return edge;
+}
+
+/* Label the clusters backing bytes [off, off+len) of a non-resident
+ * attribute, cluster by cluster run.
+ */
+static int
+label_attr_bytes (struct wv_ntfs *v, ntfs_attr *na, s64 off, s64 len,
+                  struct wv_labels *labels, const char *text)
+{
+  ntfs_volume *vol = v->vol;
+  s64 end = off + len;
+
+  while (off < end) {
+    VCN vcn = off >> vol->cluster_size_bits;
+    s64 in = off & (vol->cluster_size - 1);
+    s64 n = vol->cluster_size - in;
+    LCN lcn = ntfs_attr_vcn_to_lcn (na, vcn);
+
+    if (n > end - off)
+      n = end - off;
+    if (lcn >= 0 &&
+        wv_labels_add (labels, v->offset + (lcn << vol->cluster_size_bits) +
+                       in, n, "%s", text) == -1)
+      return -1;
+    off += n;
+  }
+  return 0;
+}
+
+/* Label every run of a non-resident attribute. */
+static int
+label_runs (struct wv_ntfs *v, ntfs_attr *na, struct wv_labels *labels,
+            const char *text)
+{
+  ntfs_volume *vol = v->vol;
+  runlist_element *rl;
+
+  if (!NAttrNonResident (na))
+    return 0;                   /* inside its MFT record */
+  if (ntfs_attr_map_whole_runlist (na) == -1)
+    return 0;
+  for (rl = na->rl; rl && rl->length; ++rl) {
+    if (rl->lcn < 0)
+      continue;
+    if (wv_labels_add (labels,
+                       v->offset + (rl->lcn << vol->cluster_size_bits),
+                       rl->length << vol->cluster_size_bits,
+                       "%s", text) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* Label the MFT record of inode mft_no. */
+static int
+label_record (struct wv_ntfs *v, u64 mft_no, struct wv_labels *labels,
+              const char *fs, ...)
+{
+  char text[WV_MAP_LABEL_MAX];
+  va_list args;
+
+  va_start (args, fs);
+  vsnprintf (text, sizeof text, fs, args);
+  va_end (args);
+  return label_attr_bytes (v, v->vol->mft_na,
+                           (s64) mft_no << v->vol->mft_record_size_bits,
+                           v->vol->mft_record_size, labels, text);
+}
+
+int
+wv_ntfs_label_path (struct wv_ntfs *v, const char *path, const char *what,
+                    struct wv_labels *labels)
+{
+  ntfs_inode *ni = open_path (v, path);
+  ntfs_attr *na;
+  bool dir;
+  int r = 0;
+
+  if (ni == NULL)
+    return errno == ENOENT ? 0 : -1;
+  dir = ni->mrec->flags & MFT_RECORD_IS_DIRECTORY;
+  if (label_record (v, ni->mft_no, labels, "MFT record %" PRIu64 " (%s)",
+                    (uint64_t) ni->mft_no, what) == -1)
+    r = -1;
+  if (dir)
+    na = ntfs_attr_open (ni, AT_INDEX_ALLOCATION, NTFS_INDEX_I30, 4);
+  else
+    na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  if (na) {
+    char text[WV_MAP_LABEL_MAX];
+
+    snprintf (text, sizeof text, "%s %s", what, dir ? "index" : "data");
+    if (label_runs (v, na, labels, text) == -1)
+      r = -1;
+    ntfs_attr_close (na);
+  }
+  ntfs_inode_close (ni);
+  return r;
+}
+
+/* Names of the NTFS system files 0-11. */
+static const char *const system_files[] = {
+  "$MFT", "$MFTMirr", "$LogFile", "$Volume", "$AttrDef", "root directory",
+  "$Bitmap", "$Boot", "$BadClus", "$Secure", "$UpCase", "$Extend",
+};
+
+int
+wv_ntfs_label_system (struct wv_ntfs *v, unsigned partnum,
+                      struct wv_labels *labels)
+{
+  ntfs_volume *vol = v->vol;
+  uint64_t size = (uint64_t) vol->nr_clusters << vol->cluster_size_bits;
+  size_t i;
+
+  if (wv_labels_add (labels, v->offset, size + vol->sector_size,
+                     "NTFS volume (partition %u)", partnum) == -1 ||
+      wv_labels_add (labels, v->offset, vol->sector_size,
+                     "NTFS boot sector") == -1 ||
+      label_runs (v, vol->mft_na, labels, "$MFT") == -1 ||
+      label_runs (v, vol->mftmirr_na, labels, "$MFTMirr") == -1 ||
+      label_runs (v, vol->lcnbmp_na, labels,
+                  "$Bitmap (cluster allocation)") == -1 ||
+      label_runs (v, vol->mftbmp_na, labels,
+                  "$MFT bitmap (record allocation)") == -1)
+    return -1;
+  /* The backup boot sector is the sector after the last cluster. */
+  if (wv_labels_add (labels, v->offset + size, vol->sector_size,
+                     "NTFS backup boot sector") == -1)
+    return -1;
+  for (i = 0; i < sizeof system_files / sizeof system_files[0]; ++i)
+    if (label_record (v, i, labels, "MFT record %zu (%s)", i,
+                      system_files[i]) == -1)
+      return -1;
+  return 0;
+}

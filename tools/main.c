@@ -1,1 +1,83 @@
-int main (void) { return 0; }
+/* winvirtio command: entry point and subcommand dispatch.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ */
+
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "winvirtio.h"
+
+const char *prog = "winvirtio";
+int verbose = 0;
+
+static void
+error_to_stderr (const char *msg)
+{
+  fprintf (stderr, "%s: %s\n", prog, msg);
+}
+
+static void
+debug_to_stderr (const char *msg)
+{
+  if (verbose)
+    fprintf (stderr, "%s: debug: %s\n", prog, msg);
+}
+
+static void
+usage (FILE *fp, int status)
+{
+  fprintf (fp,
+"Make a Windows disk bootable on VirtIO while it is copied.\n"
+"\n"
+"Usage:\n"
+"  %s map --drivers=DIR [--partition=N] [-o MAPFILE] SOURCE\n"
+"  %s dump [--json] MAPFILE\n"
+"  %s --help | --version\n"
+"\n"
+"SOURCE is a local disk image (raw) or an NBD URI (nbd://..., "
+"nbd+unix://...).\n"
+"Add -v before the subcommand for debug messages.\n"
+"\n"
+"Please read the winvirtio(1) manual page for full usage.\n",
+           prog, prog, prog);
+  exit (status);
+}
+
+int
+main (int argc, char *argv[])
+{
+  int i = 1;
+
+  wv_set_log (error_to_stderr, debug_to_stderr);
+  while (i < argc && argv[i][0] == '-') {
+    if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+      usage (stdout, EXIT_SUCCESS);
+    else if (strcmp (argv[i], "--version") == 0 ||
+             strcmp (argv[i], "-V") == 0) {
+      printf ("%s %s\n", prog, PACKAGE_VERSION);
+      exit (EXIT_SUCCESS);
+    }
+    else if (strcmp (argv[i], "-v") == 0 ||
+             strcmp (argv[i], "--verbose") == 0)
+      verbose = 1;
+    else {
+      fprintf (stderr, "%s: unknown option %s\n", prog, argv[i]);
+      usage (stderr, EXIT_FAILURE);
+    }
+    i++;
+  }
+  if (i >= argc)
+    usage (stderr, EXIT_FAILURE);
+
+  if (strcmp (argv[i], "map") == 0)
+    return do_map (argc - i, argv + i);
+  if (strcmp (argv[i], "dump") == 0)
+    return do_dump (argc - i, argv + i);
+
+  fprintf (stderr, "%s: unknown subcommand %s\n", prog, argv[i]);
+  usage (stderr, EXIT_FAILURE);
+}

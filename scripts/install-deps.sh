@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# winvirtio: install what building, the demo and the tests need, from
+# Debian 12's own packages.  Run as root.  Does nothing if all is there.
+# Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential autoconf automake libtool pkg-config
+  nbdkit nbdkit-plugin-dev libnbd-dev libhivex-dev ntfs-3g-dev
+  nettle-dev zlib1g-dev perl
+  # demo and tests: independent checkers and pipeline tools
+  nbdkit libnbd-bin qemu-utils ntfs-3g sleuthkit libhivex-bin
+  libwin-hivex-perl reglookup libregf-utils fdisk xz-utils gzip
+  python3 valgrind
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+    missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "$0: missing packages: ${missing[*]}; run as root to install them" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# winvirtio: build a small Windows-like test disk, mounting nothing.
+# Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+#
+# Usage:
+#   make-windows-disk.sh OUTPUT --version win7|win10 --layout gpt|mbr
+#                        [--sector-size 512|4096] [--size 256M]
+#
+# The disk looks enough like an installed Windows (amd64, a VMware
+# guest) for winvirtio to plan on it, but boots nothing: the hives
+# come from the text sources tests/data/WIN-system.reg and
+# WIN-software.reg, every file is fake, and there is no boot code.
+#
+# Layouts (offsets in MiB, the same for both sector sizes; SIZE is the
+# disk size in MiB):
+#
+#   gpt  1 MiB     100 MiB   EFI system partition (left unformatted)
+#        101 MiB   16 MiB    Microsoft reserved partition
+#        117 MiB   to SIZE-1 basic data, NTFS "Windows"
+#   mbr  1 MiB     50 MiB    primary 1, NTFS "System Reserved", active
+#                            (bootmgr and Boot\BCD, no Windows)
+#        51 MiB    to SIZE-33 primary 2, NTFS "Windows"
+#        SIZE-33   33 MiB    primary 3, extended
+#        SIZE-32   32 MiB    logical 5, NTFS "Data"
+#
+# Disk and partition identifiers are fixed, and the hives' MountedDevices
+# match them (win7 for mbr, win10 for gpt): MBR disk signature
+# 0x57494E37 ("7NIW"); GPT disk GUID 57494E56-4449-534B-8000-000000000000,
+# Windows partition GUID 57494E56-5749-4E00-8000-000000000003.
+#
+# Nothing is mounted: each NTFS volume is made by mkntfs in a scratch
+# file, filled with wv-ntfs-put (libntfs-3g), then copied into the disk
+# with dd.  The partition table is written by sfdisk, or for 4096-byte
+# sectors by fdisk -b 4096 (sfdisk cannot be told the sector size of a
+# plain file).  Scratch files are named after OUTPUT and removed; the
+# disk is built as OUTPUT-t and renamed at the end.
+#
+# Programs: wv-mkhive and wv-ntfs-put are taken from
+# $WV_BUILDDIR/tests (default ./tests), else from $PATH; the .reg
+# sources from this script's own source tree.  MKNTFS, SFDISK, FDISK
+# and HIVEXREGEDIT override the programs used.
+
+set -euo pipefail
+
+prog=make-windows-disk.sh
+datadir="$(cd "$(dirname "$0")/../tests/data" && pwd)"
+
+usage ()
+{
+  echo "usage: $prog OUTPUT --version win7|win10 --layout gpt|mbr"
+  echo "       [--sector-size 512|4096] [--size 256M]"
+}
+
+die ()
+{
+  echo "$prog: $*" >&2
+  exit 1
+}
+
+# find_prog NAME OVERRIDE: print the program to run.
+find_prog ()
+{
+  local name="$1" override="$2" p
+  if [ -n "$override" ]; then
+    echo "$override"
+    return
+  fi
+  p="$(PATH="$PATH:/sbin:/usr/sbin" command -v "$name")" ||
+    die "$name not found"
+  echo "$p"
+}
+
+# find_helper NAME: one of our test helpers, from the build tree.
+find_helper ()
+{
+  local p="${WV_BUILDDIR:-.}/tests/$1"
+  if [ -x "$p" ]; then
+    echo "$p"
+  elif command -v "$1" >/dev/null; then
+    command -v "$1"
+  else
+    die "$p not found: build it with make, or set WV_BUILDDIR"
+  fi
+}
+
+# parse_mib SIZE: a size with an optional K/M/G suffix, in MiB.
+parse_mib ()
+{
+  local n suffix
+  [[ "$1" =~ ^([0-9]+)([KMG]?)i?B?$ ]] || die "bad size: $1"
+  n="${BASH_REMATCH[1]}" suffix="${BASH_REMATCH[2]}"
+  case "$suffix" in
+    G) echo $(( n * 1024 )) ;;
+    M) echo "$n" ;;
+    K) (( n % 1024 == 0 )) || die "size must be whole MiB: $1"
+       echo $(( n / 1024 )) ;;
+    "") (( n % 1048576 == 0 )) || die "size must be whole MiB: $1"
+        echo $(( n / 1048576 )) ;;
+  esac
+}
+
+output=
+version=
+layout=
+ss=512
+size=256M
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) version="${2:?}"; shift 2 ;;
+    --layout) layout="${2:?}"; shift 2 ;;
+    --sector-size) ss="${2:?}"; shift 2 ;;
+    --size) size="${2:?}"; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
+    -*) usage >&2; exit 1 ;;
+    *) [ -z "$output" ] || { usage >&2; exit 1; }
+       output="$1"; shift ;;
+  esac
+done
+[ -n "$output" ] || { usage >&2; exit 1; }
+case "$version" in win7|win10) ;; *) die "--version must be win7 or win10" ;; esac
+case "$layout" in gpt|mbr) ;; *) die "--layout must be gpt or mbr" ;; esac
+case "$ss" in 512|4096) ;; *) die "--sector-size must be 512 or 4096" ;; esac
+disk_mib="$(parse_mib "$size")"
+
+mkhive="$(find_helper wv-mkhive)"
+ntfsput="$(find_helper wv-ntfs-put)"
+mkntfs="$(find_prog mkntfs "${MKNTFS:-}")"
+hivexregedit="$(find_prog hivexregedit "${HIVEXREGEDIT:-}")"
+if [ "$ss" = 512 ]; then
+  sfdisk="$(find_prog sfdisk "${SFDISK:-}")"
+else
+  fdisk="$(find_prog fdisk "${FDISK:-}")"
+fi
+
+# Scratch files, all named after the output.
+tmp="$output.tmp"
+disk="$output-t"
+cleanup ()
+{
+  rm -rf "$tmp" "$disk"
+}
+trap cleanup EXIT
+rm -rf "$tmp"
+mkdir "$tmp"
+
+spm=$(( 1048576 / ss ))         # sectors per MiB
+
+# Partitions: parallel arrays, in MiB.  fs is ntfs or none.
+part_start=()
+part_size=()
+part_fs=()
+part_label=()
+case "$layout" in
+  gpt)
+    (( disk_mib >= 160 )) || die "--size must be at least 160M for gpt"
+    part_start=(1 101 117)
+    part_size=(100 16 $(( disk_mib - 117 - 1 )))
+    part_fs=(none none ntfs)
+    part_label=("" "" Windows)
+    cat > "$tmp/table" <<EOF
+label: gpt
+label-id: 57494E56-4449-534B-8000-000000000000
+unit: sectors
+first-lba: $(( 1 * spm ))
+
+start=$(( 1 * spm )), size=$(( 100 * spm )), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=57494E56-4553-5000-8000-000000000001, name="EFI system partition"
+start=$(( 101 * spm )), size=$(( 16 * spm )), type=E3C9E316-0B5C-4DB8-817D-F92DF00215AE, uuid=57494E56-4D53-5200-8000-000000000002, name="Microsoft reserved partition"
+start=$(( 117 * spm )), size=$(( part_size[2] * spm )), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=57494E56-5749-4E00-8000-000000000003, name="Basic data partition"
+EOF
+    ;;
+  mbr)
+    (( disk_mib >= 150 )) || die "--size must be at least 150M for mbr"
+    part_start=(1 51 $(( disk_mib - 32 )))
+    part_size=(50 $(( disk_mib - 33 - 51 )) 32)
+    part_fs=(ntfs ntfs ntfs)
+    part_label=("System Reserved" Windows Data)
+    cat > "$tmp/table" <<EOF
+label: dos
+label-id: 0x57494e37
+unit: sectors
+
+start=$(( 1 * spm )), size=$(( 50 * spm )), type=7, bootable
+start=$(( 51 * spm )), size=$(( part_size[1] * spm )), type=7
+start=$(( (disk_mib - 33) * spm )), size=$(( 33 * spm )), type=f
+start=$(( (disk_mib - 32) * spm )), size=$(( 32 * spm )), type=7
+EOF
+    ;;
+esac
+
+# The partition table.
+rm -f "$disk"
+truncate -s "${disk_mib}M" "$disk"
+if [ "$ss" = 512 ]; then
+  "$sfdisk" -q "$disk" < "$tmp/table" >/dev/null
+else
+  # fdisk exits 0 even when the script fails: check its report.
+  printf 'I\n%s\nw\n' "$tmp/table" |
+    "$fdisk" -b "$ss" "$disk" > "$tmp/fdisk.log" 2>&1 || true
+  grep -q 'Script successfully applied' "$tmp/fdisk.log" || {
+    cat "$tmp/fdisk.log" >&2
+    die "fdisk could not write the partition table"
+  }
+fi
+
+# fake_file FILE WHAT NAME BYTES: a clearly fake, deterministic file
+# starting with "MZ", like a PE image.
+fake_file ()
+{
+  awk -v what="$2" -v name="$3" -v n="$4" 'BEGIN {
+    s = "MZ\nWINVIRTIO FAKE " what " - NOT A REAL " what ": " name "\n"
+    printf "%s", s
+    len = length(s)
+    for (i = 0; len < n; i++) {
+      line = sprintf("winvirtio fake %s %s line %06d\n", what, name, i)
+      printf "%s", line
+      len += length(line)
+    }
+  }' > "$1"
+}
+
+# make_hive FILE ROOTNAME REGFILE PREFIX
+make_hive ()
+{
+  "$mkhive" "$1" "$2"
+  "$hivexregedit" --merge "$1" --prefix "$4" "$3"
+}
+
+# The Windows volume's contents, as wv-ntfs-put arguments.
+windows_files ()
+{
+  local f d drivers inbox extra
+  d="$tmp/files"
+  mkdir -p "$d"
+  if [ "$version" = win7 ]; then
+    make_hive "$d/SYSTEM" \
+      "CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}" \
+      "$datadir/win7-system.reg" 'HKEY_LOCAL_MACHINE\SYSTEM'
+    make_hive "$d/SOFTWARE" \
+      "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}" \
+      "$datadir/win7-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
+    drivers="disk classpnp storport atapi ataport intelide lsi_sas pci partmgr volmgr"
+    extra="winload.exe"
+  else
+    make_hive "$d/SYSTEM" \
+      "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}" \
+      "$datadir/win10-system.reg" 'HKEY_LOCAL_MACHINE\SYSTEM'
+    make_hive "$d/SOFTWARE" \
+      "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}" \
+      "$datadir/win10-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
+    drivers="disk classpnp storport atapi ataport storahci lsi_sas pvscsi pci partmgr volmgr"
+    extra="winload.exe winload.efi"
+  fi
+  echo "$d/SYSTEM:/Windows/System32/config/SYSTEM"
+  echo "$d/SOFTWARE:/Windows/System32/config/SOFTWARE"
+  for f in $drivers; do
+    fake_file "$d/$f.sys" DRIVER "$f.sys ($version amd64)" \
+      $(( 3000 + ${#f} * 611 ))
+    echo "$d/$f.sys:/Windows/System32/drivers/$f.sys"
+  done
+  for f in ntoskrnl.exe hal.dll $extra; do
+    fake_file "$d/$f" FILE "$f ($version amd64)" 6000
+    echo "$d/$f:/Windows/System32/$f"
+  done
+  printf '; WINVIRTIO FAKE FILE - NOT A REAL INF: %s\n[Version]\nSignature="$Windows NT$"\n' \
+    disk.inf > "$d/disk.inf"
+  echo "$d/disk.inf:/Windows/INF/disk.inf"
+  if [ "$version" = win10 ]; then
+    # The inbox package named in the hive's DriverDatabase.
+    inbox=/Windows/System32/DriverStore/FileRepository/pvscsi.inf_amd64_a96a8d4a2b3f2c75
+    printf '; WINVIRTIO FAKE FILE - NOT A REAL INF: %s\n[Version]\nSignature="$Windows NT$"\nClass=SCSIAdapter\n' \
+      pvscsi.inf > "$d/pvscsi.inf"
+    echo "$d/pvscsi.inf:$inbox/pvscsi.inf"
+    echo "$d/pvscsi.sys:$inbox/pvscsi.sys"
+  fi
+  printf '%s\n' --mkdir "/Program Files" --mkdir /Users/Public \
+    --mkdir /Windows/Temp
+}
+
+system_reserved_files ()
+{
+  local d="$tmp/files-sr"
+  mkdir -p "$d"
+  fake_file "$d/bootmgr" FILE "bootmgr ($version)" 8000
+  "$mkhive" "$d/BCD" NewStoreRoot
+  echo "$d/bootmgr:/bootmgr"
+  echo "$d/BCD:/Boot/BCD"
+}
+
+data_files ()
+{
+  local d="$tmp/files-data"
+  mkdir -p "$d"
+  echo "WINVIRTIO FAKE FILE: a data volume, not the Windows volume." \
+    > "$d/README.txt"
+  echo "$d/README.txt:/Data/README.txt"
+}
+
+# Format, fill and copy each NTFS partition.
+for i in "${!part_start[@]}"; do
+  [ "${part_fs[i]}" = ntfs ] || continue
+  vol="$tmp/volume"
+  sectors=$(( part_size[i] * spm ))
+  rm -f "$vol"
+  truncate -s "${part_size[i]}M" "$vol"
+  "$mkntfs" -F -f -q -s "$ss" -p $(( part_start[i] * spm )) -H 255 -S 63 \
+    -L "${part_label[i]}" "$vol" "$sectors" > "$tmp/mkntfs.log" 2>&1 || {
+    cat "$tmp/mkntfs.log" >&2
+    die "mkntfs failed"
+  }
+  case "${part_label[i]}" in
+    Windows) windows_files > "$tmp/args" ;;
+    "System Reserved") system_reserved_files > "$tmp/args" ;;
+    Data) data_files > "$tmp/args" ;;
+  esac
+  mapfile -t args < "$tmp/args"
+  "$ntfsput" "$vol" "${args[@]}"
+  dd if="$vol" of="$disk" bs=1M seek="${part_start[i]}" \
+    conv=notrunc,sparse status=none
+  rm -f "$vol"
+done
+
+mv "$disk" "$output"
