@@ -624,7 +624,7 @@ wv_ntfs_put_file (struct wv_ntfs *v, const char *dir, const char *name,
   int ulen, r;
   u64 mref;
 
-  if (asprintf (&path, "%s/%s", dir, name) == -1) {
+  if (asprintf (&path, "%s\\%s", dir, name) == -1) {
     wv_error ("asprintf: %m");
     return -1;
   }
@@ -662,6 +662,76 @@ wv_ntfs_put_file (struct wv_ntfs *v, const char *dir, const char *name,
     r = create_file (v, dir_ni, path, name, uname, ulen, data, len);
   }
   free (uname);
+  return r;
+}
+
+int
+wv_ntfs_get_mtime (struct wv_ntfs *v, const char *path, uint64_t *t)
+{
+  ntfs_inode *ni = open_path (v, path);
+
+  if (ni == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: %s not found", v->name, path);
+    return -1;
+  }
+  *t = sle64_to_cpu (ni->last_data_change_time);
+  ntfs_inode_close (ni);
+  return 0;
+}
+
+/* Set the times of every $FILE_NAME attribute in ni's record. */
+static int
+set_file_name_times (struct wv_ntfs *v, ntfs_inode *ni, sle64 t,
+                     const char *path)
+{
+  ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx (ni, NULL);
+
+  if (ctx == NULL) {
+    wv_error ("%s: %s: %s", v->name, path, ntfs_reason ());
+    return -1;
+  }
+  while (ntfs_attr_lookup (AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE,
+                           0, NULL, 0, ctx) == 0) {
+    FILE_NAME_ATTR *fn =
+      (FILE_NAME_ATTR *) ((u8 *) ctx->attr +
+                          le16_to_cpu (ctx->attr->value_offset));
+
+    fn->creation_time = fn->last_data_change_time = t;
+    fn->last_mft_change_time = fn->last_access_time = t;
+    ntfs_inode_mark_dirty (ctx->ntfs_ino);
+  }
+  ntfs_attr_put_search_ctx (ctx);
+  return 0;
+}
+
+int
+wv_ntfs_set_times (struct wv_ntfs *v, const char *path, uint64_t t,
+                   bool created)
+{
+  ntfs_inode *ni = open_path (v, path);
+  sle64 nt = cpu_to_sle64 (t);
+  int r = 0;
+
+  if (ni == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: %s not found", v->name, path);
+    return -1;
+  }
+  if (created) {
+    ni->creation_time = nt;
+    if (set_file_name_times (v, ni, nt, path) == -1)
+      r = -1;
+  }
+  ni->last_data_change_time = ni->last_mft_change_time = nt;
+  ni->last_access_time = nt;
+  /* Write $STANDARD_INFORMATION from these fields, and the parent's
+   * index entries too, when the inode is closed.
+   */
+  NInoSetDirty (ni);
+  NInoFileNameSetDirty (ni);
+  if (close_inode (v, ni, path) == -1)
+    r = -1;
   return r;
 }
 

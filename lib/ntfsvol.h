@@ -82,6 +82,22 @@ extern int wv_ntfs_put_file (struct wv_ntfs *v, const char *dir,
                              const uint8_t *data, size_t len,
                              bool *created_r, bool *changed_r);
 
+/* The last time Windows changed path's data (NTFS time: 100 ns units
+ * since 1601), into *t.  Returns 0 or -1.
+ */
+extern int wv_ntfs_get_mtime (struct wv_ntfs *v, const char *path,
+                              uint64_t *t);
+
+/* Give path the times t, in place of the times at which libntfs-3g
+ * made its changes, so that a plan made twice gives the same bytes.
+ * Sets the modification, MFT change and access times; with created,
+ * also the creation time and the times in the file's own $FILE_NAME
+ * attributes (Windows sets them when it creates a file).  The parent
+ * directories' index entries follow when the inode is closed.
+ */
+extern int wv_ntfs_set_times (struct wv_ntfs *v, const char *path,
+                              uint64_t t, bool created);
+
 /* Add labels for path: its MFT record, its $DATA runs or, for a
  * directory, its index runs.  what is the label text.
  */

@@ -56,6 +56,14 @@ struct planner {
   struct wv_windows win;
   struct wv_map *map;
 
+  /* The time given to everything we change (NTFS time), taken from
+   * the source so that the same source gives the same map; and what
+   * we changed.
+   */
+  uint64_t when;
+  bool hive_changed;
+  bool created[8], changed[8];
+
   /* The summary, built as we go. */
   char *summary;
   size_t summary_len;
@@ -81,7 +89,7 @@ has_windows (struct planner *p, const struct wv_partition *part,
     return -1;
   r = 0;
   for (i = 0; i < sizeof system_roots / sizeof system_roots[0]; ++i) {
-    snprintf (path, sizeof path, "%s/System32/config/SYSTEM",
+    snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM",
               system_roots[i]);
     r = wv_ntfs_exists (v, path);
     if (r != 0) {
@@ -166,8 +174,8 @@ patch_registry (struct planner *p)
   bool changed = false;
   int r = -1;
 
-  if (asprintf (&syspath, "%s/System32/config/SYSTEM", p->sysroot) == -1 ||
-      asprintf (&softpath, "%s/System32/config/SOFTWARE", p->sysroot) == -1) {
+  if (asprintf (&syspath, "%s\\System32\\config\\SYSTEM", p->sysroot) == -1 ||
+      asprintf (&softpath, "%s\\System32\\config\\SOFTWARE", p->sysroot) == -1) {
     wv_error ("asprintf: %m");
     return -1;
   }
@@ -198,6 +206,7 @@ patch_registry (struct planner *p)
       goto out;
     fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", syspath,
              syslen, newlen);
+    p->hive_changed = true;
   }
   else
     fprintf (p->log, "hive: \\%s already has every entry\n", syspath);
@@ -216,7 +225,7 @@ copy_drivers (struct planner *p)
   CLEANUP_FREE char *dir = NULL;
   size_t i;
 
-  if (asprintf (&dir, "%s/System32/drivers", p->sysroot) == -1) {
+  if (asprintf (&dir, "%s\\System32\\drivers", p->sysroot) == -1) {
     wv_error ("asprintf: %m");
     return -1;
   }
@@ -236,10 +245,63 @@ copy_drivers (struct planner *p)
         wv_ntfs_put_file (p->v, dir, name, data, len,
                           &created, &changed) == -1)
       return -1;
+    p->created[i] = created;
+    p->changed[i] = changed;
     fprintf (p->log, "file: \\%s\\%s %s (%zu bytes, from %s)\n", dir, name,
              created ? "created" : changed ? "replaced" : "already present",
              len, from);
   }
+  return 0;
+}
+
+/* The time of our changes: the last time Windows wrote the SYSTEM
+ * hive or the drivers directory, whichever is later.  Both are on the
+ * source, so planning the same source twice gives the same bytes.
+ */
+static int
+get_when (struct planner *p)
+{
+  char path[128];
+  uint64_t t;
+
+  snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM", p->sysroot);
+  if (wv_ntfs_get_mtime (p->v, path, &p->when) == -1)
+    return -1;
+  snprintf (path, sizeof path, "%s\\System32\\drivers", p->sysroot);
+  if (wv_ntfs_get_mtime (p->v, path, &t) == -1)
+    return -1;
+  if (t > p->when)
+    p->when = t;
+  return 0;
+}
+
+/* Replace the times libntfs-3g stamped (the time of planning) with
+ * p->when, on what we changed, and only on that: a second pass over a
+ * converted disk must change nothing.
+ */
+static int
+set_times (struct planner *p)
+{
+  char path[128];
+  bool any_created = false;
+  size_t i;
+
+  snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM", p->sysroot);
+  if (p->hive_changed &&
+      wv_ntfs_set_times (p->v, path, p->when, false) == -1)
+    return -1;
+  for (i = 0; i < wv_nr_boot_drivers; ++i) {
+    snprintf (path, sizeof path, "%s\\System32\\drivers\\%s.sys",
+              p->sysroot, wv_boot_drivers[i].name);
+    if (p->changed[i] &&
+        wv_ntfs_set_times (p->v, path, p->when, p->created[i]) == -1)
+      return -1;
+    any_created |= p->created[i];
+  }
+  snprintf (path, sizeof path, "%s\\System32\\drivers", p->sysroot);
+  if (any_created &&
+      wv_ntfs_set_times (p->v, path, p->when, false) == -1)
+    return -1;
   return 0;
 }
 
@@ -252,19 +314,19 @@ label (struct planner *p)
 
   if (wv_ntfs_label_system (p->v, p->part->number, &p->labels) == -1)
     return -1;
-  snprintf (path, sizeof path, "%s/System32/config/SYSTEM", p->sysroot);
+  snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM", p->sysroot);
   if (wv_ntfs_label_path (p->v, path, "SYSTEM hive", &p->labels) == -1)
     return -1;
-  snprintf (path, sizeof path, "%s/System32/config", p->sysroot);
+  snprintf (path, sizeof path, "%s\\System32\\config", p->sysroot);
   if (wv_ntfs_label_path (p->v, path, "config directory", &p->labels) == -1)
     return -1;
-  snprintf (path, sizeof path, "%s/System32/drivers", p->sysroot);
+  snprintf (path, sizeof path, "%s\\System32\\drivers", p->sysroot);
   if (wv_ntfs_label_path (p->v, path, "drivers directory", &p->labels) == -1)
     return -1;
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
     char what[32];
 
-    snprintf (path, sizeof path, "%s/System32/drivers/%s.sys", p->sysroot,
+    snprintf (path, sizeof path, "%s\\System32\\drivers\\%s.sys", p->sysroot,
               wv_boot_drivers[i].name);
     snprintf (what, sizeof what, "%s.sys", wv_boot_drivers[i].name);
     if (wv_ntfs_label_path (p->v, path, what, &p->labels) == -1)
@@ -308,9 +370,13 @@ patch_volume (struct planner *p)
   p->v = wv_ntfs_mount (p->ov, p->part->offset, p->part->length, name, true);
   if (p->v == NULL)
     return -1;
-  r = patch_registry (p);
+  r = get_when (p);
+  if (r == 0)
+    r = patch_registry (p);
   if (r == 0)
     r = copy_drivers (p);
+  if (r == 0)
+    r = set_times (p);
   if (r == 0)
     r = label (p);
   if (wv_ntfs_umount (p->v) == -1)

@@ -61,12 +61,40 @@ static const uint8_t package_version[] = {
 };
 static const uint8_t device_rank[] = { 0x01, 0xff, 0x00, 0x00 };
 
-/* State of one run of edits. */
+/* State of one run of edits.  The values set are reported one line
+ * per key: "set KEY: Name, Name".
+ */
 struct edit {
   hive_h *h;
   FILE *log;
   bool changed;
+  char key[512];                /* key of the pending line */
+  char names[512];              /* values set in it so far */
 };
+
+/* Print the pending "set" line. */
+static void
+flush_log (struct edit *e)
+{
+  if (e->names[0])
+    fprintf (e->log, "set %s: %s\n", e->key, e->names);
+  e->key[0] = e->names[0] = '\0';
+}
+
+/* Note that value name of key where was set. */
+static void
+log_value (struct edit *e, const char *where, const char *name)
+{
+  size_t n;
+
+  if (strcmp (e->key, where) != 0) {
+    flush_log (e);
+    snprintf (e->key, sizeof e->key, "%s", where);
+  }
+  n = strlen (e->names);
+  snprintf (e->names + n, sizeof e->names - n, "%s%s", n ? ", " : "",
+            name[0] ? name : "(default)");
+}
 
 /* Encode an ASCII string as UTF-16LE with a final NUL; for
  * REG_MULTI_SZ, strs is a list and a second NUL ends it.
@@ -121,7 +149,7 @@ set_value (struct edit *e, hive_node_h node, const char *where,
     wv_error ("hivex: cannot set %s\\%s: %m", where, key);
     return -1;
   }
-  fprintf (e->log, "set %s\\%s\n", where, key[0] ? key : "(default)");
+  log_value (e, where, key);
   e->changed = true;
   return 0;
 }
@@ -175,6 +203,9 @@ make_path (struct edit *e, const char *path)
   }
   for (elem = strtok_r (copy, "\\", &save); elem;
        elem = strtok_r (NULL, "\\", &save)) {
+    /* The key so far, for messages. */
+    int prefix = elem - copy + strlen (elem);
+
     errno = 0;
     child = hivex_node_get_child (e->h, node, elem);
     if (child == 0) {
@@ -184,10 +215,11 @@ make_path (struct edit *e, const char *path)
       }
       child = hivex_node_add_child (e->h, node, elem);
       if (child == 0) {
-        wv_error ("hivex: cannot create key %s in %s: %m", elem, path);
+        wv_error ("hivex: cannot create key %.*s: %m", prefix, path);
         return 0;
       }
-      fprintf (e->log, "created key %s\n", path);
+      flush_log (e);
+      fprintf (e->log, "created key %.*s\n", prefix, path);
       e->changed = true;
     }
     node = child;
@@ -226,6 +258,7 @@ add_service (struct edit *e, const struct wv_windows *w,
       wv_error ("hivex: cannot delete %s\\StartOverride: %m", where);
       return -1;
     }
+    flush_log (e);
     fprintf (e->log, "deleted key %s\\StartOverride\n", where);
     e->changed = true;
   }
@@ -369,6 +402,7 @@ wv_registry_add_boot_driver (hive_h *h, const struct wv_windows *w,
         return -1;
   }
 
+  flush_log (&e);
   if (e.changed)
     *changed_r = true;
   return 0;

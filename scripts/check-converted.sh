@@ -2,12 +2,13 @@
 # winvirtio: check a converted disk with tools winvirtio did not write.
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
-# Usage: check-converted.sh SOURCE CONVERTED DRIVERS [OSDIR]
+# Usage: check-converted.sh SOURCE CONVERTED DRIVERS [OSDIR [ARCH]]
 #
 # SOURCE is the raw disk before conversion, CONVERTED the result (any
 # format qemu-img reads), DRIVERS the virtio-win tree that was used,
 # OSDIR its folder for this Windows (default: found from the copied
-# file).  Checks, each with an independent tool:
+# file), ARCH its architecture folder (default amd64).  Checks, each
+# with an independent tool:
 #  - the partition table is found by sleuthkit's mmls, the Windows
 #    volume by its fls;
 #  - viostor.sys and vioscsi.sys read back with sleuthkit's icat equal
@@ -18,7 +19,7 @@
 #  - ntfsresize --info --no-action finds the volume consistent.
 set -euo pipefail
 
-source=$1 converted=$2 drivers=$3 osdir=${4:-}
+source=$1 converted=$2 drivers=$3 osdir=${4:-} arch=${5:-amd64}
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/wv-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fail () { echo "  FAIL: $*" >&2; exit 1; }
@@ -35,7 +36,7 @@ qemu-img convert -O raw "$converted" "$raw"
 offset= length=
 for ss in 512 4096; do
   parts=$(mmls -b $ss "$raw" 2>/dev/null |
-    awk '$1 ~ /^[0-9]+:$/ && $2 ~ /^[0-9]+$/ { print ($3 + 0) ":" ($5 + 0) }') ||
+    awk '$1 ~ /^[0-9]+:$/ && $2 ~ /^[0-9]+(:[0-9]+)?$/ { print ($3 + 0) ":" ($5 + 0) }') ||
     parts=
   for p in $parts; do
     o=$((${p%:*} * ss))
@@ -67,17 +68,17 @@ for drv in viostor vioscsi; do
   [ -n "$ino" ] || fail "$drv.sys is not in Windows/System32/drivers"
   icat -o $o512 "$raw" "$ino" > "$tmp/$drv.sys"
   if [ -z "$osdir" ]; then
-    for f in $(find "$drivers" -ipath "*/$drv/*/amd64/$drv.sys"); do
+    for f in $(find "$drivers" -ipath "*/$drv/*/$arch/$drv.sys"); do
       if cmp -s "$f" "$tmp/$drv.sys"; then
         osdir=$(basename "$(dirname "$(dirname "$f")")")
       fi
     done
     [ -n "$osdir" ] || fail "$drv.sys matches no file in $drivers"
   fi
-  want=$(find "$drivers" -ipath "*/$drv/$osdir/amd64/$drv.sys" | head -1)
+  want=$(find "$drivers" -ipath "*/$drv/$osdir/$arch/$drv.sys" | head -1)
   cmp -s "$want" "$tmp/$drv.sys" ||
     fail "$drv.sys read back with icat differs from $want"
-  ok "icat: $drv.sys equals $drv/$osdir/amd64/$drv.sys"
+  ok "icat: $drv.sys equals $drv/$osdir/$arch/$drv.sys"
 done
 
 ino=$(inode_of "Windows/System32/config/SYSTEM")

@@ -9,6 +9,7 @@
 #   viostor/OS/amd64/viostor.{sys,inf,cat}
 #   vioscsi/OS/amd64/vioscsi.{sys,inf,cat}    OS: w7 2k8r2 w10 w11
 #                                                 2k16 2k19 2k22
+#   (and w7/x86 for both; the x86 INFs keep the amd64 decorations)
 #   NetKVM/w10/amd64/netkvm.{sys,inf,cat}
 #   README.txt
 #
@@ -247,15 +248,16 @@ DiskId1 = "FAKE VirtIO network driver disk ($os)"
 EOF
 }
 
-# make_driver DIRNAME DRIVER OS
+# make_driver DIRNAME DRIVER OS [ARCH]
 make_driver ()
 {
-  local d="$tmp/$1/$3/amd64" drv="$2" os="$3"
+  local arch="${4:-amd64}"
+  local d="$tmp/$1/$3/$arch" drv="$2" os="$3"
   mkdir -p "$d"
   fake_blob "$d/$drv.sys" 'MZ\x90\x00\x03\x00\x00\x00' \
-    "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $drv $os amd64" 24 40
+    "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $drv $os $arch" 24 40
   fake_blob "$d/$drv.cat" '0\x82\x10\x00' \
-    "WINVIRTIO FAKE CATALOG - NOT SIGNED: $drv $os amd64" 2 4
+    "WINVIRTIO FAKE CATALOG - NOT SIGNED: $drv $os $arch" 2 4
   if [ "$drv" = netkvm ]; then
     netkvm_inf "$os" > "$d/$drv.inf"
   else
@@ -267,6 +269,9 @@ for os in w7 2k8r2 w10 w11 2k16 2k19 2k22; do
   make_driver viostor viostor "$os"
   make_driver vioscsi vioscsi "$os"
 done
+# 32-bit Windows 7, for the real Windows 7 x86 hive in the corpus.
+make_driver viostor viostor w7 x86
+make_driver vioscsi vioscsi w7 x86
 make_driver NetKVM netkvm w10
 
 cat > "$tmp/README.txt" <<EOF

@@ -5,6 +5,7 @@
 # Usage:
 #   make-windows-disk.sh OUTPUT --version win7|win10 --layout gpt|mbr
 #                        [--sector-size 512|4096] [--size 256M]
+#                        [--system-hive FILE[.gz|.xz]]
 #
 # The disk looks enough like an installed Windows (amd64, a VMware
 # guest) for winvirtio to plan on it, but boots nothing: the hives
@@ -48,7 +49,7 @@ datadir="$(cd "$(dirname "$0")/../tests/data" && pwd)"
 usage ()
 {
   echo "usage: $prog OUTPUT --version win7|win10 --layout gpt|mbr"
-  echo "       [--sector-size 512|4096] [--size 256M]"
+  echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
 }
 
 die ()
@@ -103,6 +104,7 @@ output=
 version=
 layout=
 ss=512
+system_hive=
 size=256M
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -110,6 +112,7 @@ while [ $# -gt 0 ]; do
     --layout) layout="${2:?}"; shift 2 ;;
     --sector-size) ss="${2:?}"; shift 2 ;;
     --size) size="${2:?}"; shift 2 ;;
+    --system-hive) system_hive="${2:?}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
     *) [ -z "$output" ] || { usage >&2; exit 1; }
@@ -249,6 +252,14 @@ windows_files ()
       "$datadir/win10-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
     drivers="disk classpnp storport atapi ataport storahci lsi_sas pvscsi pci partmgr volmgr"
     extra="winload.exe winload.efi"
+  fi
+  # A real SYSTEM hive (e.g. from ../shared/corpus) instead of ours.
+  if [ -n "${system_hive:-}" ]; then
+    case "$system_hive" in
+      *.gz) gzip -dc "$system_hive" > "$d/SYSTEM" ;;
+      *.xz) xz -dc "$system_hive" > "$d/SYSTEM" ;;
+      *) cp "$system_hive" "$d/SYSTEM" ;;
+    esac
   fi
   echo "$d/SYSTEM:/Windows/System32/config/SYSTEM"
   echo "$d/SOFTWARE:/Windows/System32/config/SOFTWARE"

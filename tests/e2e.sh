@@ -1,0 +1,101 @@
+# winvirtio tests: the end-to-end test, sourced by test-e2e-*.sh.
+# Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+#
+# e2e NAME VERSION LAYOUT SECTOR OSDIR [--system-hive FILE] [ARCH]
+#
+# Builds a Windows-like disk, then:
+#  - winvirtio map / dump (text and JSON);
+#  - nbdkit file + the filter (winvirtio-drivers=) -> qemu-img convert
+#    -O qcow2, checked by scripts/check-converted.sh with sleuthkit,
+#    hivexregedit, reglookup and ntfsresize;
+#  - every byte that differs from the source lies in the block map
+#    (diff-in-map.py), and the source is unchanged;
+#  - winvirtio-map= gives the same bytes as winvirtio-drivers=
+#    (qemu-img compare), and nbdcopy with 4 connections the same bytes
+#    as qemu-img (cmp);
+#  - a second pass over the converted disk finds nothing to change.
+
+e2e ()
+{
+  local name=$1 version=$2 layout=$3 ss=$4 osdir=$5 arch=${7:-amd64}
+  local hive=() t="tmp-$name"
+  [ -n "${6:-}" ] && hive=(--system-hive "$6")
+
+  requires test -x "$MKNTFS"
+  requires test -f "$filter"
+  requires nbdkit --version
+  requires qemu-img --version
+  requires nbdcopy --version
+  requires which hivexregedit
+  requires which reglookup
+  requires fls -V
+  requires mmls -V
+  requires ntfsresize --version
+  requires python3 --version
+
+  rm -rf "$t"
+  mkdir "$t"
+  cleanup_fn rm -rf "$t"
+
+  WV_BUILDDIR="$abs_top_builddir" \
+    "$abs_top_srcdir/scripts/make-windows-disk.sh" "$t/disk.img" \
+    --version "$version" --layout "$layout" --sector-size "$ss" \
+    "${hive[@]}"
+  "$abs_top_srcdir/scripts/make-fake-virtio-win.sh" "$t/vw"
+  local sum
+  sum=$(sha256sum < "$t/disk.img")
+
+  # Plan with the command, and look at the map.
+  $VG winvirtio map --drivers="$t/vw" -o "$t/map" "$t/disk.img" \
+    > "$t/summary"
+  cat "$t/summary"
+  grep -q "^windows: " "$t/summary"
+  grep -q "^file: .*viostor.sys created" "$t/summary"
+  grep -q "^file: .*vioscsi.sys created" "$t/summary"
+  $VG winvirtio dump "$t/map" > "$t/dump"
+  $VG winvirtio dump --json "$t/map" > "$t/dump.json"
+  cat "$t/dump"
+  grep -q "SYSTEM hive" "$t/dump"
+  grep -q "viostor.sys" "$t/dump"
+
+  # Stream through the filter, planning at startup.
+  nbdkit -U - $VG_NBDKIT --filter="$filter" file "$t/disk.img" \
+    winvirtio-drivers="$t/vw" winvirtio-report="$t/report" \
+    --run 'qemu-img convert -O qcow2 "$uri" '"$t/out.qcow2"
+  # Same plan as the command's (the filter names the drivers by their
+  # real path).
+  diff -u <(grep -v '^saved:' "$t/summary" | sed 's/, from .*)$/)/') \
+          <(sed 's/, from .*)$/)/' "$t/report")
+
+  "$abs_top_srcdir/scripts/check-converted.sh" "$t/disk.img" \
+    "$t/out.qcow2" "$t/vw" "$osdir" "$arch"
+
+  # Stream with the precomputed map; compare.
+  nbdkit -U - $VG_NBDKIT --filter="$filter" file "$t/disk.img" \
+    winvirtio-map="$t/map" \
+    --run 'qemu-img convert -O raw "$uri" '"$t/out-map.raw"
+  qemu-img compare "$t/out.qcow2" "$t/out-map.raw"
+
+  # Only the map's bytes differ from the source.
+  local n
+  n=$(python3 "$abs_top_srcdir/tests/diff-in-map.py" \
+    "$t/disk.img" "$t/out-map.raw" "$t/dump.json")
+  echo "$n bytes differ from the source, all inside the block map"
+  [ "$n" -gt 0 ]
+
+  # nbdcopy with several connections gives the same bytes.
+  nbdkit -U - --filter="$filter" file "$t/disk.img" \
+    winvirtio-map="$t/map" \
+    --run 'nbdcopy --connections=4 --requests=16 "$uri" '"$t/out-nbdcopy.raw"
+  cmp "$t/out-map.raw" "$t/out-nbdcopy.raw"
+
+  # The source was never written.
+  [ "$(sha256sum < "$t/disk.img")" = "$sum" ]
+
+  # A second pass over the converted disk changes nothing.
+  $VG winvirtio map --drivers="$t/vw" -o "$t/map2" "$t/out-map.raw" \
+    > "$t/summary2"
+  cat "$t/summary2"
+  grep -q "^block map: 0 extents, 0 bytes" "$t/summary2"
+  grep -q "already has every entry" "$t/summary2"
+}
