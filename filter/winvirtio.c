@@ -14,9 +14,12 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <unistd.h>
 
 #include <nbdkit-filter.h>
 
@@ -30,16 +33,24 @@
 
 static char *drivers_dir;       /* winvirtio-drivers */
 static char *map_file;          /* winvirtio-map */
-static const char *report_file; /* winvirtio-report */
+static char *report_file;       /* winvirtio-report */
 static unsigned partition;      /* winvirtio-partition, 0 = find */
 
 /* The block map, set in .after_fork and read-only afterwards. */
 static struct wv_map *map;
 
+/* Why there is no map, when planning failed under --run (see
+ * winvirtio_after_fork).
+ */
+static char *plan_error;
+
 static void
 log_error (const char *msg)
 {
   nbdkit_error ("winvirtio: %s", msg);
+  /* Keep the first error: it says what went wrong. */
+  if (plan_error == NULL)
+    plan_error = strdup (msg);
 }
 
 static void
@@ -60,6 +71,8 @@ winvirtio_unload (void)
   wv_map_free (map);
   free (drivers_dir);
   free (map_file);
+  free (report_file);
+  free (plan_error);
 }
 
 static int
@@ -77,8 +90,9 @@ winvirtio_config (nbdkit_next_config *next, nbdkit_backend *nxdata,
     return map_file ? 0 : -1;
   }
   if (strcmp (key, "winvirtio-report") == 0) {
-    report_file = value;
-    return 0;
+    free (report_file);
+    report_file = nbdkit_absolute_path (value);
+    return report_file ? 0 : -1;
   }
   if (strcmp (key, "winvirtio-partition") == 0)
     return nbdkit_parse_unsigned ("winvirtio-partition", value, &partition);
@@ -139,23 +153,60 @@ write_report (void)
     return 0;
   fp = fopen (report_file, "w");
   if (fp == NULL) {
-    nbdkit_error ("winvirtio: %s: %m", report_file);
+    wv_error ("%s: %m", report_file);
     return -1;
   }
   fprintf (fp, "%s", map->summary ? map->summary : "");
   if (fclose (fp) == EOF) {
-    nbdkit_error ("winvirtio: %s: %m", report_file);
+    wv_error ("%s: %m", report_file);
     return -1;
   }
   return 0;
 }
 
+/* Is this the captive server of nbdkit --run?  Then its parent is the
+ * nbdkit that runs the command: the same executable.
+ */
+static bool
+is_captive (void)
+{
+  char self[PATH_MAX], parent[PATH_MAX], link[64];
+  ssize_t a, b;
+
+  a = readlink ("/proc/self/exe", self, sizeof self);
+  snprintf (link, sizeof link, "/proc/%d/exe", (int) getppid ());
+  b = readlink (link, parent, sizeof parent);
+  return a > 0 && a == b && memcmp (self, parent, a) == 0;
+}
+
+static int plan_or_load (nbdkit_backend *backend);
+
 /* Compute or load the block map, once, before serving anything.  Any
  * failure stops nbdkit: serving the disk unpatched or half-patched is
  * never an option.
+ *
+ * Except under --run: nbdkit (1.32 at least) starts the command
+ * before .after_fork, and the parent process keeps the listening
+ * socket, so if this process exited the command would wait forever
+ * on a connection nobody accepts.  There we stay up and refuse every
+ * connection with the error (winvirtio_open), so the command fails at
+ * once with the reason, and nbdkit exits with it.
  */
 static int
 winvirtio_after_fork (nbdkit_backend *backend)
+{
+  if (plan_or_load (backend) == 0)
+    return 0;
+  if (is_captive ()) {
+    nbdkit_debug ("winvirtio: captive: refusing connections instead of "
+                  "exiting");
+    return 0;
+  }
+  return -1;
+}
+
+static int
+plan_or_load (nbdkit_backend *backend)
 {
   struct wv_plan_options opts = {
     .drivers = drivers_dir, .partition = partition,
@@ -170,7 +221,7 @@ winvirtio_after_fork (nbdkit_backend *backend)
    */
   next = nbdkit_next_context_open (backend, 1, "", 1);
   if (next == NULL) {
-    nbdkit_error ("winvirtio: cannot open the plugin to read the disk");
+    log_error ("cannot open the plugin to read the disk");
     return -1;
   }
   if (next->prepare (next) == -1) {
@@ -205,6 +256,10 @@ winvirtio_after_fork (nbdkit_backend *backend)
     wv_map_free (map);
     map = NULL;
   }
+  else {
+    free (plan_error);
+    plan_error = NULL;
+  }
   wv_source_close (src);
   if (next->finalize (next) == -1)
     r = -1;
@@ -217,6 +272,11 @@ static void *
 winvirtio_open (nbdkit_next_open *next, nbdkit_context *nxdata,
                 int readonly, const char *exportname, int is_tls)
 {
+  if (map == NULL) {
+    nbdkit_error ("winvirtio: not serving this disk: %s",
+                  plan_error ? plan_error : "no block map");
+    return NULL;
+  }
   /* The map was computed for the default export. */
   if (exportname[0] != '\0') {
     nbdkit_error ("winvirtio: only the default export is served, not "
@@ -243,6 +303,17 @@ winvirtio_prepare (nbdkit_next *next, void *handle, int readonly)
     return -1;
   }
   return 0;
+}
+
+/* Fully parallel: after .after_fork the map is never modified, so
+ * the data path reads shared state without a lock; the planner, which
+ * uses libntfs-3g and its global state, runs once, before any
+ * connection.
+ */
+static int
+winvirtio_thread_model (void)
+{
+  return NBDKIT_THREAD_MODEL_PARALLEL;
 }
 
 static int
@@ -349,6 +420,7 @@ static struct nbdkit_filter filter = {
   .config            = winvirtio_config,
   .config_complete   = winvirtio_config_complete,
   .config_help       = winvirtio_config_help,
+  .thread_model      = winvirtio_thread_model,
   .after_fork        = winvirtio_after_fork,
   .open              = winvirtio_open,
   .prepare           = winvirtio_prepare,

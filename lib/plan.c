@@ -141,8 +141,9 @@ find_windows (struct planner *p)
     if (bitlocker)
       wv_error ("%s: the disk has a BitLocker-encrypted volume and no "
                 "unencrypted Windows volume: winvirtio cannot change an "
-                "encrypted volume; suspend or turn off BitLocker in "
-                "Windows (manage-bde -off C:) before the copy",
+                "encrypted volume; decrypt it in Windows (manage-bde "
+                "-off C:, and wait until it is fully decrypted) before the "
+                "copy",
                 p->src->name);
     else if (p->opts->partition)
       wv_error ("%s: partition %u does not hold Windows "
@@ -394,8 +395,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   int r = -1;
 
   if (opts->drivers == NULL) {
-    wv_error ("no driver tree given: point winvirtio at a virtio-win "
-              "tree (drivers=DIR)");
+    wv_error ("no virtio-win driver tree given");
     return NULL;
   }
   p.log = open_memstream (&p.summary, &p.summary_len);

@@ -10,7 +10,7 @@ packages=(
   nbdkit nbdkit-plugin-dev libnbd-dev libhivex-dev ntfs-3g-dev
   nettle-dev zlib1g-dev perl
   # demo and tests: independent checkers and pipeline tools
-  nbdkit libnbd-bin qemu-utils ntfs-3g sleuthkit libhivex-bin
+  nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl reglookup libregf-utils fdisk xz-utils gzip
   python3 valgrind
 )

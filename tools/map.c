@@ -46,6 +46,7 @@ do_map (int argc, char *argv[])
     { "output", required_argument, NULL, 'o' },
     { "partition", required_argument, NULL, 'p' },
     { "sector-size", required_argument, NULL, 's' },
+    { "verbose", no_argument, NULL, 'v' },
     { NULL }
   };
   struct wv_plan_options opts = { 0 };
@@ -55,10 +56,11 @@ do_map (int argc, char *argv[])
   int c, r = EXIT_FAILURE;
 
   optind = 1;
-  while ((c = getopt_long (argc, argv, "d:o:p:", long_options, NULL)) != -1) {
+  while ((c = getopt_long (argc, argv, "d:o:p:v", long_options, NULL)) != -1) {
     switch (c) {
     case 'd': opts.drivers = optarg; break;
     case 'o': output = optarg; break;
+    case 'v': verbose = 1; break;
     case 'p': opts.partition = parse_unsigned ("--partition", optarg); break;
     case 's':
       opts.sector_size = parse_unsigned ("--sector-size", optarg);
