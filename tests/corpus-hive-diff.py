@@ -148,8 +148,11 @@ def main():
             errors.append("key %s was reported set but is missing" % k)
 
     if errors:
-        for e in errors:
+        for e in errors[:20]:
             print("corpus-hive-diff.py: " + e, file=sys.stderr)
+        if len(errors) > 20:
+            print("corpus-hive-diff.py: ... and %d more differences"
+                  % (len(errors) - 20), file=sys.stderr)
         sys.exit(1)
     print("keys %d -> %d; values: %d changed, %d added, all others "
           "unchanged" % (len(orig), len(new), changed_values, added_values))

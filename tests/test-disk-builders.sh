@@ -236,7 +236,12 @@ grep -q 'PCI\\VEN_1AF4&DEV_1042' $vw/viostor/w10/amd64/viostor.inf
 grep -q 'PCI\\VEN_1AF4&DEV_1004' $vw/vioscsi/w10/amd64/vioscsi.inf
 grep -q 'PCI\\VEN_1AF4&DEV_1048' $vw/vioscsi/w10/amd64/vioscsi.inf
 test -s $vw/NetKVM/w10/amd64/netkvm.sys
-test "$(find $vw -type f | wc -l)" = 46
+for drv in viostor vioscsi; do
+  grep -aq "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $drv w7 x86" \
+    $vw/$drv/w7/x86/$drv.sys
+done
+# 7 Windows x 2 drivers x 3 files, w7/x86 x 2 x 3, NetKVM 3, README.
+test "$(find $vw -type f | wc -l)" = 52
 # Every driver differs; a second run gives the same bytes.
 test "$(md5sum $vw/*/*/amd64/*.sys | cut -d' ' -f1 | sort -u | wc -l)" = 15
 "$scripts/make-fake-virtio-win.sh" $t-virtio-win2
