@@ -18,7 +18,6 @@
 #include <string.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <unistd.h>
 
 #include <nbdkit-filter.h>
@@ -164,19 +163,34 @@ write_report (void)
   return 0;
 }
 
+/* Read /proc/PID/comm into buf; "" if it cannot be read. */
+static void
+read_comm (const char *path, char *buf, size_t len)
+{
+  FILE *fp = fopen (path, "r");
+
+  buf[0] = '\0';
+  if (fp) {
+    if (fgets (buf, len, fp) == NULL)
+      buf[0] = '\0';
+    fclose (fp);
+  }
+}
+
 /* Is this the captive server of nbdkit --run?  Then its parent is the
- * nbdkit that runs the command: the same executable.
+ * nbdkit that runs the command, a fork of the same program: the same
+ * command name.  (comm, not /proc/PID/exe, which valgrind fakes for
+ * its own process only.)
  */
 static bool
 is_captive (void)
 {
-  char self[PATH_MAX], parent[PATH_MAX], link[64];
-  ssize_t a, b;
+  char self[64], parent[64], path[64];
 
-  a = readlink ("/proc/self/exe", self, sizeof self);
-  snprintf (link, sizeof link, "/proc/%d/exe", (int) getppid ());
-  b = readlink (link, parent, sizeof parent);
-  return a > 0 && a == b && memcmp (self, parent, a) == 0;
+  read_comm ("/proc/self/comm", self, sizeof self);
+  snprintf (path, sizeof path, "/proc/%d/comm", (int) getppid ());
+  read_comm (path, parent, sizeof parent);
+  return self[0] != '\0' && strcmp (self, parent) == 0;
 }
 
 static int plan_or_load (nbdkit_backend *backend);

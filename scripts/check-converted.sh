@@ -90,7 +90,7 @@ reglookup "$tmp/SYSTEM" > /dev/null 2>"$tmp/reglookup.err" ||
   fail "reglookup failed on the SYSTEM hive: $(cat "$tmp/reglookup.err")"
 ok "hivexregedit and reglookup read the whole SYSTEM hive"
 
-current=$(awk '/^\[\\Select\]$/ { s = 1; next } /^\[/ { s = 0 }
+current=$(awk 'tolower($0) == "[\\select]" { s = 1; next } /^\[/ { s = 0 }
   s && /^"Current"=dword:/ { sub(/.*dword:/, ""); print }' "$tmp/system.txt")
 [ -n "$current" ] || fail "no Select\\Current in the SYSTEM hive"
 current=$((16#$current))
@@ -98,10 +98,12 @@ cs=$(printf 'ControlSet%03d' "$current")
 
 # value KEY NAME EXPECTED: the exported line for NAME under [KEY].
 # (Through ENVIRON: awk -v would eat the backslashes.)
+# Key and value names are matched case-insensitively, as Windows does
+# (Windows 7 hives spell it "services").
 value () {
   K="[$1]" N="\"$2\"=" awk '
-    $0 == ENVIRON["K"] { s = 1; next } /^\[/ { s = 0 }
-    s && index($0, ENVIRON["N"]) == 1 {
+    tolower($0) == tolower(ENVIRON["K"]) { s = 1; next } /^\[/ { s = 0 }
+    s && index(tolower($0), tolower(ENVIRON["N"])) == 1 {
       print substr($0, length(ENVIRON["N"]) + 1); exit }' "$tmp/system.txt"
 }
 expect () {
@@ -124,7 +126,7 @@ for drv in viostor vioscsi; do
 done
 ok "Services\\viostor and \\vioscsi are boot-start in $cs (Select\\Current)"
 
-if grep -q '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
+if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
   for spec in viostor:1001:00 viostor:1042:01 vioscsi:1004:00 vioscsi:1048:01; do
     IFS=: read -r drv dev rev <<<"$spec"
     id="VEN_1AF4&DEV_$dev&REV_$rev"

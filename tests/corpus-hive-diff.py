@@ -25,32 +25,41 @@ import re
 import sys
 
 
+# A value line: "Name"=str(N):"...", dword:..., hex:... or hex(N):...
+# Anything else is the rest of a string with a line break in it.
+VALUE = re.compile(r'"((?:[^"\\]|\\.)*)"=(?:str\(|dword:|hex)')
+
+
 def parse(path):
     """Return {lowercased key: (key, {lowercased name: line})}."""
     keys = {}
     cur = None
     last = None
+    prev = ""
     with open(path, encoding="utf-8", errors="surrogateescape",
               newline="") as f:
         text = f.read().replace("\r\n", "\n")
     for line in text.split("\n"):
-        if line.startswith("[") and line.endswith("]"):
+        blank_before, prev = prev == "", line
+        if blank_before and line.startswith("[") and line.endswith("]"):
             name = line[1:-1]
             if name.startswith("\\"):
                 name = name[1:]
+            if name.lower() in keys:
+                sys.exit("%s: key [%s] twice" % (path, name))
             cur = {}
             keys[name.lower()] = (name, cur)
             last = None
         elif cur is None or line.startswith("Windows Registry Editor"):
             continue
-        elif line.startswith("@="):
+        elif re.match(r"@=(?:str\(|dword:|hex)", line):
             last = ""
             cur[last] = line
-        elif line.startswith('"'):
-            m = re.match(r'"((?:[^"\\]|\\.)*)"=', line)
-            if not m:
-                sys.exit("%s: cannot parse value line: %r" % (path, line))
-            last = re.sub(r"\\(.)", r"\1", m.group(1)).lower()
+        elif VALUE.match(line):
+            last = re.sub(r"\\(.)", r"\1", VALUE.match(line).group(1))
+            last = last.lower()
+            if last in cur:
+                sys.exit("%s: value %r twice in [%s]" % (path, last, name))
             cur[last] = line
         elif line == "":
             continue

@@ -59,7 +59,7 @@ e2e ()
   grep -q "viostor.sys" "$t/dump"
 
   # Stream through the filter, planning at startup.
-  nbdkit -U - $VG_NBDKIT --filter="$filter" file "$t/disk.img" \
+  nbdkit -U - --filter="$filter" file "$t/disk.img" \
     winvirtio-drivers="$t/vw" winvirtio-report="$t/report" \
     --run 'qemu-img convert -O qcow2 "$uri" '"$t/out.qcow2"
   # Same plan as the command's (the filter names the drivers by their
@@ -71,7 +71,7 @@ e2e ()
     "$t/out.qcow2" "$t/vw" "$osdir" "$arch"
 
   # Stream with the precomputed map; compare.
-  nbdkit -U - $VG_NBDKIT --filter="$filter" file "$t/disk.img" \
+  nbdkit -U - --filter="$filter" file "$t/disk.img" \
     winvirtio-map="$t/map" \
     --run 'qemu-img convert -O raw "$uri" '"$t/out-map.raw"
   qemu-img compare "$t/out.qcow2" "$t/out-map.raw"
