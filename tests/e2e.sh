@@ -4,7 +4,8 @@
 # e2e NAME VERSION LAYOUT SECTOR OSDIR [--system-hive FILE] [ARCH]
 #
 # Builds a Windows-like disk, then:
-#  - winvirtio map / dump (text and JSON);
+#  - winvirtio map / dump (text and JSON); the map made over NBD
+#    equals the one made from the file;
 #  - nbdkit file + the filter (winvirtio-drivers=) -> qemu-img convert
 #    -O qcow2, checked by scripts/check-converted.sh with sleuthkit,
 #    hivexregedit, reglookup and ntfsresize;
@@ -57,6 +58,13 @@ e2e ()
   cat "$t/dump"
   grep -q "SYSTEM hive" "$t/dump"
   grep -q "viostor.sys" "$t/dump"
+
+  # Planning over NBD (libnbd) gives the same map, byte for byte, as
+  # planning on the file: plans are reproducible.
+  nbdkit -U - file "$t/disk.img" \
+    --run "$VG winvirtio map --drivers=$t/vw -o $t/map-nbd \"\$uri\"" \
+    > "$t/summary-nbd"
+  cmp "$t/map" "$t/map-nbd"
 
   # Stream through the filter, planning at startup.
   nbdkit -U - --filter="$filter" file "$t/disk.img" \
