@@ -324,6 +324,10 @@ label (struct planner *p)
   snprintf (path, sizeof path, "%s\\System32\\drivers", p->sysroot);
   if (wv_ntfs_label_path (p->v, path, "drivers directory", &p->labels) == -1)
     return -1;
+  /* Its entry in System32's index carries its times. */
+  snprintf (path, sizeof path, "%s\\System32", p->sysroot);
+  if (wv_ntfs_label_path (p->v, path, "System32 directory", &p->labels) == -1)
+    return -1;
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
     char what[32];
 
