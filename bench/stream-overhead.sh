@@ -50,6 +50,15 @@ hyperfine -N -w 1 -r $runs --export-json "$work/qemu.json" \
   -n winvirtio-map "$with_map '$qemu_cmd'" \
   -n winvirtio-drivers "$with_drv '$qemu_cmd'"
 
+# Worst case: a map of 5000 extents spread over the whole disk.
+gcc -O2 -I"$build" -I"$top/lib" -o "$work/mkmap-many" "$top/bench/mkmap-many.c" \
+  "$build/lib/.libs/libwinvirtio.a" -lnbd -lhivex -lntfs-3g -lnettle -lz
+"$work/mkmap-many" "$disk" 5000 "$work/many.map"
+with_many="nbdkit -U - --filter=$filter file $disk winvirtio-map=$work/many.map --run"
+hyperfine -N -w 1 -r $runs --export-json "$work/many.json" \
+  -n plain "$plain '$nbdcopy_cmd'" \
+  -n winvirtio-5000-extents "$with_many '$nbdcopy_cmd'"
+
 # ratio JSON: the mean of each variant over the first's.
 ratio ()
 {
@@ -66,3 +75,5 @@ echo "nbdcopy --connections=4, $data random + 1 GiB NTFS:"
 ratio "$work/nbdcopy.json"
 echo "qemu-img convert:"
 ratio "$work/qemu.json"
+echo "nbdcopy --connections=4, block map of 5000 extents:"
+ratio "$work/many.json"
