@@ -33,8 +33,12 @@ nbdkit -U - --filter="$top/filter/.libs/nbdkit-winvirtio-filter.so" \
   --run 'qemu-img convert -p -O qcow2 "$uri" '"$demo/windows-virtio.qcow2"
 
 echo
-echo "== what winvirtio patched"
-sed 's/^/  /' "$demo/report.txt"
+echo "== what winvirtio patched (the registry keys one by one: $demo/report.txt)"
+awk '/^(created key|set|deleted key) / { n[$1]++; next }
+     n["created"] + n["set"] + n["deleted"] && !done {
+       printf "  registry: %d keys created, values set in %d keys, %d keys deleted\n",
+         n["created"], n["set"], n["deleted"]; done = 1 }
+     { print "  " $0 }' "$demo/report.txt"
 
 echo
 echo "== checking the result with independent tools"

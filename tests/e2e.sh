@@ -47,7 +47,7 @@ e2e ()
   sum=$(sha256sum < "$t/disk.img")
 
   # Plan with the command, and look at the map.
-  $VG winvirtio map --drivers="$t/vw" -o "$t/map" "$t/disk.img" \
+  $VG winvirtio map --details --drivers="$t/vw" -o "$t/map" "$t/disk.img" \
     > "$t/summary"
   cat "$t/summary"
   grep -q "^windows: " "$t/summary"
@@ -62,7 +62,7 @@ e2e ()
   # Planning over NBD (libnbd) gives the same map, byte for byte, as
   # planning on the file: plans are reproducible.
   nbdkit -U - file "$t/disk.img" \
-    --run "$VG winvirtio map --drivers=$t/vw -o $t/map-nbd \"\$uri\"" \
+    --run "$VG winvirtio map --details --drivers=$t/vw -o $t/map-nbd \"\$uri\"" \
     > "$t/summary-nbd"
   cmp "$t/map" "$t/map-nbd"
 
@@ -101,7 +101,7 @@ e2e ()
   [ "$(sha256sum < "$t/disk.img")" = "$sum" ]
 
   # A second pass over the converted disk changes nothing.
-  $VG winvirtio map --drivers="$t/vw" -o "$t/map2" "$t/out-map.raw" \
+  $VG winvirtio map --details --drivers="$t/vw" -o "$t/map2" "$t/out-map.raw" \
     > "$t/summary2"
   cat "$t/summary2"
   grep -q "^block map: 0 extents, 0 bytes" "$t/summary2"

@@ -141,7 +141,7 @@ corpus_hive ()
   esac | cmp - "$d/SYSTEM.orig"
 
   # Plan.
-  $VG winvirtio map --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
+  $VG winvirtio map --details --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
     > "$d/summary"
   cat "$d/summary"
   grep -q "^partition: .*, offset $offset, " "$d/summary"
@@ -199,7 +199,7 @@ corpus_hive ()
     "$d/orig.ureg" "$d/new.ureg" "$d/summary"
 
   # A second pass over the converted disk changes nothing.
-  $VG winvirtio map --drivers="$t/vw" -o "$d/map2" "$d/out.raw" \
+  $VG winvirtio map --details --drivers="$t/vw" -o "$d/map2" "$d/out.raw" \
     > "$d/summary2"
   cat "$d/summary2"
   grep -q "^block map: 0 extents, 0 bytes" "$d/summary2"

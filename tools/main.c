@@ -35,7 +35,7 @@ usage (FILE *fp, int status)
 "\n"
 "Usage:\n"
 "  %s map --drivers=DIR [--partition=N] [--sector-size=512|4096]\n"
-"                [-o MAPFILE] SOURCE\n"
+"                [--details] [-o MAPFILE] SOURCE\n"
 "  %s dump [--json] MAPFILE\n"
 "  %s --help | --version\n"
 "\n"

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,8 +21,48 @@ static void
 map_usage (void)
 {
   fprintf (stderr, "usage: %s map --drivers=DIR [--partition=N] "
-           "[--sector-size=512|4096] [-o MAPFILE] SOURCE\n", prog);
+           "[--sector-size=512|4096] [--details] [-o MAPFILE] SOURCE\n",
+           prog);
   exit (EXIT_FAILURE);
+}
+
+/* Is this a per-key line of the registry changes? */
+static bool
+is_key_line (const char *line)
+{
+  return strncmp (line, "created key ", 12) == 0 ||
+    strncmp (line, "set ", 4) == 0 ||
+    strncmp (line, "deleted key ", 12) == 0;
+}
+
+/* Print the plan's summary.  Without --details, the per-key lines of
+ * the registry changes (tens of them) are counted in one line; the
+ * map keeps them all ("winvirtio dump").
+ */
+static void
+print_summary (const char *summary, bool details)
+{
+  unsigned created = 0, set = 0, deleted = 0;
+  bool counted = false;
+  const char *line, *end;
+
+  for (line = summary; *line; line = end) {
+    end = strchr (line, '\n');
+    end = end ? end + 1 : line + strlen (line);
+    if (!details && is_key_line (line)) {
+      created += line[0] == 'c';
+      set += line[0] == 's';
+      deleted += line[0] == 'd';
+      continue;
+    }
+    if (!details && !counted && (created || set || deleted)) {
+      printf ("registry: %u keys created, values set in %u keys, "
+              "%u keys deleted (--details lists them)\n",
+              created, set, deleted);
+      counted = true;
+    }
+    printf ("%.*s", (int) (end - line), line);
+  }
 }
 
 /* Parse a small unsigned number or exit. */
@@ -47,10 +88,12 @@ do_map (int argc, char *argv[])
     { "partition", required_argument, NULL, 'p' },
     { "sector-size", required_argument, NULL, 's' },
     { "verbose", no_argument, NULL, 'v' },
+    { "details", no_argument, NULL, 'D' },
     { NULL }
   };
   struct wv_plan_options opts = { 0 };
   const char *output = NULL;
+  bool details = false;
   struct wv_source *src;
   struct wv_map *map;
   int c, r = EXIT_FAILURE;
@@ -61,6 +104,7 @@ do_map (int argc, char *argv[])
     case 'd': opts.drivers = optarg; break;
     case 'o': output = optarg; break;
     case 'v': verbose = 1; break;
+    case 'D': details = true; break;
     case 'p': opts.partition = parse_unsigned ("--partition", optarg); break;
     case 's':
       opts.sector_size = parse_unsigned ("--sector-size", optarg);
@@ -82,7 +126,7 @@ do_map (int argc, char *argv[])
   if (map == NULL)
     goto out;
 
-  printf ("%s", map->summary ? map->summary : "");
+  print_summary (map->summary ? map->summary : "", details);
   if (output) {
     if (wv_map_save (map, output) == -1)
       goto out;
