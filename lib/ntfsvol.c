@@ -15,7 +15,8 @@
  * checks that make a read-write mount safe, so we do them ourselves
  * before changing anything (check_clean): Windows not hibernated
  * (hiberfil.sys, which Fast Startup also writes), $LogFile clean and
- * the volume's dirty flag clear.  On a clean volume Windows runs no
+ * not at version 2.0 (metadata kept in memory by Windows 8 and later),
+ * and the volume's dirty flag clear.  On a clean volume Windows runs no
  * log replay at boot, so it never replays old records over our
  * changes.
  *
@@ -34,6 +35,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <ntfs-3g/types.h>
 #include <ntfs-3g/attrib.h>
@@ -52,6 +54,11 @@
 #include "ntfsvol.h"
 
 #define PAGE 4096
+
+/* libntfs-3g reads this much of hiberfil.sys (NTFS_HIBERFILE_HEADER_SIZE
+ * in libntfs-3g/volume.c).
+ */
+#define HIBERFILE_HEADER 4096
 
 struct wv_ntfs {
   ntfs_volume *vol;
@@ -128,37 +135,110 @@ wv_ntfs_probe (struct wv_source *src, uint64_t offset, bool *bitlocker_r)
   return memcmp (&sector[3], "NTFS    ", 8) == 0;
 }
 
-/* The checks that a normal read-write mount makes and
- * NTFS_MNT_FORENSIC skips; see the notes at the top.
+/* Read the first bytes of \hiberfil.sys into buf (up to size), for
+ * the message.  Returns the number of bytes read, or -1.
+ */
+static ssize_t
+read_hiberfile_head (ntfs_volume *vol, char *buf, size_t size)
+{
+  ntfschar *uname = NULL;
+  ntfs_inode *root, *ni = NULL;
+  ntfs_attr *na = NULL;
+  ssize_t r = -1;
+  u64 mref;
+  int len;
+
+  root = ntfs_inode_open (vol, FILE_root);
+  if (root == NULL)
+    return -1;
+  len = ntfs_mbstoucs ("hiberfil.sys", &uname);
+  if (len > 0) {
+    /* Case-insensitive for a Win32 name, as ntfs_hiberfile_open. */
+    mref = ntfs_inode_lookup_by_name (root, uname, len);
+    if (mref != (u64) -1)
+      ni = ntfs_inode_open (vol, MREF (mref));
+  }
+  if (ni)
+    na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  if (na)
+    r = ntfs_attr_pread (na, 0, size, buf);
+  if (na)
+    ntfs_attr_close (na);
+  if (ni)
+    ntfs_inode_close (ni);
+  ntfs_inode_close (root);
+  free (uname);
+  return r;
+}
+
+/* Windows is hibernated, or kept the volume for Fast Startup:
+ * libntfs-3g's ntfs_volume_check_hiberfile refuses \hiberfil.sys
+ * when its 4096-byte header starts with "hibr" or "HIBR", or when the
+ * file is shorter than that.  It does not tell them apart; we read
+ * the header again to say which.  "hibr" is the signature of Windows
+ * 7 and earlier; Windows 8 and later write "HIBR", both when they
+ * hibernate and when they shut down with Fast Startup (a hibernation
+ * of the kernel session), so that one cannot be told apart.
+ */
+static void
+hiberfile_error (struct wv_ntfs *v)
+{
+  char head[HIBERFILE_HEADER];
+  ssize_t n = read_hiberfile_head (v->vol, head, sizeof head);
+
+  if (n >= 4 && memcmp (head, "hibr", 4) == 0)
+    wv_error ("%s: Windows is hibernated (\\hiberfil.sys starts with "
+              "\"hibr\", a hibernation image), so the volume holds changes "
+              "that are still in memory: boot the VM so that Windows "
+              "resumes, shut it down (do not hibernate it), then try again",
+              v->name);
+  else if (n >= 4 && memcmp (head, "HIBR", 4) == 0)
+    wv_error ("%s: Windows is hibernated or was shut down with Fast "
+              "Startup (\\hiberfil.sys starts with \"HIBR\", which "
+              "Windows 8 and later write for both), so the volume holds "
+              "changes that are still in memory: boot the VM, turn off "
+              "Fast Startup (powercfg /h off) and shut it down fully, then "
+              "try again", v->name);
+  else if (n >= 0 && n < HIBERFILE_HEADER)
+    wv_error ("%s: \\hiberfil.sys is %zd bytes, too short to hold a "
+              "hibernation header, so winvirtio cannot tell whether "
+              "Windows is hibernated: boot the VM, turn off hibernation and "
+              "Fast Startup (powercfg /h off, which deletes hiberfil.sys) "
+              "and shut it down, then try again", v->name, n);
+  else
+    wv_error ("%s: Windows is hibernated or was shut down with Fast "
+              "Startup (hiberfil.sys is active), so the volume holds "
+              "changes that are still in memory: boot the VM, turn off "
+              "Fast Startup (powercfg /h off) and shut it down fully, then "
+              "try again", v->name);
+}
+
+/* Is the $LogFile clean?  The same checks as libntfs-3g's
+ * ntfs_volume_check_logfile (libntfs-3g/volume.c), which a normal
+ * read-write mount makes, with a message for each case:
+ *
+ *  - the restart pages are damaged, or of a version other than 1.1
+ *    and 2.0 (ntfs_check_logfile);
+ *  - the log is open and the restart area's "volume is clean" flag is
+ *    clear: Windows has changes to replay (ntfs_is_logfile_clean);
+ *  - the newest restart page is version 2.0: Windows 8 and later
+ *    leave it so while they keep the volume's metadata cached for
+ *    Fast Startup or hibernation, or when they are stopped by a power
+ *    cut, and write 1.1 when they shut down fully.  libntfs-3g
+ *    refuses to mount it read-write ("Metadata kept in Windows
+ *    cache"), and so do we.
+ *
+ * A $LogFile that is all 0xff (mkntfs, ntfsfix) is empty, hence clean.
  */
 static int
-check_clean (struct wv_ntfs *v)
+check_logfile (struct wv_ntfs *v)
 {
-  ntfs_volume *vol = v->vol;
   RESTART_PAGE_HEADER *rp = NULL;
   ntfs_inode *ni;
   ntfs_attr *na;
-  bool clean;
+  int r = -1;
 
-  if (ntfs_volume_check_hiberfile (vol, 0) == -1) {
-    if (errno == EPERM)
-      wv_error ("%s: Windows is hibernated or was shut down with Fast "
-                "Startup (hiberfil.sys is active), so the volume holds "
-                "changes that are still in memory: boot the VM, turn off "
-                "Fast Startup (powercfg /h off) and shut it down fully, "
-                "then try again", v->name);
-    else
-      wv_error ("%s: cannot check hiberfil.sys: %s", v->name, ntfs_reason ());
-    return -1;
-  }
-  if (vol->flags & VOLUME_IS_DIRTY) {
-    wv_error ("%s: the NTFS volume is marked dirty (it was not cleanly "
-              "unmounted): boot Windows and shut it down cleanly, or run "
-              "chkdsk, then try again", v->name);
-    return -1;
-  }
-
-  ni = ntfs_inode_open (vol, FILE_LogFile);
+  ni = ntfs_inode_open (v->vol, FILE_LogFile);
   if (ni == NULL) {
     wv_error ("%s: cannot open $LogFile: %s", v->name, ntfs_reason ());
     return -1;
@@ -169,17 +249,53 @@ check_clean (struct wv_ntfs *v)
     ntfs_inode_close (ni);
     return -1;
   }
-  clean = ntfs_check_logfile (na, &rp) && ntfs_is_logfile_clean (na, rp);
-  free (rp);
-  ntfs_attr_close (na);
-  ntfs_inode_close (ni);
-  if (!clean) {
+  ntfs_last_error[0] = '\0';
+  if (!ntfs_check_logfile (na, &rp))
+    wv_error ("%s: the NTFS $LogFile is damaged or of an unknown version "
+              "(libntfs-3g: %s), so winvirtio cannot tell whether Windows "
+              "has changes to replay: boot Windows and shut it down "
+              "cleanly, or run chkdsk, then try again",
+              v->name, ntfs_reason ());
+  else if (!ntfs_is_logfile_clean (na, rp))
     wv_error ("%s: the NTFS $LogFile is not clean (Windows did not shut "
               "down cleanly and has changes to replay): boot Windows and "
               "shut it down cleanly, then try again", v->name);
+  else if (rp && rp->major_ver == const_cpu_to_sle16 (2))
+    wv_error ("%s: the NTFS $LogFile is at version 2.0: Windows 8 or "
+              "later still holds this volume's metadata in memory (after a "
+              "shutdown with Fast Startup, a hibernation or a power cut): "
+              "boot Windows, turn off Fast Startup (powercfg /h off) and "
+              "shut it down fully, then try again", v->name);
+  else
+    r = 0;
+  free (rp);
+  ntfs_attr_close (na);
+  ntfs_inode_close (ni);
+  return r;
+}
+
+/* The checks that a normal read-write mount makes and
+ * NTFS_MNT_FORENSIC skips; see the notes at the top.
+ */
+static int
+check_clean (struct wv_ntfs *v)
+{
+  ntfs_volume *vol = v->vol;
+
+  if (ntfs_volume_check_hiberfile (vol, 0) == -1) {
+    if (errno == EPERM)
+      hiberfile_error (v);
+    else
+      wv_error ("%s: cannot check hiberfil.sys: %s", v->name, ntfs_reason ());
     return -1;
   }
-  return 0;
+  if (vol->flags & VOLUME_IS_DIRTY) {
+    wv_error ("%s: the NTFS volume is marked dirty (it was not cleanly "
+              "unmounted): boot Windows and shut it down cleanly, or run "
+              "chkdsk, then try again", v->name);
+    return -1;
+  }
+  return check_logfile (v);
 }
 
 struct wv_ntfs *

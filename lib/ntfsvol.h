@@ -36,8 +36,9 @@ extern int wv_ntfs_probe (struct wv_source *src, uint64_t offset,
 
 /* Mount the NTFS volume at [offset, offset+length) of the overlay.
  * Read-only, or writable: then the volume must be clean (not
- * hibernated, no Fast Startup, $LogFile clean, dirty flag clear), and
- * libntfs-3g is mounted so that the mount itself writes nothing.
+ * hibernated, no Fast Startup, $LogFile clean and not left at version
+ * 2.0, dirty flag clear), and libntfs-3g is mounted so that the mount
+ * itself writes nothing.
  * Returns NULL after wv_error.
  */
 extern struct wv_ntfs *wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset,

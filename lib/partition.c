@@ -14,7 +14,8 @@
  * Sector 0 is classified in this order:
  *
  *  1. "NTFS    " at byte 3: a bare NTFS volume.  This goes first
- *     because an NTFS boot sector also ends in 0x55AA.
+ *     because an NTFS boot sector also ends in 0x55AA.  So does a
+ *     BitLocker volume ("-FVE-FS-"), which the planner then refuses.
  *  2. No 0x55AA at byte 510: not something we understand.
  *  3. A boot indicator other than 0x00 or 0x80 in any of the four
  *     entries: a boot sector of some other kind, not an MBR (as
@@ -178,6 +179,16 @@ static bool
 is_ntfs_boot_sector (const uint8_t *s)
 {
   return memcmp (s + 3, "NTFS    ", 8) == 0;
+}
+
+/* Is this a BitLocker volume's first sector (OEM ID "-FVE-FS-")?  A
+ * bare one is taken as a volume, so that the planner can say it is
+ * encrypted.
+ */
+static bool
+is_bitlocker_boot_sector (const uint8_t *s)
+{
+  return memcmp (s + 3, "-FVE-FS-", 8) == 0;
 }
 
 /* Does s (512 bytes) end in the 0x55AA boot signature? */
@@ -924,7 +935,7 @@ wv_ptable_read (struct wv_source *src, uint32_t sector_size,
   if (wv_source_pread (src, sector0, sizeof sector0, 0) == -1)
     return -1;
 
-  if (is_ntfs_boot_sector (sector0))
+  if (is_ntfs_boot_sector (sector0) || is_bitlocker_boot_sector (sector0))
     r = read_bare (src, sector_size, sector0, pt);
   else {
     if (!has_boot_signature (sector0)) {
