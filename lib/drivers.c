@@ -131,7 +131,10 @@ wv_driver_read (const char *tree, const char *driver,
 
   if (w->osdir == NULL) {
     wv_error ("winvirtio does not know which virtio-win folder fits "
-              "Windows %u.%u build %u", w->major, w->minor, w->build);
+              "%s (Windows %u.%u build %u): this Windows is not supported "
+              "yet; please report it", w->product_name[0] ?
+              w->product_name : "this Windows", w->major, w->minor,
+              w->build);
     return -1;
   }
   if (asprintf (&sys, "%s.sys", driver) == -1) {
@@ -158,8 +161,10 @@ wv_driver_read (const char *tree, const char *driver,
   adir = find_entry (odir, w->arch);
   if (adir == NULL) {
     have = list_dir (odir);
-    wv_error ("%s has no %s folder (it has: %s)", odir, w->arch,
-              have && *have ? have : "nothing");
+    wv_error ("%s has no %s folder for this %s Windows (it has: %s): use "
+              "a virtio-win release with %s drivers for this Windows",
+              odir, w->arch, w->arch, have && *have ? have : "nothing",
+              w->arch);
     return -1;
   }
   file = find_entry (adir, sys);

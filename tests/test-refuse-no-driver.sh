@@ -35,7 +35,7 @@ refused no-osdir "$t/win10.img" "$d/viostor has no folder for this Windows (Wind
 # No amd64 folder for Windows 7 (only x86).
 d=$(tree vw-x86)
 rm -rf "$d/viostor/w7/amd64"
-refused no-arch "$t/win7.img" "$d/viostor/w7 has no amd64 folder (it has: x86)" "" "$d"
+refused no-arch "$t/win7.img" "$d/viostor/w7 has no amd64 folder for this amd64 Windows (it has: x86): use a virtio-win release with amd64 drivers for this Windows" "" "$d"
 
 # No viostor at all.
 d=$(tree vw-scsi)
@@ -69,7 +69,7 @@ Windows Registry Editor Version 5.00
 REG
 edit_hive "$t/win2000.img" 3 SOFTWARE 'HKEY_LOCAL_MACHINE\SOFTWARE' \
   "$t/version.reg"
-refused unknown-version "$t/win2000.img" "winvirtio does not know which virtio-win folder fits Windows 5.0 build 2195"
+refused unknown-version "$t/win2000.img" "winvirtio does not know which virtio-win folder fits Windows 10 Pro (Windows 5.0 build 2195): this Windows is not supported yet; please report it"
 
 # An architecture that winvirtio does not know (the current control
 # set of the test hive is ControlSet002).
