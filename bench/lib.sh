@@ -84,3 +84,41 @@ unserve ()
   [ -f "$1.pid" ] && kill "$(cat "$1.pid")" 2>/dev/null || :
   rm -f "$1" "$1.pid"
 }
+
+# interleave ROUNDS NAME CMD [NAME CMD]...: run every variant once per
+# round, in turn, so that the machine's noise falls on all of them
+# alike; print each variant's median wall time and its ratio to the
+# first variant's.
+interleave ()
+{
+  local rounds=$1 i j n
+  shift
+  local names=() cmds=()
+  while [ $# -gt 0 ]; do names+=("$1"); cmds+=("$2"); shift 2; done
+  n=${#names[@]}
+  : > "$work/times"
+  for (( i = 0; i <= rounds; ++i )); do
+    for (( j = 0; j < n; ++j )); do
+      local t0 t1
+      t0=$(date +%s.%N)
+      bash -c "${cmds[j]}" > /dev/null 2>&1 ||
+        { echo "$0: ${names[j]} failed: ${cmds[j]}" >&2; exit 1; }
+      t1=$(date +%s.%N)
+      # Round 0 is a warm-up.
+      [ $i -gt 0 ] && echo "$j $(echo "$t1 - $t0" | bc -l)" >> "$work/times"
+    done
+  done
+  /usr/bin/python3 - "$work/times" "${names[@]}" <<'PY'
+import statistics, sys
+names = sys.argv[2:]
+t = {}
+for line in open(sys.argv[1]):
+    j, s = line.split()
+    t.setdefault(int(j), []).append(float(s))
+base = statistics.median(t[0])
+for j, name in enumerate(names):
+    m = statistics.median(t[j])
+    print("  %-26s median %7.3f s (min %.3f, max %.3f, n=%d)  ratio %.3f"
+          % (name, m, min(t[j]), max(t[j]), len(t[j]), m / base))
+PY
+}

@@ -6,17 +6,19 @@
 # Windows-like NTFS volume in the other (so it is mostly real data,
 # not zeroes).  nbdkit file serves it with and without the filter
 # (with a precomputed block map, so only streaming is measured; and
-# with winvirtio-drivers=, planning included), and nbdcopy with 4
-# connections and qemu-img convert copy it to nowhere.  hyperfine runs
-# the variants side by side, interleaved, in one run; the ratios are
-# what counts (these machines are noisy).  A second run uses a block
+# with winvirtio-drivers=, planning included), and, for reference,
+# with nbdkit's trivial offset filter (offset=0): the cost of any
+# filter layer in nbdkit.  nbdcopy with 4
+# connections and qemu-img convert copy it to nowhere.  The variants
+# run interleaved, round by round, in one run; the ratios of the
+# medians are what counts (these machines are noisy).  A second run uses a block
 # map of thousands of extents (the worst case for the overlay lookup).
 #
 # Usage: bench/stream-overhead.sh [--quick]   (--quick: 1 GiB of data)
 source "$(dirname "$0")/lib.sh"
 
-data=7G runs=5
-if [ "${1:-}" = --quick ]; then data=512M runs=2; fi
+data=7G runs=7
+if [ "${1:-}" = --quick ]; then data=512M runs=3; fi
 
 fake_drivers
 disk="$work/stream.img"
@@ -35,45 +37,34 @@ fi
 nbdcopy_cmd='nbdcopy --connections=4 --requests=64 "$uri" null:'
 qemu_cmd="qemu-img convert -n \"\$uri\" --target-image-opts driver=null-co,size=$(stat -c %s "$disk")"
 plain="nbdkit -U - file $disk --run"
+# A trivial filter, for reference: what any nbdkit filter layer costs.
+noop="nbdkit -U - --filter=offset file $disk offset=0 --run"
 with_map="nbdkit -U - --filter=$filter file $disk winvirtio-map=$work/stream.map --run"
 with_drv="nbdkit -U - --filter=$filter file $disk winvirtio-drivers=$work/vw --run"
 
 # Warm the page cache so that every variant reads from memory.
 cat "$disk" > /dev/null
 
-hyperfine -N -w 1 -r $runs --export-json "$work/nbdcopy.json" \
-  -n plain "$plain '$nbdcopy_cmd'" \
-  -n winvirtio-map "$with_map '$nbdcopy_cmd'" \
-  -n winvirtio-drivers "$with_drv '$nbdcopy_cmd'"
-hyperfine -N -w 1 -r $runs --export-json "$work/qemu.json" \
-  -n plain "$plain '$qemu_cmd'" \
-  -n winvirtio-map "$with_map '$qemu_cmd'" \
-  -n winvirtio-drivers "$with_drv '$qemu_cmd'"
+echo "nbdcopy --connections=4 --requests=64 to null, $data random + 1 GiB NTFS:"
+interleave $runs \
+  plain "$plain '$nbdcopy_cmd'" \
+  offset-filter "$noop '$nbdcopy_cmd'" \
+  winvirtio-map "$with_map '$nbdcopy_cmd'" \
+  winvirtio-drivers "$with_drv '$nbdcopy_cmd'"
+
+echo "qemu-img convert to null-co:"
+interleave $runs \
+  plain "$plain '$qemu_cmd'" \
+  offset-filter "$noop '$qemu_cmd'" \
+  winvirtio-map "$with_map '$qemu_cmd'" \
+  winvirtio-drivers "$with_drv '$qemu_cmd'"
 
 # Worst case: a map of 5000 extents spread over the whole disk.
 gcc -O2 -I"$build" -I"$top/lib" -o "$work/mkmap-many" "$top/bench/mkmap-many.c" \
   "$build/lib/.libs/libwinvirtio.a" -lnbd -lhivex -lntfs-3g -lnettle -lz
 "$work/mkmap-many" "$disk" 5000 "$work/many.map"
 with_many="nbdkit -U - --filter=$filter file $disk winvirtio-map=$work/many.map --run"
-hyperfine -N -w 1 -r $runs --export-json "$work/many.json" \
-  -n plain "$plain '$nbdcopy_cmd'" \
-  -n winvirtio-5000-extents "$with_many '$nbdcopy_cmd'"
-
-# ratio JSON: the mean of each variant over the first's.
-ratio ()
-{
-  /usr/bin/python3 - "$1" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-base = r[0]["mean"]
-for x in r:
-    print("  %-18s %7.3f s  ratio %.3f" % (x["command"], x["mean"],
-                                           x["mean"] / base))
-PY
-}
-echo "nbdcopy --connections=4, $data random + 1 GiB NTFS:"
-ratio "$work/nbdcopy.json"
-echo "qemu-img convert:"
-ratio "$work/qemu.json"
-echo "nbdcopy --connections=4, block map of 5000 extents:"
-ratio "$work/many.json"
+echo "nbdcopy, block map of 5000 extents spread over the disk:"
+interleave $runs \
+  plain "$plain '$nbdcopy_cmd'" \
+  winvirtio-5000-extents "$with_many '$nbdcopy_cmd'"
