@@ -51,7 +51,7 @@ best_of ()
   local best= i s e t
   for (( i = 0; i < runs; i++ )); do
     s=$(date +%s.%N)
-    "$@" > /dev/null
+    "$@" > /dev/null || { echo "$0: failed: $*" >&2; exit 1; }
     e=$(date +%s.%N)
     t=$(echo "$e - $s" | bc)
     if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then
@@ -75,13 +75,13 @@ copy_qemu_nbd ()
 printf "%-18s %10s %10s %8s\n" format nbdkit qemu-nbd ratio
 for f in $formats; do
   qemu-img convert -f raw -O vmdk -o subformat=$f "$d/src.raw" "$d/$f.vmdk"
-  tn=$(best_of copy_nbdkit "$d/$f.vmdk")
+  tn=$(best_of copy_nbdkit "$d/$f.vmdk") || exit 1
 
   rm -f "$d/qemu.sock" "$d/qemu.pid"
-  qemu-nbd -r -f vmdk -e 8 -k "$d/qemu.sock" --fork \
+  qemu-nbd -r -f vmdk -t -e 8 -k "$d/qemu.sock" --fork \
     --pid-file="$d/qemu.pid" "$d/$f.vmdk"
   qpid=$(cat "$d/qemu.pid")
-  tq=$(best_of copy_qemu_nbd)
+  tq=$(best_of copy_qemu_nbd) || exit 1
   kill "$qpid"
   qpid=
 
