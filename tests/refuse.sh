@@ -111,23 +111,6 @@ set_oem ()
     status=none
 }
 
-# nbdkit, under valgrind with WINVIRTIO_VALGRIND=1, killed with
-# everything it started if it takes more than 120 s.
-run_nbdkit ()
-{
-  if [ -n "$VG" ]; then
-    timeout 120 $VG nbdkit "$@"
-  else
-    timeout 120 nbdkit "$@"
-  fi
-}
-valgrind_clean ()
-{
-  if grep -E '^==[0-9]+== ' "$1"; then
-    fail "valgrind reported errors (above) in $1"
-  fi
-}
-
 refused ()
 {
   local name=$1 disk=$2 msg=$3 part=${4:-} drivers=${5:-$vw}

@@ -34,24 +34,6 @@ mkdir "$t"
 cleanup_fn rm -rf "$t"
 "$abs_top_srcdir/scripts/make-fake-virtio-win.sh" "$t/vw"
 
-# nbdkit, under valgrind with WINVIRTIO_VALGRIND=1 (see
-# test-corpus-hives.sh for why not $VG_NBDKIT), killed with everything
-# it started if it takes more than 120 s.
-run_nbdkit ()
-{
-  if [ -n "$VG" ]; then
-    timeout 120 $VG nbdkit "$@"
-  else
-    timeout 120 nbdkit "$@"
-  fi
-}
-valgrind_clean ()
-{
-  if grep -E '^==[0-9]+== ' "$1"; then
-    fail "valgrind reported errors (above) in $1"
-  fi
-}
-
 # refused NAME HIVE MESSAGE: a disk with HIVE as its SYSTEM hive is
 # refused with MESSAGE (the text after "winvirtio: ").
 refused ()
