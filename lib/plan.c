@@ -51,6 +51,14 @@ struct planner {
   struct wv_ptable pt;
   const struct wv_partition *part;
   const char *sysroot;
+
+  /* Paths in the Windows volume, derived from sysroot (set_paths). */
+  char system32[32];            /* Windows\System32 */
+  char config[48];              /* ...\config */
+  char hive[64];                /* ...\config\SYSTEM */
+  char software[64];            /* ...\config\SOFTWARE */
+  char drivers[48];             /* ...\drivers */
+
   struct wv_overlay *ov;
   struct wv_ntfs *v;
   struct wv_labels labels;
@@ -437,25 +445,37 @@ find_windows (struct planner *p)
   return 0;
 }
 
+/* Derive the paths we use from the system root found. */
+static void
+set_paths (struct planner *p)
+{
+  snprintf (p->system32, sizeof p->system32, "%s\\System32", p->sysroot);
+  snprintf (p->config, sizeof p->config, "%s\\config", p->system32);
+  snprintf (p->hive, sizeof p->hive, "%s\\SYSTEM", p->config);
+  snprintf (p->software, sizeof p->software, "%s\\SOFTWARE", p->config);
+  snprintf (p->drivers, sizeof p->drivers, "%s\\drivers", p->system32);
+}
+
+/* The path of boot driver i's file in drivers, into buf. */
+static void
+driver_path (const struct planner *p, size_t i, char *buf, size_t len)
+{
+  snprintf (buf, len, "%s\\%s.sys", p->drivers, wv_boot_drivers[i].name);
+}
+
 /* Step 3: identify Windows and edit the SYSTEM hive. */
 static int
 patch_registry (struct planner *p)
 {
   CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL, *newsys = NULL;
-  CLEANUP_FREE char *syspath = NULL, *softpath = NULL;
   size_t syslen, softlen, newlen, i;
   struct wv_hive system = { 0 }, software = { 0 };
   char desc[256];
   bool changed = false;
   int r = -1;
 
-  if (asprintf (&syspath, "%s\\System32\\config\\SYSTEM", p->sysroot) == -1 ||
-      asprintf (&softpath, "%s\\System32\\config\\SOFTWARE", p->sysroot) == -1) {
-    wv_error ("asprintf: %m");
-    return -1;
-  }
-  if (wv_ntfs_read_file (p->v, syspath, MAX_HIVE, &sys, &syslen) == -1 ||
-      wv_ntfs_read_file (p->v, softpath, MAX_HIVE, &soft, &softlen) == -1 ||
+  if (wv_ntfs_read_file (p->v, p->hive, MAX_HIVE, &sys, &syslen) == -1 ||
+      wv_ntfs_read_file (p->v, p->software, MAX_HIVE, &soft, &softlen) == -1 ||
       wv_hive_check (sys, syslen, "SYSTEM hive") == -1 ||
       wv_hive_open (&system, sys, syslen, 1, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
@@ -476,15 +496,15 @@ patch_registry (struct planner *p)
       goto out;
   if (changed) {
     if (wv_hive_commit (&system, &newsys, &newlen) == -1 ||
-        wv_ntfs_update_file (p->v, syspath, sys, syslen,
+        wv_ntfs_update_file (p->v, p->hive, sys, syslen,
                              newsys, newlen) == -1)
       goto out;
-    fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", syspath,
+    fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", p->hive,
              syslen, newlen);
     p->hive_changed = true;
   }
   else
-    fprintf (p->log, "hive: \\%s already has every entry\n", syspath);
+    fprintf (p->log, "hive: \\%s already has every entry\n", p->hive);
   r = 0;
 
  out:
@@ -497,13 +517,8 @@ patch_registry (struct planner *p)
 static int
 copy_drivers (struct planner *p)
 {
-  CLEANUP_FREE char *dir = NULL;
   size_t i;
 
-  if (asprintf (&dir, "%s\\System32\\drivers", p->sysroot) == -1) {
-    wv_error ("asprintf: %m");
-    return -1;
-  }
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
     const char *drv = wv_boot_drivers[i].name;
     CLEANUP_FREE uint8_t *data = NULL;
@@ -517,12 +532,13 @@ copy_drivers (struct planner *p)
     }
     if (wv_driver_read (p->opts->drivers, drv, &p->win,
                         &data, &len, &from) == -1 ||
-        wv_ntfs_put_file (p->v, dir, name, data, len,
+        wv_ntfs_put_file (p->v, p->drivers, name, data, len,
                           &created, &changed) == -1)
       return -1;
     p->created[i] = created;
     p->changed[i] = changed;
-    fprintf (p->log, "file: \\%s\\%s %s (%zu bytes, from %s)\n", dir, name,
+    fprintf (p->log, "file: \\%s\\%s %s (%zu bytes, from %s)\n", p->drivers,
+             name,
              created ? "created" : changed ? "replaced" : "already present",
              len, from);
   }
@@ -536,14 +552,10 @@ copy_drivers (struct planner *p)
 static int
 get_when (struct planner *p)
 {
-  char path[128];
   uint64_t t;
 
-  snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM", p->sysroot);
-  if (wv_ntfs_get_mtime (p->v, path, &p->when) == -1)
-    return -1;
-  snprintf (path, sizeof path, "%s\\System32\\drivers", p->sysroot);
-  if (wv_ntfs_get_mtime (p->v, path, &t) == -1)
+  if (wv_ntfs_get_mtime (p->v, p->hive, &p->when) == -1 ||
+      wv_ntfs_get_mtime (p->v, p->drivers, &t) == -1)
     return -1;
   if (t > p->when)
     p->when = t;
@@ -561,21 +573,18 @@ set_times (struct planner *p)
   bool any_created = false;
   size_t i;
 
-  snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM", p->sysroot);
   if (p->hive_changed &&
-      wv_ntfs_set_times (p->v, path, p->when, false) == -1)
+      wv_ntfs_set_times (p->v, p->hive, p->when, false) == -1)
     return -1;
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    snprintf (path, sizeof path, "%s\\System32\\drivers\\%s.sys",
-              p->sysroot, wv_boot_drivers[i].name);
+    driver_path (p, i, path, sizeof path);
     if (p->changed[i] &&
         wv_ntfs_set_times (p->v, path, p->when, p->created[i]) == -1)
       return -1;
     any_created |= p->created[i];
   }
-  snprintf (path, sizeof path, "%s\\System32\\drivers", p->sysroot);
   if (any_created &&
-      wv_ntfs_set_times (p->v, path, p->when, false) == -1)
+      wv_ntfs_set_times (p->v, p->drivers, p->when, false) == -1)
     return -1;
   return 0;
 }
@@ -589,24 +598,19 @@ label (struct planner *p)
 
   if (wv_ntfs_label_system (p->v, p->part->number, &p->labels) == -1)
     return -1;
-  snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM", p->sysroot);
-  if (wv_ntfs_label_path (p->v, path, "SYSTEM hive", &p->labels) == -1)
-    return -1;
-  snprintf (path, sizeof path, "%s\\System32\\config", p->sysroot);
-  if (wv_ntfs_label_path (p->v, path, "config directory", &p->labels) == -1)
-    return -1;
-  snprintf (path, sizeof path, "%s\\System32\\drivers", p->sysroot);
-  if (wv_ntfs_label_path (p->v, path, "drivers directory", &p->labels) == -1)
-    return -1;
-  /* Its entry in System32's index carries its times. */
-  snprintf (path, sizeof path, "%s\\System32", p->sysroot);
-  if (wv_ntfs_label_path (p->v, path, "System32 directory", &p->labels) == -1)
+  if (wv_ntfs_label_path (p->v, p->hive, "SYSTEM hive", &p->labels) == -1 ||
+      wv_ntfs_label_path (p->v, p->config, "config directory",
+                          &p->labels) == -1 ||
+      wv_ntfs_label_path (p->v, p->drivers, "drivers directory",
+                          &p->labels) == -1 ||
+      /* Its entry in System32's index carries its times. */
+      wv_ntfs_label_path (p->v, p->system32, "System32 directory",
+                          &p->labels) == -1)
     return -1;
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
     char what[32];
 
-    snprintf (path, sizeof path, "%s\\System32\\drivers\\%s.sys", p->sysroot,
-              wv_boot_drivers[i].name);
+    driver_path (p, i, path, sizeof path);
     snprintf (what, sizeof what, "%s.sys", wv_boot_drivers[i].name);
     if (wv_ntfs_label_path (p->v, path, what, &p->labels) == -1)
       return -1;
@@ -686,8 +690,10 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   }
   src->record = &p.map->read_set;
 
-  if (find_windows (&p) == -1 ||
-      patch_volume (&p) == -1 ||
+  if (find_windows (&p) == -1)
+    goto out;
+  set_paths (&p);
+  if (patch_volume (&p) == -1 ||
       wv_overlay_diff (p.ov, add_run, &p) == -1)
     goto out;
 
