@@ -14,12 +14,10 @@
 #include <strings.h>
 #include <errno.h>
 #include <dirent.h>
-#include <fcntl.h>
-#include <unistd.h>
-#include <sys/stat.h>
 
 #include "cleanup.h"
 #include "drivers.h"
+#include "hostfile.h"
 #include "log.h"
 
 /* Largest driver file accepted. */
@@ -82,45 +80,6 @@ list_dir (const char *dir)
   return buf;
 }
 
-/* Read a whole host file. */
-static int
-read_host_file (const char *path, uint8_t **data_r, size_t *len_r)
-{
-  CLEANUP_CLOSE int fd = open (path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  uint8_t *data;
-  size_t done = 0;
-
-  if (fd == -1 || fstat (fd, &st) == -1) {
-    wv_error ("%s: %m", path);
-    return -1;
-  }
-  if (!S_ISREG (st.st_mode) || st.st_size <= 0 || st.st_size > MAX_DRIVER) {
-    wv_error ("%s: not a regular file of a plausible driver size", path);
-    return -1;
-  }
-  data = malloc (st.st_size);
-  if (data == NULL) {
-    wv_error ("malloc: %m");
-    return -1;
-  }
-  while (done < (size_t) st.st_size) {
-    ssize_t r = read (fd, data + done, st.st_size - done);
-
-    if (r <= 0) {
-      if (r == -1 && errno == EINTR)
-        continue;
-      wv_error ("read: %s: %s", path, r == 0 ? "short read" : strerror (errno));
-      free (data);
-      return -1;
-    }
-    done += r;
-  }
-  *data_r = data;
-  *len_r = done;
-  return 0;
-}
-
 int
 wv_driver_read (const char *tree, const char *driver,
                 const struct wv_windows *w,
@@ -172,8 +131,13 @@ wv_driver_read (const char *tree, const char *driver,
     wv_error ("%s: %s not found", adir, sys);
     return -1;
   }
-  if (read_host_file (file, data_r, len_r) == -1)
+  if (wv_read_host_file (file, MAX_DRIVER, data_r, len_r) == -1)
     return -1;
+  if (*len_r == 0) {
+    wv_error ("%s: empty file, not a driver", file);
+    free (*data_r);
+    return -1;
+  }
   *path_r = file;
   file = NULL;
   return 0;

@@ -22,6 +22,7 @@
 
 #include "cleanup.h"
 #include "hive.h"
+#include "hostfile.h"
 #include "log.h"
 
 #define BASE_BLOCK 4096
@@ -122,40 +123,11 @@ wv_hive_open (struct wv_hive *hive, const uint8_t *data, size_t len,
 int
 wv_hive_commit (struct wv_hive *hive, uint8_t **data_r, size_t *len_r)
 {
-  CLEANUP_CLOSE int fd = -1;
-  struct stat st;
-  uint8_t *data;
-  size_t done = 0;
-
   if (hivex_commit (hive->h, NULL, 0) == -1) {
     wv_error ("hivex_commit: %s: %m", hive->path);
     return -1;
   }
-  fd = open (hive->path, O_RDONLY | O_CLOEXEC);
-  if (fd == -1 || fstat (fd, &st) == -1) {
-    wv_error ("%s: %m", hive->path);
-    return -1;
-  }
-  data = malloc (st.st_size > 0 ? st.st_size : 1);
-  if (data == NULL) {
-    wv_error ("malloc: %m");
-    return -1;
-  }
-  while (done < (size_t) st.st_size) {
-    ssize_t r = read (fd, data + done, st.st_size - done);
-
-    if (r <= 0) {
-      if (r == -1 && errno == EINTR)
-        continue;
-      wv_error ("read: %s: %m", hive->path);
-      free (data);
-      return -1;
-    }
-    done += r;
-  }
-  *data_r = data;
-  *len_r = st.st_size;
-  return 0;
+  return wv_read_host_file (hive->path, SIZE_MAX, data_r, len_r);
 }
 
 void
