@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
+#include <assert.h>
 
 #include "cleanup.h"
 #include "drivers.h"
@@ -519,6 +520,8 @@ copy_drivers (struct planner *p)
 {
   size_t i;
 
+  /* created[] and changed[] have room for every boot driver. */
+  assert (wv_nr_boot_drivers <= sizeof p->created / sizeof p->created[0]);
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
     const char *drv = wv_boot_drivers[i].name;
     CLEANUP_FREE uint8_t *data = NULL;
