@@ -180,8 +180,10 @@ identify_system (hive_h *system, struct wv_windows *w)
     strcpy (w->arch, "ARM64");
   else {
     wv_error ("the SYSTEM hive's PROCESSOR_ARCHITECTURE is \"%s\", which "
-              "winvirtio does not know (expected AMD64, x86 or ARM64)",
-              arch);
+              "winvirtio does not know (expected AMD64, x86 or ARM64): "
+              "virtio-win has no drivers for it, so this Windows cannot be "
+              "converted (if it is in fact one of those, please report "
+              "it)", arch);
     return -1;
   }
 
