@@ -311,9 +311,11 @@ winvirtio_prepare (nbdkit_next *next, void *handle, int readonly)
   if (size == -1)
     return -1;
   if (map == NULL || (uint64_t) size != map->virtual_size) {
-    nbdkit_error ("winvirtio: the plugin's disk is %" PRIi64 " bytes, but "
-                  "the block map is for %" PRIu64 " bytes", size,
-                  map ? map->virtual_size : 0);
+    nbdkit_error ("winvirtio: the source disk is now %" PRIi64 " bytes, "
+                  "but the block map is for %" PRIu64 " bytes: the source "
+                  "changed while nbdkit was running; not serving it.  "
+                  "Restart nbdkit, which checks the source again",
+                  size, map ? map->virtual_size : 0);
     return -1;
   }
   return 0;
