@@ -163,34 +163,45 @@ write_report (void)
   return 0;
 }
 
-/* Read /proc/PID/comm into buf; "" if it cannot be read. */
-static void
-read_comm (const char *path, char *buf, size_t len)
+/* Is arg nbdkit's --run option ("--run", "--run=CMD", or a prefix
+ * that getopt_long takes for it, "--ru")?
+ */
+static bool
+is_run_option (const char *arg)
 {
-  FILE *fp = fopen (path, "r");
+  size_t n = strcspn (arg, "=");
 
-  buf[0] = '\0';
-  if (fp) {
-    if (fgets (buf, len, fp) == NULL)
-      buf[0] = '\0';
-    fclose (fp);
-  }
+  return n >= 4 && n <= 5 && strncmp (arg, "--run", n) == 0;
 }
 
-/* Is this the captive server of nbdkit --run?  Then its parent is the
- * nbdkit that runs the command, a fork of the same program: the same
- * command name.  (comm, not /proc/PID/exe, which valgrind fakes for
- * its own process only.)
+/* Is this the captive server of nbdkit --run?  Only then does nbdkit
+ * fork before .after_fork with the parent staying alive (to run the
+ * command); without -f it also forks, into the background, and the
+ * parent exits, but maybe not yet: so the parent being an nbdkit
+ * tells nothing.  This process has nbdkit's own arguments
+ * (/proc/self/cmdline), where options may come anywhere before "--"
+ * (getopt_long) and parameters are KEY=VALUE: an argument that looks
+ * like --run is the option.
  */
 static bool
 is_captive (void)
 {
-  char self[64], parent[64], path[64];
+  char buf[65536];
+  size_t len, i;
+  FILE *fp = fopen ("/proc/self/cmdline", "r");
 
-  read_comm ("/proc/self/comm", self, sizeof self);
-  snprintf (path, sizeof path, "/proc/%d/comm", (int) getppid ());
-  read_comm (path, parent, sizeof parent);
-  return self[0] != '\0' && strcmp (self, parent) == 0;
+  if (fp == NULL)
+    return false;
+  len = fread (buf, 1, sizeof buf - 1, fp);
+  fclose (fp);
+  buf[len] = '\0';
+  for (i = 0; i < len; i += strlen (buf + i) + 1) {
+    if (strcmp (buf + i, "--") == 0)
+      break;
+    if (is_run_option (buf + i))
+      return true;
+  }
+  return false;
 }
 
 static int plan_or_load (nbdkit_backend *backend);
