@@ -11,8 +11,8 @@
 # Maps are applied only by the filter (winvirtio-map=FILE), so each
 # refusal is checked there, under --run (every connection refused with
 # the reason, nothing copied) and in the foreground (nbdkit exits 1).
-# The map files are read and rewritten by a small Python reader of
-# the layout in docs/winvirtio-map.pod, not by winvirtio.
+# The map files are read and rewritten by mapfile.py, a small reader
+# of the layout in docs/winvirtio-map.pod, not by winvirtio.
 source ./functions.sh
 set -e
 set -x
@@ -111,55 +111,16 @@ truncate -s +1M "$t/grown.img"
 map_refused grown "$t/grown.img" "$t/win10.map" \
   "$other $((size + 1048576)) bytes: it belongs to a different disk; run 'winvirtio map' on this source again"
 
-# mapfile.py MAP CMD ARGS: read or rewrite a map file (with a correct
-# checksum), per docs/winvirtio-map.pod.
-cat > "$t/mapfile.py" <<'PY'
-import hashlib, struct, sys
-path, cmd = sys.argv[1], sys.argv[2]
-b = bytearray(open(path, "rb").read())
-assert hashlib.sha256(b[:-32]).digest() == b[-32:], "bad checksum"
-assert b[:16] == b"WINVIRTIO-MAP\0\0\0"
-vsize, nx, nr = struct.unpack_from("<QQQ", b, 0x18)
-if cmd == "set-size":
-    struct.pack_into("<Q", b, 0x18, int(sys.argv[3]))
-    b[-32:] = hashlib.sha256(b[:-32]).digest()
-    open(sys.argv[4], "wb").write(b)
-elif cmd == "beyond":
-    # The first read range that does not fit in SIZE bytes.
-    size = int(sys.argv[3])
-    for i in range(nr):
-        o, n = struct.unpack_from("<QQ", b, 128 + 16 * i)
-        if o + n > size:
-            print("read range %d (%d bytes at offset %d)" % (i, n, o))
-            break
-elif cmd == "counts":
-    print("%d read ranges, %d extents and %d bytes of summary"
-          % (nr, nx, struct.unpack_from("<Q", b, 0x30)[0]))
-elif cmd == "unread":
-    # An offset in [lo, hi) that is neither read nor patched, far
-    # from both: the middle of the largest such gap.
-    lo, hi = int(sys.argv[3]), int(sys.argv[4])
-    used = [struct.unpack_from("<QQ", b, 128 + 16 * i) for i in range(nr)]
-    xt = 128 + 16 * nr
-    used += [struct.unpack_from("<QI", b, xt + 96 * i) for i in range(nx)]
-    used = sorted((o, o + n) for o, n in used) + [(hi, hi)]
-    best, pos = (0, lo), lo
-    for s, e in used:
-        if s > pos and min(s, hi) - pos > best[0]:
-            best = (min(s, hi) - pos, pos)
-        pos = max(pos, e)
-    assert best[0] > 65536, best
-    print(best[1] + best[0] // 2)
-PY
+mapfile="$abs_top_srcdir/tests/mapfile.py"
 
 # The map names another size (larger: the extents still fit).
-python3 "$t/mapfile.py" "$t/win10.map" set-size $((size + 512)) \
+python3 "$mapfile" "$t/win10.map" set-size $((size + 512)) \
   "$t/bigger.map"
 map_refused map-size "$t/win10.img" "$t/bigger.map" \
   "source: this block map was made for a disk of $((size + 512)) bytes, but the source has $size bytes: it belongs to a different disk; run 'winvirtio map' on this source again"
 # ... smaller than its own extents: the file itself is refused.
-python3 "$t/mapfile.py" "$t/win10.map" set-size 1048576 "$t/tiny.map"
-beyond=$(python3 "$t/mapfile.py" "$t/win10.map" beyond 1048576)
+python3 "$mapfile" "$t/win10.map" set-size 1048576 "$t/tiny.map"
+beyond=$(python3 "$mapfile" "$t/win10.map" beyond 1048576)
 map_refused map-tiny "$t/win10.img" "$t/tiny.map" \
   "$(pwd)/$t/tiny.map: block map is corrupt ($beyond is empty or beyond the end of the disk (1048576 bytes)); run 'winvirtio map' again to make a new one"
 
@@ -170,14 +131,14 @@ map_refused map-flipped "$t/win10.img" "$t/flipped.map" \
   "$(pwd)/$t/flipped.map: block map is corrupt (checksum mismatch); run 'winvirtio map' again to make a new one"
 head -c 1000 "$t/win10.map" > "$t/cut.map"
 map_refused map-cut "$t/win10.img" "$t/cut.map" \
-  "$(pwd)/$t/cut.map: block map is truncated or corrupt (its header announces $(python3 "$t/mapfile.py" "$t/win10.map" counts), which do not fit in the file's 1000 bytes); run 'winvirtio map' again to make a new one"
+  "$(pwd)/$t/cut.map: block map is truncated or corrupt (its header announces $(python3 "$mapfile" "$t/win10.map" counts), which do not fit in the file's 1000 bytes); run 'winvirtio map' again to make a new one"
 
 # A byte the planner neither read nor patched, inside the Windows
 # volume, changed: the map is still this disk's, and the copy differs
 # from the unchanged disk's copy in that byte only.
 start=$(part_start "$t/win10.img" 3)
 psize=$(part_size "$t/win10.img" 3)
-off=$(python3 "$t/mapfile.py" "$t/win10.map" unread "$start" \
+off=$(python3 "$mapfile" "$t/win10.map" unread "$start" \
   $((start + psize)))
 cp --sparse=always "$t/win10.img" "$t/unread.img"
 printf 'Z' | dd of="$t/unread.img" bs=1 seek="$off" conv=notrunc status=none
