@@ -677,6 +677,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   struct planner p = { .src = src, .opts = opts };
   struct wv_map *map = NULL;
   uint64_t bytes0 = src->bytes_read, reqs0 = src->requests;
+  uint64_t errors0 = src->read_errors;
   int r = -1;
 
   if (opts->drivers == NULL) {
@@ -699,6 +700,16 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   if (patch_volume (&p) == -1 ||
       wv_overlay_diff (p.ov, add_run, &p) == -1)
     goto out;
+  /* libntfs-3g can take a failed read for a missing record and go
+   * on: a plan made without those bytes is not used.
+   */
+  if (src->read_errors != errors0) {
+    wv_error ("%s: %" PRIu64 " read(s) of the source failed while "
+              "planning (the first error is above); winvirtio does not use "
+              "a plan made without those bytes: check the source, then try "
+              "again", src->name, src->read_errors - errors0);
+    goto out;
+  }
 
   src->record = NULL;
   fprintf (p.log, "block map: %zu extents, %" PRIu64 " bytes\n",

@@ -55,8 +55,10 @@ wv_source_pread (struct wv_source *src, void *buf, size_t count,
               src->name, count, offset, src->size);
     return -1;
   }
-  if (src->pread (src->opaque, buf, count, offset) == -1)
+  if (src->pread (src->opaque, buf, count, offset) == -1) {
+    src->read_errors++;
     return -1;
+  }
   src->bytes_read += count;
   src->requests++;
   if (src->record && wv_rangeset_add (src->record, offset, count) == -1)

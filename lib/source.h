@@ -35,6 +35,12 @@ struct wv_source {
   uint64_t bytes_read;
   uint64_t requests;
 
+  /* Reads that failed.  A caller may go on after a failed read
+   * (libntfs-3g sometimes does), so the planner checks this count
+   * and never uses a plan made while a read failed.
+   */
+  uint64_t read_errors;
+
   /* If not NULL, every read is added to this set. */
   struct wv_rangeset *record;
 };
