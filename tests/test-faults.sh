@@ -101,6 +101,10 @@ uri () { echo "nbd+unix:///?socket=$T/$1.sock"; }
 run_nbdkit -U - --filter="$filter" file $t/disk.img \
   winvirtio-map=$t/file.map --run "nbdcopy \"\$uri\" $t/good.raw"
 good=$(sha256sum < $t/good.raw)
+# ... which differs from the source inside the map's extents only.
+winvirtio dump --json $t/file.map > $t/map.json
+python3 "$abs_top_srcdir/tests/diff-in-map.py" $t/disk.img $t/good.raw \
+  $t/map.json
 
 ### A map planned over NBD is the map planned from the file.
 start plain file $t/disk.img
