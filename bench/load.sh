@@ -22,4 +22,9 @@ cd "$build/tests"
 LOAD_SIZE=${1:-1024} LOAD_EXTENTS=${2:-50000} LOAD_CLIENTS=${3:-16} \
   abs_top_srcdir="$top" abs_top_builddir="$build" \
   PATH="$build/tools:$build/tests:$PATH" \
-  bash "$top/tests/test-load.sh" 2>&1 | grep -E '^(nbdkit VmHWM|nbdsh:|[0-9]+ extents)|FAIL'
+  bash "$top/tests/test-load.sh" > "$work/load.log" 2>&1 || {
+  tail -40 "$work/load.log"
+  echo "$0: FAILED, the whole log is $work/load.log" >&2
+  exit 1
+}
+grep -E '^(nbdkit VmHWM|nbdsh:|[0-9]+ extents)' "$work/load.log"
