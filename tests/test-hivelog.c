@@ -10,12 +10,15 @@
  *     equals RecoveredHive_Windows7's, read back through hivex;
  *   - BadLogHive1-3 and BadBaseBlockHive are refused, with the exact
  *     message.
- * Then the real dirty hives with logs (regipy: Windows 10 SYSTEM,
- * NTUSER.DAT, UsrClass.dat; DFIRArtifactMuseum: Windows 10/11 DEFAULT,
- * SAM, BBI) are replayed and must open in hivex; the truncated and
- * corrupted hives are refused; and mutated logs (truncated at every
- * sector, bytes flipped) give a result or an error, never a crash
- * (run under valgrind by test-hivelog.sh... and by make check-valgrind).
+ * Then the real dirty hives with logs (regipy: Windows 10 SYSTEM_B,
+ * UsrClass.dat; DFIRArtifactMuseum: Windows 10/11 DEFAULT, BBI,
+ * SECURITY) are replayed and must open in hivex with the expected
+ * sequence numbers; the truncated hives and dirty hives without logs
+ * are refused; and mutated logs (truncated at every sector, bytes
+ * flipped) give a result or an error, never a crash (test-hivelog.sh
+ * runs this under valgrind for make check-valgrind).  The hive bins
+ * of every replay here were also compared, once, with yarp's
+ * (msuhanov/yarp recover_auto): identical.
  *
  * Exits 77 (skip) without the corpus.
  */
