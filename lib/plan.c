@@ -513,17 +513,17 @@ patch_registry (struct planner *p)
            "DriverDatabase (Windows 8 and later)" :
            "CriticalDeviceDatabase (before Windows 8)");
 
-  if (rec.data)
-    fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s "
-             "(now sequence number %" PRIu32 ")\n", p->hive, rec.applied,
-             rec.new_format ? "log entries" : "dirty pages",
-             rec.logs_used & 1 ? "LOG1" : "",
-             rec.logs_used == 3 ? " and " : "",
-             rec.logs_used & 2 ? "LOG2" : "", rec.seq);
   for (i = 0; i < wv_nr_boot_drivers; ++i)
     if (wv_registry_add_boot_driver (system.h, &p->win, &wv_boot_drivers[i],
                                      p->log, &changed) == -1)
       goto out;
+  if (rec.data)
+    fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
+             p->hive, rec.applied,
+             rec.new_format ? "log entries" : "dirty pages",
+             rec.logs_used & 1 ? "LOG1" : "",
+             rec.logs_used == 3 ? " and " : "",
+             rec.logs_used & 2 ? "LOG2" : "");
   if (changed || rec.data) {
     if (wv_hive_commit (&system, &newsys, &newlen) == -1 ||
         wv_ntfs_update_file (p->v, p->hive, sys, syslen,

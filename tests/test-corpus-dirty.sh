@@ -152,8 +152,9 @@ refused ()
   rm -f "$d/disk.img"
 }
 
-# converted NAME HIVE LOG1 LOG2 REPLAYED: a disk with this dirty SYSTEM
-# hive and its logs is converted; wv-hivelog says REPLAYED.
+# converted NAME HIVE LOG1 LOG2 REPLAYED SUMMARY: a disk with this
+# dirty SYSTEM hive and its logs is converted; wv-hivelog says
+# REPLAYED, the summary "...SYSTEM was dirty: SUMMARY".
 converted ()
 {
   local name=$1 hive="$corpus/hives/$2" d="$t/$1"
@@ -179,7 +180,8 @@ converted ()
   $VG winvirtio map --details --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
     > "$d/summary"
   cat "$d/summary"
-  grep -q "^hive: .*SYSTEM was dirty: replayed " "$d/summary"
+  grep -qFx "hive: \\Windows\\System32\\config\\SYSTEM was dirty: $6" \
+    "$d/summary"
   grep -q '^hive: \\Windows\\System32\\config\\SYSTEM ([0-9]* -> [0-9]* bytes)$' \
     "$d/summary"
 
@@ -250,7 +252,8 @@ converted ()
 
 converted win10-1709 regipy/SYSTEM_B.xz \
   regipy/SYSTEM_B.LOG1.xz regipy/SYSTEM_B.LOG2.xz \
-  "replayed 24 log entries from LOG1 and LOG2, last sequence number 2130, new sequence number 2131"
+  "replayed 24 log entries from LOG1 and LOG2, last sequence number 2130, new sequence number 2131" \
+  "replayed 24 log entries from LOG1 and LOG2"
 
 # no_logs SEQ1 SEQ2 [WHY1 WHY2]: lib/hivelog.c's message for a dirty
 # hive whose logs cannot be used (default: both missing).
