@@ -423,6 +423,13 @@ apply_new (struct replay *rp, struct hlog *a, struct hlog *b)
   return apply_new_entries (rp, second, le32 (second->d + BB_SEQ1));
 }
 
+static void
+see (uint32_t *max, uint32_t v)
+{
+  if (v > *max)
+    *max = v;
+}
+
 /* The highest sequence number anywhere in the hive or its logs: base
  * blocks and every entry header with a valid header hash, applied or
  * not.  The recovered hive is numbered above it.
@@ -433,22 +440,20 @@ highest_seq (const uint8_t *hive, const struct hlog *logs)
   uint32_t max = le32 (hive + BB_SEQ1);
   size_t i, pos;
 
-#define SEE(v) do { uint32_t v_ = (v); if (v_ > max) max = v_; } while (0)
-  SEE (le32 (hive + BB_SEQ2));
+  see (&max, le32 (hive + BB_SEQ2));
   for (i = 0; i < 2; ++i) {
     const uint8_t *d = logs[i].d;
 
     if (d == NULL || logs[i].len < LOG_BASE_BLOCK ||
         memcmp (d, "regf", 4) != 0)
       continue;
-    SEE (le32 (d + BB_SEQ1));
-    SEE (le32 (d + BB_SEQ2));
+    see (&max, le32 (d + BB_SEQ1));
+    see (&max, le32 (d + BB_SEQ2));
     for (pos = LOG_BASE_BLOCK; pos + ENTRY_HEADER <= logs[i].len; pos += 512)
       if (memcmp (d + pos, "HvLE", 4) == 0 &&
           le64 (d + pos + 32) == wv_marvin32 (d + pos, 32))
-        SEE (le32 (d + pos + 12));
+        see (&max, le32 (d + pos + 12));
   }
-#undef SEE
   return max;
 }
 
