@@ -2,7 +2,7 @@
 # winvirtio tests: make a dirty hive and its new-format logs.
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
-# Usage: make-dirty-hive.py H0 H1 H2 PRIMARY LOG1 LOG2
+# Usage: make-dirty-hive.py [--old] H0 H1 H2 PRIMARY LOG1 LOG2
 #
 # H0, H1 and H2 are three states of one hive (H1 and H2 made from the
 # previous one by hivexregedit --merge).  Writes what Windows 8.1 and
@@ -14,6 +14,12 @@
 # stale entry numbered N+7 with a damaged body (hash-1 wrong, header
 # hash right) stands for leftovers that must not be replayed, but that
 # the recovered hive must be numbered above.
+#
+# With --old, the old format of Windows XP to 8 instead: LOG1 is a
+# base block (H2's, numbered N+1, written at the same time as
+# PRIMARY's) then a "DIRT" bitmap of the 512-byte pages of H2's hive
+# bins that differ from H0, then those pages; LOG2 is empty.
+#
 # Written from the format specification (github.com/msuhanov/regf),
 # apart from lib/hivelog.c.
 import struct
@@ -84,20 +90,49 @@ def log(base, seq, entries):
     return bytes(bb) + b''.join(entries)
 
 
-h0, h1, h2 = (open(p, 'rb').read() for p in sys.argv[1:4])
+def old_log(primary, old, new, seq):
+    """An old-format log taking old to new."""
+    bb = bytearray(new[:512])
+    struct.pack_into('<II', bb, 4, seq, seq)
+    bb[12:20] = primary[12:20]              # written at the same time
+    struct.pack_into('<I', bb, 28, 1)       # file type: old-format log
+    set_checksum(bb)
+    hbins = u32(new, 40)
+    bitmap = bytearray(hbins // 4096)
+    pages = b''
+    for i in range(hbins // 512):
+        page = new[4096 + i * 512:4096 + i * 512 + 512]
+        if old[4096 + i * 512:4096 + i * 512 + 512] != page:
+            bitmap[i // 8] |= 1 << (i % 8)
+            pages += page
+    vector = (b'DIRT' + bytes(bitmap))
+    vector = vector.ljust((len(vector) + 511) // 512 * 512, b'\0')
+    return bytes(bb) + vector + pages, len(pages) // 512
+
+
+args = sys.argv[1:]
+old_format = args[0] == '--old'
+if old_format:
+    args = args[1:]
+h0, h1, h2 = (open(p, 'rb').read() for p in args[0:3])
 n = u32(h0, 4)
 
 primary = bytearray(h0)
 struct.pack_into('<II', primary, 4, n + 1, n)
 set_checksum(primary)
 
-stale = bytearray(entry(h0, h1, n + 7))
-stale[-1] ^= 0xff                           # body damaged: hash-1 wrong
-log1 = log(h0, n, [entry(h0, h1, n), bytes(stale)])
-log2 = log(h0, n + 1, [entry(h1, h2, n + 1)])
+if old_format:
+    log1, pages = old_log(primary, h0, h2, n + 1)
+    log2 = b''
+    print('sequence number %d, %d dirty pages' % (n, pages))
+else:
+    stale = bytearray(entry(h0, h1, n + 7))
+    stale[-1] ^= 0xff                       # body damaged: hash-1 wrong
+    log1 = log(h0, n, [entry(h0, h1, n), bytes(stale)])
+    log2 = log(h0, n + 1, [entry(h1, h2, n + 1)])
+    print('sequence number %d, log entries %d (LOG1) and %d (LOG2), '
+          'stale %d' % (n, n, n + 1, n + 7))
 
-for path, data in zip(sys.argv[4:7], (primary, log1, log2)):
+for path, data in zip(args[3:6], (primary, log1, log2)):
     with open(path, 'wb') as f:
         f.write(data)
-print('sequence number %d, log entries %d (LOG1) and %d (LOG2), stale %d'
-      % (n, n, n + 1, n + 7))
