@@ -431,8 +431,9 @@ see (uint32_t *max, uint32_t v)
 }
 
 /* The highest sequence number anywhere in the hive or its logs: base
- * blocks and every entry header with a valid header hash, applied or
- * not.  The recovered hive is numbered above it.
+ * blocks, and every entry header with a valid header hash, applied or
+ * not, even in a log whose base block is damaged.  The recovered hive
+ * is numbered above it.
  */
 static uint32_t
 highest_seq (const uint8_t *hive, const struct hlog *logs)
@@ -444,11 +445,12 @@ highest_seq (const uint8_t *hive, const struct hlog *logs)
   for (i = 0; i < 2; ++i) {
     const uint8_t *d = logs[i].d;
 
-    if (d == NULL || logs[i].len < LOG_BASE_BLOCK ||
-        memcmp (d, "regf", 4) != 0)
+    if (d == NULL || logs[i].len < LOG_BASE_BLOCK)
       continue;
-    see (&max, le32 (d + BB_SEQ1));
-    see (&max, le32 (d + BB_SEQ2));
+    if (memcmp (d, "regf", 4) == 0) {
+      see (&max, le32 (d + BB_SEQ1));
+      see (&max, le32 (d + BB_SEQ2));
+    }
     for (pos = LOG_BASE_BLOCK; pos + ENTRY_HEADER <= logs[i].len; pos += 512)
       if (memcmp (d + pos, "HvLE", 4) == 0 &&
           le64 (d + pos + 32) == wv_marvin32 (d + pos, 32))
