@@ -3,12 +3,14 @@
  *
  * Base block layout (regf): "regf" at 0, primary sequence number at
  * 4, secondary at 8, checksum at 0x1fc = XOR of the 127 preceding
- * little-endian dwords.  See hivex lib/hivex-internal.h (struct
- * ntreg_header).
+ * little-endian dwords (lib/hivelog.c), hive bins data size at 40.
+ * See hivex lib/hivex-internal.h (struct ntreg_header).  A dirty hive
+ * is recovered from its transaction logs by lib/hivelog.c.
  */
 
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 
 #include "cleanup.h"
 #include "hive.h"
+#include "hivelog.h"
 #include "hostfile.h"
 #include "log.h"
 
@@ -33,32 +36,80 @@ le32_at (const uint8_t *p)
   return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t) p[3] << 24;
 }
 
-int
-wv_hive_check (const uint8_t *data, size_t len, const char *what)
+/* The checks every hive must pass, dirty or not. */
+static int
+check_base (const uint8_t *data, size_t len, const char *what)
 {
-  uint32_t sum = 0, seq1, seq2;
-  size_t i;
-
   if (len < BASE_BLOCK || memcmp (data, "regf", 4) != 0) {
     wv_error ("the %s is not a registry hive (no regf signature): the "
               "file is damaged", what);
     return -1;
   }
-  for (i = 0; i < 0x1fc; i += 4)
-    sum ^= le32_at (data + i);
-  if (sum != le32_at (data + 0x1fc)) {
+  if (wv_regf_checksum (data) != le32_at (data + 0x1fc)) {
     wv_error ("the %s has a bad base block checksum: the file is damaged "
-              "or was being written when the disk was copied", what);
+              "or was being written when the disk was copied; boot the VM "
+              "and shut it down cleanly, then try again", what);
     return -1;
   }
-  seq1 = le32_at (data + 4);
-  seq2 = le32_at (data + 8);
-  if (seq1 != seq2) {
+  return 0;
+}
+
+static bool
+is_dirty (const uint8_t *data)
+{
+  return le32_at (data + 4) != le32_at (data + 8);
+}
+
+/* A clean hive holds all the hive bins its base block declares. */
+static int
+check_size (const uint8_t *data, size_t len, const char *what)
+{
+  uint32_t hbins = le32_at (data + 40);
+
+  if (hbins < 4096 || hbins % 4096 != 0 ||
+      len - BASE_BLOCK < (size_t) hbins) {
+    wv_error ("the %s is truncated or damaged (%zu bytes, its base block "
+              "declares %" PRIu32 " bytes of hive bins after the first "
+              "%d): the file is damaged", what, len, hbins, BASE_BLOCK);
+    return -1;
+  }
+  return 0;
+}
+
+int
+wv_hive_check (const uint8_t *data, size_t len, const char *what)
+{
+  if (check_base (data, len, what) == -1)
+    return -1;
+  if (is_dirty (data)) {
     wv_error ("the %s is dirty (base block sequence numbers %" PRIu32
               " and %" PRIu32 " differ): Windows was not shut down cleanly "
               "and the hive's latest changes are still in its .LOG1/.LOG2 "
               "files; boot the VM and shut it down cleanly, then try again",
-              what, seq1, seq2);
+              what, le32_at (data + 4), le32_at (data + 8));
+    return -1;
+  }
+  return check_size (data, len, what);
+}
+
+int
+wv_hive_prepare (const uint8_t *data, size_t len,
+                 const uint8_t *log1, size_t log1len,
+                 const uint8_t *log2, size_t log2len,
+                 const char *name, const char *what, size_t max_len,
+                 struct wv_hivelog_result *r)
+{
+  memset (r, 0, sizeof *r);
+  if (check_base (data, len, what) == -1)
+    return -1;
+  if (!is_dirty (data))
+    return check_size (data, len, what);
+  if (wv_hivelog_replay (data, len, log1, log1len, log2, log2len,
+                         name, what, max_len, r) == -1)
+    return -1;
+  if (check_size (r->data, r->len, what) == -1) {
+    free (r->data);
+    r->data = NULL;
     return -1;
   }
   return 0;

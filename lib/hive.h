@@ -14,16 +14,31 @@
 
 #include <hivex.h>
 
+#include "hivelog.h"
+
 struct wv_hive {
   char *path;                   /* temporary file (unlinked on close) */
   hive_h *h;
 };
 
-/* Check a hive's 4096-byte base block: signature, checksum, and that
+/* Check a hive's 4096-byte base block: signature, checksum, that
  * the two sequence numbers agree (else Windows left changes in the
- * .LOG1/.LOG2 files).  what names the hive in messages.
+ * .LOG1/.LOG2 files) and that the file holds the hive bins it
+ * declares.  what names the hive in messages.
  */
 extern int wv_hive_check (const uint8_t *data, size_t len, const char *what);
+
+/* The same checks, but a dirty hive is recovered from its logs
+ * (log1/log2: the contents of NAME.LOG1/NAME.LOG2, NULL if missing):
+ * then r->data is the recovered hive (malloc'd: the caller frees it)
+ * and is what must be edited and written back; r->data is NULL if the
+ * hive was clean.  See lib/hivelog.h.
+ */
+extern int wv_hive_prepare (const uint8_t *data, size_t len,
+                            const uint8_t *log1, size_t log1len,
+                            const uint8_t *log2, size_t log2len,
+                            const char *name, const char *what,
+                            size_t max_len, struct wv_hivelog_result *r);
 
 /* Stage data and open it with hivex (writable or not).  Returns 0 or
  * -1.

@@ -464,12 +464,30 @@ driver_path (const struct planner *p, size_t i, char *buf, size_t len)
   snprintf (buf, len, "%s\\%s.sys", p->drivers, wv_boot_drivers[i].name);
 }
 
+/* Read the SYSTEM hive's transaction log NAME.LOGn, if it exists
+ * (*data_r stays NULL if not).
+ */
+static int
+read_hive_log (struct planner *p, int n, uint8_t **data_r, size_t *len_r)
+{
+  char path[96];
+  int r;
+
+  snprintf (path, sizeof path, "%s.LOG%d", p->hive, n);
+  r = wv_ntfs_exists (p->v, path);
+  if (r <= 0)
+    return r;
+  return wv_ntfs_read_file (p->v, path, MAX_HIVE, data_r, len_r);
+}
+
 /* Step 3: identify Windows and edit the SYSTEM hive. */
 static int
 patch_registry (struct planner *p)
 {
   CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL, *newsys = NULL;
-  size_t syslen, softlen, newlen, i;
+  CLEANUP_FREE uint8_t *log1 = NULL, *log2 = NULL;
+  struct wv_hivelog_result rec = { 0 };
+  size_t syslen, softlen, newlen, i, log1len = 0, log2len = 0;
   struct wv_hive system = { 0 }, software = { 0 };
   char desc[256];
   bool changed = false;
@@ -477,8 +495,12 @@ patch_registry (struct planner *p)
 
   if (wv_ntfs_read_file (p->v, p->hive, MAX_HIVE, &sys, &syslen) == -1 ||
       wv_ntfs_read_file (p->v, p->software, MAX_HIVE, &soft, &softlen) == -1 ||
-      wv_hive_check (sys, syslen, "SYSTEM hive") == -1 ||
-      wv_hive_open (&system, sys, syslen, 1, "SYSTEM hive") == -1 ||
+      read_hive_log (p, 1, &log1, &log1len) == -1 ||
+      read_hive_log (p, 2, &log2, &log2len) == -1 ||
+      wv_hive_prepare (sys, syslen, log1, log1len, log2, log2len,
+                       "SYSTEM", "SYSTEM hive", MAX_HIVE, &rec) == -1 ||
+      wv_hive_open (&system, rec.data ? rec.data : sys,
+                    rec.data ? rec.len : syslen, 1, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
       wv_windows_identify (system.h, software.h, &p->win) == -1)
     goto out;
@@ -495,7 +517,14 @@ patch_registry (struct planner *p)
     if (wv_registry_add_boot_driver (system.h, &p->win, &wv_boot_drivers[i],
                                      p->log, &changed) == -1)
       goto out;
-  if (changed) {
+  if (rec.data)
+    fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
+             p->hive, rec.applied,
+             rec.new_format ? "log entries" : "dirty pages",
+             rec.logs_used & 1 ? "LOG1" : "",
+             rec.logs_used == 3 ? " and " : "",
+             rec.logs_used & 2 ? "LOG2" : "");
+  if (changed || rec.data) {
     if (wv_hive_commit (&system, &newsys, &newlen) == -1 ||
         wv_ntfs_update_file (p->v, p->hive, sys, syslen,
                              newsys, newlen) == -1)
@@ -511,6 +540,7 @@ patch_registry (struct planner *p)
  out:
   wv_hive_close (&system);
   wv_hive_close (&software);
+  free (rec.data);
   return r;
 }
 

@@ -6,6 +6,11 @@
 #   make-windows-disk.sh OUTPUT --version win7|win10 --layout gpt|mbr
 #                        [--sector-size 512|4096] [--size 256M]
 #                        [--system-hive FILE[.gz|.xz]]
+#                        [--system-logs LOG1|- LOG2|-]
+#
+# --system-logs puts the SYSTEM hive's transaction logs beside it, as
+# System32\config\SYSTEM.LOG1 and SYSTEM.LOG2 ("-": that log absent;
+# .gz and .xz are decompressed), for a dirty --system-hive.
 #
 # The disk looks enough like an installed Windows (amd64, a VMware
 # guest) for winvirtio to plan on it, but boots nothing: the hives
@@ -50,6 +55,7 @@ usage ()
 {
   echo "usage: $prog OUTPUT --version win7|win10 --layout gpt|mbr"
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
+  echo "       [--system-logs LOG1|- LOG2|-]"
 }
 
 die ()
@@ -105,6 +111,8 @@ version=
 layout=
 ss=512
 system_hive=
+system_log1=-
+system_log2=-
 size=256M
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -113,6 +121,7 @@ while [ $# -gt 0 ]; do
     --sector-size) ss="${2:?}"; shift 2 ;;
     --size) size="${2:?}"; shift 2 ;;
     --system-hive) system_hive="${2:?}"; shift 2 ;;
+    --system-logs) system_log1="${2:?}"; system_log2="${3:?}"; shift 3 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
     *) [ -z "$output" ] || { usage >&2; exit 1; }
@@ -228,6 +237,16 @@ make_hive ()
   "$hivexregedit" --merge "$1" --prefix "$4" "$3"
 }
 
+# unpack SRC DST: copy SRC to DST, decompressing .gz and .xz.
+unpack ()
+{
+  case "$1" in
+    *.gz) gzip -dc "$1" > "$2" ;;
+    *.xz) xz -dc "$1" > "$2" ;;
+    *) cp "$1" "$2" ;;
+  esac
+}
+
 # The Windows volume's contents, as wv-ntfs-put arguments.
 windows_files ()
 {
@@ -255,13 +274,18 @@ windows_files ()
   fi
   # A real SYSTEM hive (e.g. from ../shared/corpus) instead of ours.
   if [ -n "${system_hive:-}" ]; then
-    case "$system_hive" in
-      *.gz) gzip -dc "$system_hive" > "$d/SYSTEM" ;;
-      *.xz) xz -dc "$system_hive" > "$d/SYSTEM" ;;
-      *) cp "$system_hive" "$d/SYSTEM" ;;
-    esac
+    unpack "$system_hive" "$d/SYSTEM"
   fi
   echo "$d/SYSTEM:/Windows/System32/config/SYSTEM"
+  # Its transaction logs.
+  if [ "$system_log1" != - ]; then
+    unpack "$system_log1" "$d/SYSTEM.LOG1"
+    echo "$d/SYSTEM.LOG1:/Windows/System32/config/SYSTEM.LOG1"
+  fi
+  if [ "$system_log2" != - ]; then
+    unpack "$system_log2" "$d/SYSTEM.LOG2"
+    echo "$d/SYSTEM.LOG2:/Windows/System32/config/SYSTEM.LOG2"
+  fi
   echo "$d/SOFTWARE:/Windows/System32/config/SOFTWARE"
   for f in $drivers; do
     fake_file "$d/$f.sys" DRIVER "$f.sys ($version amd64)" \

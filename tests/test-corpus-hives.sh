@@ -48,55 +48,8 @@ cleanup_fn rm -rf "$t"
 # run_nbdkit (functions.sh): the 11 MB hive under valgrind takes time.
 NBDKIT_TIMEOUT=600
 
-# hive_tools HIVE OUT: read HIVE with each tool, failing on any error;
-# leave the exports and counts in OUT.*.
-hive_tools ()
-{
-  local hive=$1 out=$2
-
-  hivexregedit --export "$hive" '\' > "$out.reg" 2> "$out.hivex-err" ||
-    fail "hivexregedit --export $hive: $(cat "$out.hivex-err")"
-  [ ! -s "$out.hivex-err" ] ||
-    fail "hivexregedit --export $hive: $(cat "$out.hivex-err")"
-  # --unsafe-printable-strings makes perl warn "Wide character in
-  # printf" for non-ASCII strings; nothing else may appear.
-  hivexregedit --export --unsafe-printable-strings "$hive" '\' \
-    > "$out.ureg" 2> "$out.uhivex-err"
-  if grep -v '^Wide character in printf at ' "$out.uhivex-err"; then
-    fail "hivexregedit --export --unsafe-printable-strings $hive"
-  fi
-  # reglookup warns about data it cannot interpret (the same warnings
-  # before and after, compared by the caller) but prints no ERROR.
-  reglookup "$hive" > "$out.reglookup" 2> "$out.reglookup-err" ||
-    fail "reglookup $hive: $(head "$out.reglookup-err")"
-  if grep -v '^WARN: ' "$out.reglookup-err"; then
-    fail "reglookup $hive reported errors"
-  fi
-  regfinfo "$hive" > "$out.regfinfo" 2> "$out.regfinfo-err" ||
-    fail "regfinfo $hive: $(cat "$out.regfinfo-err")"
-  [ ! -s "$out.regfinfo-err" ] ||
-    fail "regfinfo $hive: $(cat "$out.regfinfo-err")"
-  grep -q '^Key hierarchy$' "$out.regfinfo"
-
-  # Keys, counted by each tool.
-  grep -c '^\[' "$out.reg" > "$out.keys-hivex"
-  awk -F, '$2 == "KEY"' "$out.reglookup" | wc -l > "$out.keys-reglookup"
-  grep -c '^ *(key:) ' "$out.regfinfo" > "$out.keys-regfinfo"
-}
-
-# icat_hive RAW OFFSET OUT: extract Windows\System32\config\SYSTEM
-# from the NTFS volume at byte OFFSET of RAW, with sleuthkit.
-icat_hive ()
-{
-  local ino o512=$(( $2 / 512 ))
-
-  ino=$(fls -r -p -o $o512 "$1" |
-    awk -F'\t' 'tolower($2) == "windows/system32/config/system" {
-        n = split($1, a, " "); split(a[n], b, "-"); sub(/:$/, "", b[1]);
-        print b[1]; exit }')
-  [ -n "$ino" ] || fail "fls finds no Windows/System32/config/SYSTEM in $1"
-  icat -o $o512 "$1" "$ino" > "$3"
-}
+# hive_tools and icat_hive.
+source "$abs_top_srcdir/tests/corpus-hive.sh"
 
 # corpus_hive NAME HIVE VERSION LAYOUT OSDIR ARCH BINDING
 corpus_hive ()

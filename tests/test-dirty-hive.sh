@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# winvirtio tests: end to end, a disk whose SYSTEM hive is dirty, with
+# its changes in SYSTEM.LOG1 and SYSTEM.LOG2 beside it.
+# Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+#
+# No corpus needed.  Three states of the test disk's own SYSTEM hive
+# (tests/data/WIN-system.reg): H0, H1 = H0 + key WinvirtioLog1, H2 =
+# H1 + key WinvirtioLog2 (with a 6000-byte value: the hive grows).
+# make-dirty-hive.py (written from the format specification, apart
+# from lib/hivelog.c) makes what Windows leaves when it logged the
+# changes and died before writing the hive: H0 with a dirty base
+# block, and
+#  - win10 (new format): H0 -> H1 in LOG1 and H1 -> H2 in LOG2, and a
+#    stale damaged entry numbered above the rest in LOG1;
+#  - win7 (old format): H0 -> H2 as dirty pages in LOG1, LOG2 empty.  The disk (make-windows-disk.sh --system-logs) is
+# converted through the filter, then checked with tools winvirtio did
+# not write:
+#  - check-converted.sh (sleuthkit, hivexregedit, reglookup, ntfsresize);
+#  - the served hive, read back with icat, holds H2's keys (both log
+#    keys) plus the keys the summary reports created, by hivexregedit,
+#    reglookup and regfinfo, and H2's values except those the summary
+#    reports set (corpus-hive-diff.py);
+#  - the served logs are the source's, byte for byte, and
+#    hive-logs-ignored.py finds the hive clean and numbered above every
+#    sequence number in them, including the stale entry's;
+#  - a second pass changes nothing.
+source ./functions.sh
+set -e
+set -x
+
+requires test -x "$MKNTFS"
+requires test -f "$filter"
+requires test -x wv-hivelog
+requires test -x wv-mkhive
+requires nbdkit --version
+requires qemu-img --version
+requires which hivexregedit
+requires which reglookup
+requires which regfinfo
+requires fls -V
+requires icat -V
+requires mmls -V
+requires ntfsresize --version
+requires python3 --version
+requires timeout --version
+
+t=tmp-dirty-hive
+rm -rf "$t"
+mkdir "$t"
+cleanup_fn rm -rf "$t"
+"$abs_top_srcdir/scripts/make-fake-virtio-win.sh" "$t/vw"
+source "$abs_top_srcdir/tests/corpus-hive.sh"
+# dirty_disk VERSION LAYOUT OFFSET [--old] REPLAYED SUMMARY: the test
+# on a VERSION disk; wv-hivelog prints REPLAYED, the summary says
+# "...SYSTEM was dirty: SUMMARY" (both evaluated, with $n, H0's
+# sequence number, and $pages, the dirty pages of an old log).
+dirty_disk ()
+{
+  local version=$1 layout=$2 offset=$3 old= d="$t/$1" n pages created orig
+
+  shift 3
+  if [ "$1" = --old ]; then
+    old=--old
+    shift
+  fi
+  mkdir "$d"
+
+  # The three states of the hive.
+  case "$version" in
+    win7) wv-mkhive "$d/H0" \
+            "CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}" ;;
+    win10) wv-mkhive "$d/H0" \
+             "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}" ;;
+  esac
+  merge "$d/H0" "$abs_top_srcdir/tests/data/$version-system.reg"
+  cp "$d/H0" "$d/H1"
+  merge "$d/H1" "$t/r1.reg"
+  cp "$d/H1" "$d/H2"
+  merge "$d/H2" "$t/r2.reg"
+  [ "$(stat -c %s "$d/H2")" -gt "$(stat -c %s "$d/H0")" ]
+
+  python3 "$abs_top_srcdir/tests/make-dirty-hive.py" $old \
+    "$d/H0" "$d/H1" "$d/H2" "$d/SYSTEM" "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2" \
+    | tee "$d/made"
+  # (n and pages are used in REPLAYED and SUMMARY.)
+  n=$(od -An -tu4 -j8 -N4 "$d/H0" | tr -d ' ')
+  pages=$(sed -n 's/.*, \([0-9]*\) dirty pages$/\1/p' "$d/made")
+
+  # The replay alone gives H2's hive bins, byte for byte.
+  $VG wv-hivelog "$d/SYSTEM" "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2" \
+    "$d/SYSTEM.replayed" > "$d/replay"
+  cat "$d/replay"
+  grep -qFx "$(eval echo "\"$1\"")" "$d/replay" ||
+    fail "$version: wv-hivelog did not say: $(eval echo "\"$1\"")"
+  cmp <(tail -c +4097 "$d/SYSTEM.replayed") <(tail -c +4097 "$d/H2")
+
+  WV_BUILDDIR="$abs_top_builddir" \
+    "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/disk.img" \
+    --version $version --layout $layout --system-hive "$d/SYSTEM" \
+    --system-logs "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2"
+
+  # Plan, then stream through the filter (planning at startup).
+  $VG winvirtio map --details --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
+    > "$d/summary"
+  cat "$d/summary"
+  grep -qFx "hive: \\Windows\\System32\\config\\SYSTEM was dirty: $(eval echo "\"$2\"")" \
+    "$d/summary"
+  run_nbdkit -U - --filter="$filter" file "$d/disk.img" \
+    winvirtio-drivers="$t/vw" winvirtio-report="$d/report" \
+    --run 'qemu-img convert -O raw "$uri" '"$d/out.raw" \
+    2> "$d/nbdkit.err" || { cat "$d/nbdkit.err"; fail "nbdkit failed"; }
+  cat "$d/nbdkit.err"
+  valgrind_clean "$d/nbdkit.err"
+  diff -u <(grep -v '^saved:' "$d/summary" | sed 's/, from .*)$/)/') \
+          <(sed 's/, from .*)$/)/' "$d/report")
+  "$abs_top_srcdir/scripts/check-converted.sh" "$d/disk.img" \
+    "$d/out.raw" "$t/vw"
+
+  # The served hive: H2 plus our changes.
+  icat_hive "$d/out.raw" $offset "$d/SYSTEM.new"
+  hive_tools "$d/H2" "$d/h2"
+  hive_tools "$d/SYSTEM.new" "$d/new"
+  hivexregedit --export --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
+    "$d/SYSTEM.new" '\' > "$d/new.export"
+  for k in WinvirtioLog1 WinvirtioLog2; do
+    grep -qFx "[HKEY_LOCAL_MACHINE\\SYSTEM\\$k]" "$d/new.export"
+  done
+  orig=$(cat "$d/h2.keys-hivex")
+  created=$(grep -c '^created key ' "$d/summary")
+  [ "$created" -gt 0 ]
+  for tool in hivex reglookup regfinfo; do
+    [ "$(cat "$d/new.keys-$tool")" = $(( orig + created )) ] ||
+      fail "$version: $tool counts $(cat "$d/new.keys-$tool") keys, expected $orig + $created"
+  done
+  python3 "$abs_top_srcdir/tests/corpus-hive-diff.py" \
+    "$d/h2.ureg" "$d/new.ureg" "$d/summary"
+
+  # The served logs: the source's, and Windows will not replay them.
+  icat_hive "$d/out.raw" $offset "$d/LOG1.new" SYSTEM.LOG1
+  icat_hive "$d/out.raw" $offset "$d/LOG2.new" SYSTEM.LOG2
+  cmp "$d/SYSTEM.LOG1" "$d/LOG1.new"
+  cmp "$d/SYSTEM.LOG2" "$d/LOG2.new"
+  python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+    "$d/SYSTEM.new" "$d/LOG1.new" "$d/LOG2.new" | tee "$d/ignored"
+  if python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+       "$d/SYSTEM" "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2"; then
+    fail "$version: hive-logs-ignored.py accepts the dirty source hive"
+  fi
+
+  # A second pass over the converted disk changes nothing.
+  $VG winvirtio map --details --drivers="$t/vw" -o "$d/map2" "$d/out.raw" \
+    > "$d/summary2"
+  cat "$d/summary2"
+  grep -q "^block map: 0 extents, 0 bytes" "$d/summary2"
+  grep -q "already has every entry" "$d/summary2"
+  if grep "was dirty" "$d/summary2"; then
+    fail "$version: the converted hive is still dirty"
+  fi
+  rm -f "$d/disk.img" "$d/out.raw"
+}
+
+merge ()
+{
+  hivexregedit --merge "$1" --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$2"
+}
+printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+  '[HKEY_LOCAL_MACHINE\SYSTEM\WinvirtioLog1]' '"Step"=dword:00000001' \
+  > "$t/r1.reg"
+printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+  '[HKEY_LOCAL_MACHINE\SYSTEM\WinvirtioLog2]' '"Step"=dword:00000002' \
+  "\"Padding\"=hex:$(head -c 6000 /dev/zero | od -An -tx1 -v |
+                     tr -s ' \n' ',' | sed 's/^,//; s/,$//')" \
+  > "$t/r2.reg"
+
+# New-format logs; $n is H0's sequence number.  The stale entry in
+# LOG1 (n+7) puts the recovered hive at n+8.
+dirty_disk win10 gpt $(( 117 * 1048576 )) \
+  'replayed 2 log entries from LOG1 and LOG2, last sequence number $(( n + 1 )), new sequence number $(( n + 8 ))' \
+  'replayed 2 log entries from LOG1 and LOG2'
+grep -qFx "$t/win10/LOG1.new: 4 sequence numbers, highest $(( $(od -An -tu4 -j8 -N4 "$t/win10/H0") + 7 ))" \
+  "$t/win10/ignored"
+# Old-format log: LOG1 numbered n+1, so the hive is at n+2.
+dirty_disk win7 mbr $(( 51 * 1048576 )) --old \
+  'replayed $pages dirty pages from LOG1, last sequence number 0, new sequence number $(( n + 2 ))' \
+  'replayed $pages dirty pages from LOG1'
