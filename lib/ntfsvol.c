@@ -366,6 +366,12 @@ wv_ntfs_cluster_size (const struct wv_ntfs *v)
   return v->vol->cluster_size;
 }
 
+const char *
+wv_ntfs_volume_name (const struct wv_ntfs *v)
+{
+  return v->vol->vol_name ? v->vol->vol_name : "";
+}
+
 /* libntfs-3g wants '/' separators. */
 static char *
 unix_path (const char *path)
