@@ -327,6 +327,16 @@ wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset, uint64_t length,
     ntfs_device_free (dev);
     goto err;
   }
+  /* Look names up ignoring case, as Windows does (libntfs-3g's
+   * default is case-sensitive): Windows XP's files are
+   * WINDOWS\system32\config\system.
+   */
+  if (ntfs_set_ignore_case (v->vol) == -1) {
+    wv_error ("%s: libntfs-3g cannot look names up ignoring case: %s",
+              name, ntfs_reason ());
+    ntfs_umount (v->vol, FALSE);
+    goto err;
+  }
   if (writable && check_clean (v) == -1) {
     ntfs_umount (v->vol, FALSE);
     goto err;

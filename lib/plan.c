@@ -12,7 +12,8 @@
  *     that changed.
  *  4. Copy viostor.sys and vioscsi.sys into System32\drivers.
  *  5. Label the NTFS structures involved, unmount (libntfs-3g writes
- *     its last changes to the overlay).
+ *     its last changes to the overlay).  For XP and 2003, fix the
+ *     boot sector's heads field (ntfsheads.c).
  *  6. The overlay's differences from the source, split at label edges,
  *     are the block map.  Every read of the source is recorded; the
  *     map's fingerprint is the SHA-256 of those bytes.
@@ -31,6 +32,7 @@
 #include "drivers.h"
 #include "hive.h"
 #include "log.h"
+#include "ntfsheads.h"
 #include "ntfsvol.h"
 #include "overlay.h"
 #include "partition.h"
@@ -697,6 +699,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
     goto out;
   set_paths (&p);
   if (patch_volume (&p) == -1 ||
+      wv_ntfs_fix_heads (p.ov, p.part, src->size, &p.win, p.log) == -1 ||
       wv_overlay_diff (p.ov, add_run, &p) == -1)
     goto out;
 
