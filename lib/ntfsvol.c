@@ -1062,10 +1062,26 @@ wv_ntfs_label_system (struct wv_ntfs *v, unsigned partnum,
       label_runs (v, vol->mftbmp_na, labels,
                   "$MFT bitmap (record allocation)") == -1)
     return -1;
-  /* The backup boot sector is the sector after the last cluster. */
-  if (wv_labels_add (labels, v->offset + size, vol->sector_size,
-                     "NTFS backup boot sector") == -1)
-    return -1;
+  /* The backup boot sector is the last sector of the volume, at
+   * number_of_sectors (the boot sector's BPB, offset 0x28) sectors
+   * from its start; that is after the last cluster only when the
+   * volume is a whole number of clusters.
+   */
+  {
+    uint8_t boot[512];
+    uint64_t backup = size, nsec = 0;
+    int j;
+
+    if (ntfs_pread (vol->dev, 0, sizeof boot, boot) == sizeof boot) {
+      for (j = 7; j >= 0; --j)
+        nsec = nsec << 8 | boot[0x28 + j];
+      if (nsec > 0)
+        backup = nsec * vol->sector_size;
+    }
+    if (wv_labels_add (labels, v->offset + backup, vol->sector_size,
+                       "NTFS backup boot sector") == -1)
+      return -1;
+  }
   for (i = 0; i < sizeof system_files / sizeof system_files[0]; ++i)
     if (label_record (v, i, labels, "MFT record %zu (%s)", i,
                       system_files[i]) == -1)
