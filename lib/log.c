@@ -21,7 +21,9 @@ default_error (const char *msg)
 static wv_log_fn error_hook = default_error;
 static wv_log_fn debug_hook = NULL;
 
-/* Error capture (wv_error_capture_begin). */
+/* Error capture (wv_error_capture_begin): its depth, and the last
+ * message.
+ */
 static int capturing = 0;
 static char *captured = NULL;
 
@@ -59,7 +61,7 @@ wv_error_capture_begin (void)
 {
   free (captured);
   captured = NULL;
-  capturing = 1;
+  capturing++;
 }
 
 char *
@@ -68,7 +70,8 @@ wv_error_capture_end (void)
   char *msg = captured;
 
   captured = NULL;
-  capturing = 0;
+  if (capturing > 0)
+    capturing--;
   return msg;
 }
 

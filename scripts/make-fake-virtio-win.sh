@@ -10,7 +10,8 @@
 #   vioscsi/OS/amd64/vioscsi.{sys,inf,cat}    OS: w7 2k8r2 w10 w11
 #                                                 2k16 2k19 2k22
 #   (and w7/x86 for both; the x86 INFs keep the amd64 decorations)
-#   and for Windows XP / 2003: xp/x86 and 2k3/x86, 2k3/amd64
+#   and for Windows XP / 2003, as virtio-win has them: viostor only
+#   (no vioscsi), in xp/x86, 2k3/x86 and 2k3/amd64
 #   NetKVM/w10/amd64/netkvm.{sys,inf,cat}
 #   README.txt
 #
@@ -274,13 +275,10 @@ done
 make_driver viostor viostor w7 x86
 make_driver vioscsi vioscsi w7 x86
 make_driver NetKVM netkvm w10
-# Windows XP and Server 2003.
+# Windows XP and Server 2003: viostor only, as in virtio-win.
 make_driver viostor viostor xp x86
-make_driver vioscsi vioscsi xp x86
-for arch in x86 amd64; do
-  make_driver viostor viostor 2k3 "$arch"
-  make_driver vioscsi vioscsi 2k3 "$arch"
-done
+make_driver viostor viostor 2k3 x86
+make_driver viostor viostor 2k3 amd64
 
 cat > "$tmp/README.txt" <<EOF
 $marker

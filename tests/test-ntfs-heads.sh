@@ -48,6 +48,7 @@ len=$(mmls -B "$t/2k3.img" | awk '$1 == "003:" { print $5 * 512 }')
   fail "Server 2003 on 3 GiB: backup heads is not 128"
 grep -qFx "ntfs heads: boot sector of partition 2: 255 -> 128 (for a disk of 3221225472 bytes)" "$t/2k3.report"
 grep -q 'file: .*viostor.sys created .*2k3/amd64/viostor.sys' "$t/2k3.report"
+grep -q '^driver: vioscsi left out ' "$t/2k3.report"
 rm -f "$t/2k3.out" "$t/2k3.img"
 
 WV_BUILDDIR="$abs_top_builddir" \
