@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <strings.h>
+#include <inttypes.h>
 
 #include <hivex.h>
 
@@ -267,6 +268,43 @@ ddb_bindings (hive_h *h, struct wv_inspect_service *s)
   return 0;
 }
 
+/* For viostor and vioscsi: boot-ready means boot start, no
+ * StartOverride, the file present and the device bound.
+ */
+static int
+check_ready (struct wv_inspect_service *s)
+{
+  size_t i;
+  char *why = NULL;
+  int r = 0;
+
+  for (i = 0; i < wv_nr_boot_drivers; ++i)
+    if (strcasecmp (wv_boot_drivers[i].name, s->name) == 0)
+      s->boot_driver = true;
+  if (!s->boot_driver)
+    return 0;
+  if (s->start != 0) {
+    char text[64];
+
+    snprintf (text, sizeof text, "Start is %" PRId64 ", not 0 (boot)",
+              s->start);
+    r = append (&why, text);
+  }
+  if (r == 0 && s->start_override)
+    r = append (&why, "a StartOverride key keeps it from starting");
+  if (r == 0 && s->file_exists != 1)
+    r = append (&why, "its .sys file is missing");
+  if (r == 0 && s->bindings[0] == '\0')
+    r = append (&why, "no device is bound to it");
+  if (r == -1) {
+    free (why);
+    return -1;
+  }
+  s->boot_ready = why == NULL;
+  s->not_ready = why;
+  return 0;
+}
+
 int
 wv_inspect_services (hive_h *h, const struct wv_windows *w,
                      struct wv_ntfs *v, const char *sysroot,
@@ -313,7 +351,7 @@ wv_inspect_services (hive_h *h, const struct wv_windows *w,
       break;
     }
     if (cdd_bindings (h, w, &s) == -1 || ddb_packages (h, &s) == -1 ||
-        ddb_bindings (h, &s) == -1) {
+        ddb_bindings (h, &s) == -1 || check_ready (&s) == -1) {
       free (s.bindings);
       ret = -1;
       break;
@@ -322,6 +360,7 @@ wv_inspect_services (hive_h *h, const struct wv_windows *w,
     if (n == NULL) {
       wv_error ("realloc: %m");
       free (s.bindings);
+      free (s.not_ready);
       ret = -1;
       break;
     }

@@ -365,8 +365,10 @@ wv_inspect_free (struct wv_inspect *r)
   for (i = 0; i < r->nr_volumes; ++i)
     free (r->volumes[i].refusal);
   free (r->volumes);
-  for (i = 0; i < r->nr_services; ++i)
+  for (i = 0; i < r->nr_services; ++i) {
     free (r->services[i].bindings);
+    free (r->services[i].not_ready);
+  }
   free (r->services);
   for (i = 0; i < r->nr_warnings; ++i)
     free (r->warnings[i]);

@@ -46,6 +46,11 @@ struct wv_inspect_service {
   int file_exists;              /* 1, 0, or -1 if unknown */
   char *bindings;               /* "CriticalDeviceDatabase\PCI#..., ...",
                                    malloc'd, "" if none */
+  /* viostor and vioscsi: would Windows start it at boot and bind the
+   * VirtIO disk to it?  If not, why (malloc'd, "; "-separated).
+   */
+  bool boot_driver, boot_ready;
+  char *not_ready;
 };
 
 /* One boot driver looked up in the driver source. */

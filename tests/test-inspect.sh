@@ -16,6 +16,10 @@ requires mmls -V
 requires fls -V
 requires icat -V
 requires which hivexget
+requires which hivexregedit
+requires ntfscat --version
+requires nbdkit --version
+requires nbdcopy --version
 requires python3 --version
 
 t=tmp-inspect
@@ -125,7 +129,68 @@ cat "$t/after"
 grep -qFx '  viostor: Start=0 (boot), Type=1, ErrorControl=1, Group="SCSI miniport"' "$t/after"
 grep -qiFx '    file: \Windows\System32\drivers\viostor.sys present' "$t/after"
 grep -A3 '^  viostor: ' "$t/after" | grep -qF 'CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1001&REV_00'
-grep -qFx 'verdict: would patch: 0 bytes in 0 extents' "$t/after"
+grep -A4 '^  viostor: ' "$t/after" | grep -qFx '    boot-ready: yes'
+grep -qFx 'verdict: would patch: 0 bytes in 0 extents (already converted: nothing to change)' "$t/after"
+
+# A guest with viostor staged but not boot-ready (what a guest tools
+# install leaves when the disk is not yet VirtIO): Start=3, a
+# StartOverride, no file, no binding.  Inspect says why; after the
+# conversion it is boot-ready.
+disk="$t/staged.img"
+cp --sparse=always "$t/win10.img" "$disk"
+start=$(( 239616 * 512 )) size=$(( 282624 * 512 ))
+dd if="$disk" of="$t/vol" bs=1M iflag=skip_bytes,count_bytes \
+  skip=$start count=$size conv=sparse status=none
+ntfscat "$t/vol" /Windows/System32/config/SYSTEM > "$t/SYSTEM"
+{
+  echo 'Windows Registry Editor Version 5.00'
+  echo
+  echo '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\viostor]'
+  echo '"Type"=dword:00000001'
+  echo '"Start"=dword:00000003'
+  echo '"ErrorControl"=dword:00000001'
+  echo '"Group"="SCSI miniport"'
+  echo '"ImagePath"="system32\\drivers\\viostor.sys"'
+  echo
+  echo '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\viostor\StartOverride]'
+  echo '"0"=dword:00000003'
+} > "$t/staged.reg"
+hivexregedit --merge "$t/SYSTEM" --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
+  "$t/staged.reg"
+"$abs_top_builddir/tests/wv-ntfs-put" "$t/vol" \
+  "$t/SYSTEM:/Windows/System32/config/SYSTEM"
+dd if="$t/vol" of="$disk" bs=1M oflag=seek_bytes seek=$start \
+  conv=notrunc,sparse status=none
+r=0
+$VG winvirtio inspect --drivers="$t/vw" "$disk" > "$t/staged" || r=$?
+cat "$t/staged"
+[ $r = 0 ]
+grep -qFx '  viostor: Start=3 (manual), Type=1, ErrorControl=1, Group="SCSI miniport", StartOverride present' "$t/staged"
+grep -qFx '    file: \Windows\system32\drivers\viostor.sys MISSING' "$t/staged"
+grep -qFx '    boot-ready: no: Start is 3, not 0 (boot), a StartOverride key keeps it from starting, its .sys file is missing, no device is bound to it' "$t/staged"
+$VG winvirtio inspect --json --drivers="$t/vw" "$disk" |
+  /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+s = [d for d in r["drivers_present"] if d["service"] == "viostor"][0]
+assert s["start"] == 3 and s["start_override"] is True, s
+assert s["file_exists"] is False and s["boot_ready"] is False, s
+'
+winvirtio map --drivers="$t/vw" -o "$t/staged.map" "$disk" > "$t/staged.plan"
+cat "$t/staged.plan"
+grep -q '^registry: .* 1 keys deleted' "$t/staged.plan"
+nbdkit -U - --filter="$filter" file "$disk" winvirtio-map="$t/staged.map" \
+  --run 'nbdcopy "$uri" '"$t/staged-out.img"
+$VG winvirtio inspect --drivers="$t/vw" "$t/staged-out.img" > "$t/staged2"
+cat "$t/staged2"
+grep -A5 '^  viostor: ' "$t/staged2" | grep -qFx '    boot-ready: yes'
+grep -A5 '^  vioscsi: ' "$t/staged2" | grep -qFx '    boot-ready: yes'
+
+# Over NBD: the same report.
+nbdkit -U - file "$t/win7.img" \
+  --run "$VG winvirtio inspect --drivers=$t/vw \"\$uri\" > $t/nbd"
+diff -u <(tail -n +2 "$t/win7/out" | grep -v '^  planner read:') \
+        <(tail -n +2 "$t/nbd" | grep -v '^  planner read:')
 
 # Usage errors and an unreadable source: exit status 2.
 r=0; winvirtio inspect 2> /dev/null || r=$?

@@ -127,6 +127,10 @@ json_services (const struct wv_inspect *r)
     printf (", \"file_exists\": %s, ", s->file_exists == 1 ? "true" :
             s->file_exists == 0 ? "false" : "null");
     key ("bindings"); str (s->bindings);
+    if (s->boot_driver) {
+      printf (", \"boot_ready\": %s, ", s->boot_ready ? "true" : "false");
+      key ("not_ready"); str (s->not_ready);
+    }
     printf (" }");
   }
   printf ("\n  ],\n");

@@ -124,6 +124,9 @@ print_services (const struct wv_inspect *r)
             s->file_exists == 1 ? "present" :
             s->file_exists == 0 ? "MISSING" : "not checked");
     printf ("    bound to: %s\n", s->bindings[0] ? s->bindings : "nothing");
+    if (s->boot_driver)
+      printf ("    boot-ready: %s%s\n", s->boot_ready ? "yes" : "no: ",
+              s->boot_ready ? "" : s->not_ready);
   }
 }
 
@@ -178,8 +181,9 @@ print_text (struct wv_source *src, const struct wv_inspect *r, bool details)
   for (i = 0; i < r->nr_warnings; ++i)
     printf ("warning: %s\n", r->warnings[i]);
   if (r->would_patch) {
-    printf ("verdict: would patch: %" PRIu64 " bytes in %zu extents\n",
-            r->map_bytes, r->map_extents);
+    printf ("verdict: would patch: %" PRIu64 " bytes in %zu extents%s\n",
+            r->map_bytes, r->map_extents, r->map_extents ? "" :
+            " (already converted: nothing to change)");
     printf ("changes:\n");
     print_summary (r->summary ? r->summary : "", details, "  ");
   }
