@@ -6,6 +6,7 @@
 #                                 LBA 63, Cyrillic label, no Windows)
 #   hives/dissect.regf/SYSTEM.gz  a real Windows 10 SYSTEM hive, put
 #                                 into a test disk
+#   hives/regipy/SYSTEM_2.xz      a real dirty Windows 8.1 SYSTEM hive
 # The partitions are checked against sleuthkit's mmls, the label
 # against its fsstat, the verdict against winvirtio map's message, and
 # the services listed against the hive read with python3-hivex and
@@ -97,3 +98,23 @@ for s in $(awk '{ print $1 }' "$t/listed" | head -5); do
 done
 grep -q '^  control set: ControlSet001 (Select\\Current)$' "$t/real"
 grep -q '^verdict: would patch: ' "$t/real"
+
+# A real dirty SYSTEM hive (Windows 8.1, sequence numbers 205/204):
+# refused, shown under "windows:", with winvirtio map's message.
+if [ -e "$corpus/hives/regipy/SYSTEM_2.xz" ]; then
+  WV_BUILDDIR="$abs_top_builddir" \
+    "$abs_top_srcdir/scripts/make-windows-disk.sh" "$t/dirty.img" \
+    --version win10 --layout gpt \
+    --system-hive "$corpus/hives/regipy/SYSTEM_2.xz"
+  r=0
+  $VG winvirtio inspect --drivers="$t/vw" "$t/dirty.img" > "$t/dirty" || r=$?
+  cat "$t/dirty"
+  [ $r = 1 ]
+  r=0
+  winvirtio map --drivers="$t/vw" "$t/dirty.img" 2> "$t/dirty.err" || r=$?
+  [ $r = 1 ]
+  msg=$(sed 's/^winvirtio: //' "$t/dirty.err")
+  grep -q 'sequence numbers 205 and 204 differ' <<<"$msg"
+  grep -qFx "verdict: refused: $msg" "$t/dirty"
+  sed -n '/^windows:$/,/^storage/p' "$t/dirty" | grep -qFx "  refused: $msg"
+fi
