@@ -154,11 +154,30 @@ ntfscat "$t/vol" /Windows/System32/config/SYSTEM > "$t/SYSTEM"
   echo
   echo '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\viostor\StartOverride]'
   echo '"0"=dword:00000003'
+  echo
+  echo '[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\VMTools]'
+  echo '"Start"=dword:00000002'
 } > "$t/staged.reg"
 hivexregedit --merge "$t/SYSTEM" --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
   "$t/staged.reg"
+# And a Group Policy that restricts device installation.
+ntfscat "$t/vol" /Windows/System32/config/SOFTWARE > "$t/SOFTWARE"
+{
+  echo 'Windows Registry Editor Version 5.00'
+  echo
+  for k in Policies Policies\\Microsoft Policies\\Microsoft\\Windows \
+      Policies\\Microsoft\\Windows\\DeviceInstall; do
+    echo "[HKEY_LOCAL_MACHINE\\SOFTWARE\\$k]"
+    echo
+  done
+  echo '[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\DeviceInstall\Restrictions]'
+  echo '"DenyUnspecified"=dword:00000001'
+} > "$t/gpo.reg"
+hivexregedit --merge "$t/SOFTWARE" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$t/gpo.reg"
 "$abs_top_builddir/tests/wv-ntfs-put" "$t/vol" \
-  "$t/SYSTEM:/Windows/System32/config/SYSTEM"
+  "$t/SYSTEM:/Windows/System32/config/SYSTEM" \
+  "$t/SOFTWARE:/Windows/System32/config/SOFTWARE"
 dd if="$t/vol" of="$disk" bs=1M oflag=seek_bytes seek=$start \
   conv=notrunc,sparse status=none
 r=0
@@ -168,6 +187,11 @@ cat "$t/staged"
 grep -qFx '  viostor: Start=3 (manual), Type=1, ErrorControl=1, Group="SCSI miniport", StartOverride present' "$t/staged"
 grep -qFx '    file: \Windows\system32\drivers\viostor.sys MISSING' "$t/staged"
 grep -qFx '    boot-ready: no: Start is 3, not 0 (boot), a StartOverride key keeps it from starting, its .sys file is missing, no device is bound to it' "$t/staged"
+grep -q '^warning: VMware Tools are installed' "$t/staged"
+grep -q '^warning: Group Policy restricts device installation (SOFTWARE\\Policies\\Microsoft\\Windows\\DeviceInstall\\Restrictions)' "$t/staged"
+if grep -q '^warning:' "$t/win10/out"; then
+  fail "warnings on the plain win10 disk"
+fi
 $VG winvirtio inspect --json --drivers="$t/vw" "$disk" |
   /usr/bin/python3 -c '
 import json, sys
