@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdarg.h>
+#include <string.h>
 #include <errno.h>
 
 #include "log.h"
@@ -19,6 +20,12 @@ default_error (const char *msg)
 
 static wv_log_fn error_hook = default_error;
 static wv_log_fn debug_hook = NULL;
+
+/* Error capture (wv_error_capture_begin): its depth, and the last
+ * message.
+ */
+static int capturing = 0;
+static char *captured = NULL;
 
 void
 wv_set_log (wv_log_fn error_fn, wv_log_fn debug_fn)
@@ -39,9 +46,33 @@ vlog (wv_log_fn hook, const char *fs, va_list args)
   if (vasprintf (&msg, fs, args) == -1)
     msg = NULL;
   errno = saved_errno;
+  if (capturing && hook == error_hook) {
+    free (captured);
+    captured = msg ? msg : strdup (fs);
+    return;
+  }
   hook (msg ? msg : fs);
   free (msg);
   errno = saved_errno;
+}
+
+void
+wv_error_capture_begin (void)
+{
+  free (captured);
+  captured = NULL;
+  capturing++;
+}
+
+char *
+wv_error_capture_end (void)
+{
+  char *msg = captured;
+
+  captured = NULL;
+  if (capturing > 0)
+    capturing--;
+  return msg;
 }
 
 void

@@ -19,6 +19,17 @@ typedef void (*wv_log_fn) (const char *msg);
 /* Set the hooks; NULL restores the default. */
 extern void wv_set_log (wv_log_fn error_fn, wv_log_fn debug_fn);
 
+/* Keep error messages instead of reporting them, from
+ * wv_error_capture_begin until wv_error_capture_end, which returns the
+ * last one since the matching begin (malloc'd; NULL if there was
+ * none).  For callers that turn a refusal into a report (winvirtio
+ * inspect) or try something that may be absent.  Captures nest: an
+ * inner one that passes its message on with wv_error hands it to the
+ * outer one.
+ */
+extern void wv_error_capture_begin (void);
+extern char *wv_error_capture_end (void);
+
 extern void wv_error (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));
 extern void wv_debug (const char *fs, ...)

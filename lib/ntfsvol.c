@@ -327,6 +327,16 @@ wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset, uint64_t length,
     ntfs_device_free (dev);
     goto err;
   }
+  /* Look names up ignoring case, as Windows does (libntfs-3g's
+   * default is case-sensitive): Windows XP's files are
+   * WINDOWS\system32\config\system.
+   */
+  if (ntfs_set_ignore_case (v->vol) == -1) {
+    wv_error ("%s: libntfs-3g cannot look names up ignoring case: %s",
+              name, ntfs_reason ());
+    ntfs_umount (v->vol, FALSE);
+    goto err;
+  }
   if (writable && check_clean (v) == -1) {
     ntfs_umount (v->vol, FALSE);
     goto err;
@@ -364,6 +374,12 @@ uint32_t
 wv_ntfs_cluster_size (const struct wv_ntfs *v)
 {
   return v->vol->cluster_size;
+}
+
+const char *
+wv_ntfs_volume_name (const struct wv_ntfs *v)
+{
+  return v->vol->vol_name ? v->vol->vol_name : "";
 }
 
 /* libntfs-3g wants '/' separators. */
@@ -1046,10 +1062,26 @@ wv_ntfs_label_system (struct wv_ntfs *v, unsigned partnum,
       label_runs (v, vol->mftbmp_na, labels,
                   "$MFT bitmap (record allocation)") == -1)
     return -1;
-  /* The backup boot sector is the sector after the last cluster. */
-  if (wv_labels_add (labels, v->offset + size, vol->sector_size,
-                     "NTFS backup boot sector") == -1)
-    return -1;
+  /* The backup boot sector is the last sector of the volume, at
+   * number_of_sectors (the boot sector's BPB, offset 0x28) sectors
+   * from its start; that is after the last cluster only when the
+   * volume is a whole number of clusters.
+   */
+  {
+    uint8_t boot[512];
+    uint64_t backup = size, nsec = 0;
+    int j;
+
+    if (ntfs_pread (vol->dev, 0, sizeof boot, boot) == sizeof boot) {
+      for (j = 7; j >= 0; --j)
+        nsec = nsec << 8 | boot[0x28 + j];
+      if (nsec > 0)
+        backup = nsec * vol->sector_size;
+    }
+    if (wv_labels_add (labels, v->offset + backup, vol->sector_size,
+                       "NTFS backup boot sector") == -1)
+      return -1;
+  }
   for (i = 0; i < sizeof system_files / sizeof system_files[0]; ++i)
     if (label_record (v, i, labels, "MFT record %zu (%s)", i,
                       system_files[i]) == -1)

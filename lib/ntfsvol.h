@@ -52,6 +52,8 @@ extern int wv_ntfs_umount (struct wv_ntfs *v);
 
 /* Volume facts for the summary. */
 extern uint32_t wv_ntfs_cluster_size (const struct wv_ntfs *v);
+/* The volume label ("" if none). */
+extern const char *wv_ntfs_volume_name (const struct wv_ntfs *v);
 
 /* 1 if path exists (file or directory), 0 if not, -1 on error. */
 extern int wv_ntfs_exists (struct wv_ntfs *v, const char *path);

@@ -12,7 +12,8 @@
  *     that changed.
  *  4. Copy viostor.sys and vioscsi.sys into System32\drivers.
  *  5. Label the NTFS structures involved, unmount (libntfs-3g writes
- *     its last changes to the overlay).
+ *     its last changes to the overlay).  For XP and 2003, fix the
+ *     boot sector's heads field (ntfsheads.c).
  *  6. The overlay's differences from the source, split at label edges,
  *     are the block map.  Every read of the source is recorded; the
  *     map's fingerprint is the SHA-256 of those bytes.
@@ -31,6 +32,7 @@
 #include "drivers.h"
 #include "hive.h"
 #include "log.h"
+#include "ntfsheads.h"
 #include "ntfsvol.h"
 #include "overlay.h"
 #include "partition.h"
@@ -73,6 +75,7 @@ struct planner {
   uint64_t when;
   bool hive_changed;
   bool created[8], changed[8];
+  bool absent[8];               /* not in the driver tree (XP/2003) */
 
   /* The summary, built as we go. */
   char *summary;
@@ -480,6 +483,55 @@ read_hive_log (struct planner *p, int n, uint8_t **data_r, size_t *len_r)
   return wv_ntfs_read_file (p->v, path, MAX_HIVE, data_r, len_r);
 }
 
+/* Which boot drivers the tree has for this Windows.  virtio-win has
+ * no vioscsi for Windows XP and Server 2003 (its folders start at
+ * 2k8), only viostor: before Windows Vista a boot driver the tree
+ * lacks is left out, with a line in the summary, as long as one is
+ * there (virt-v2v installs one block driver too).  For any later
+ * Windows every boot driver must be there.
+ */
+static int
+pick_drivers (struct planner *p)
+{
+  size_t i, found = 0;
+  char *why[8] = { NULL };
+  bool told = false;
+
+  if (p->win.major >= 6)
+    return 0;
+  assert (wv_nr_boot_drivers <= sizeof p->absent / sizeof p->absent[0]);
+  for (i = 0; i < wv_nr_boot_drivers; ++i) {
+    CLEANUP_FREE uint8_t *data = NULL;
+    CLEANUP_FREE char *from = NULL;
+    size_t len;
+    int r;
+
+    wv_error_capture_begin ();
+    r = wv_driver_read (p->opts->drivers, wv_boot_drivers[i].name, &p->win,
+                        &data, &len, &from);
+    why[i] = wv_error_capture_end ();
+    p->absent[i] = r == -1;
+    found += r == 0;
+  }
+  for (i = 0; i < wv_nr_boot_drivers; ++i) {
+    if (p->absent[i] && found == 0) {
+      /* None at all: say why (once), as for any Windows. */
+      if (!told)
+        wv_error ("%s", why[i] ? why[i] : "no boot driver found");
+      told = true;
+    }
+    else if (p->absent[i])
+      fprintf (p->log, "driver: %s left out (not in the driver tree for "
+               "%s/%s; virtio-win has none for Windows before Vista): "
+               "give the guest a %s disk\n", wv_boot_drivers[i].name,
+               p->win.osdir ? p->win.osdir : "?", p->win.arch,
+               strcmp (wv_boot_drivers[i].name, "vioscsi") == 0 ?
+               "virtio-blk (not virtio-scsi)" : "virtio-scsi");
+    free (why[i]);
+  }
+  return found == 0 ? -1 : 0;
+}
+
 /* Step 3: identify Windows and edit the SYSTEM hive. */
 static int
 patch_registry (struct planner *p)
@@ -513,8 +565,11 @@ patch_registry (struct planner *p)
            "DriverDatabase (Windows 8 and later)" :
            "CriticalDeviceDatabase (before Windows 8)");
 
+  if (pick_drivers (p) == -1)
+    goto out;
   for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (wv_registry_add_boot_driver (system.h, &p->win, &wv_boot_drivers[i],
+    if (!p->absent[i] &&
+        wv_registry_add_boot_driver (system.h, &p->win, &wv_boot_drivers[i],
                                      p->log, &changed) == -1)
       goto out;
   if (rec.data)
@@ -559,6 +614,8 @@ copy_drivers (struct planner *p)
     size_t len;
     bool created, changed;
 
+    if (p->absent[i])
+      continue;
     if (asprintf (&name, "%s.sys", drv) == -1) {
       wv_error ("asprintf: %m");
       return -1;
@@ -643,6 +700,8 @@ label (struct planner *p)
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
     char what[32];
 
+    if (p->absent[i])
+      continue;
     driver_path (p, i, path, sizeof path);
     snprintf (what, sizeof what, "%s.sys", wv_boot_drivers[i].name);
     if (wv_ntfs_label_path (p->v, path, what, &p->labels) == -1)
@@ -728,6 +787,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
     goto out;
   set_paths (&p);
   if (patch_volume (&p) == -1 ||
+      wv_ntfs_fix_heads (p.ov, p.part, src->size, &p.win, p.log) == -1 ||
       wv_overlay_diff (p.ov, add_run, &p) == -1)
     goto out;
   /* libntfs-3g can take a failed read for a missing record and go

@@ -17,9 +17,14 @@
 #    winvirtio must write, in the control set named by Select\Current;
 #    reglookup reads the whole hive;
 #  - ntfsresize --info --no-action finds the volume consistent.
+# WV_BOOT_DRIVERS lists the boot drivers to expect (default "viostor
+# vioscsi"; virtio-win has only viostor for Windows XP and 2003).
 set -euo pipefail
 
 source=$1 converted=$2 drivers=$3 osdir=${4:-} arch=${5:-amd64}
+boot_drivers=${WV_BOOT_DRIVERS:-viostor vioscsi}
+# has_driver DRV: is DRV one of the boot drivers expected?
+has_driver () { [[ " $boot_drivers " == *" $1 "* ]]; }
 tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/wv-check.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 fail () { echo "  FAIL: $*" >&2; exit 1; }
@@ -63,7 +68,7 @@ inode_of () {
       print b[1]; exit }' "$tmp/fls"
 }
 
-for drv in viostor vioscsi; do
+for drv in $boot_drivers; do
   ino=$(inode_of "Windows/System32/drivers/$drv.sys")
   [ -n "$ino" ] || fail "$drv.sys is not in Windows/System32/drivers"
   icat -o $o512 "$raw" "$ino" > "$tmp/$drv.sys"
@@ -114,7 +119,7 @@ expect () {
 # REG_SZ in hivexregedit's export: str(1):"..."
 sz () { printf 'str(1):"%s"' "$1"; }
 
-for drv in viostor vioscsi; do
+for drv in $boot_drivers; do
   key="\\$cs\\Services\\$drv"
   expect "$key" Type dword:00000001
   expect "$key" Start dword:00000000
@@ -124,11 +129,12 @@ for drv in viostor vioscsi; do
   grep -qi "^\[\\\\$cs\\\\Services\\\\$drv\\\\StartOverride\]" "$tmp/system.txt" &&
     fail "$key still has a StartOverride key"
 done
-ok "Services\\viostor and \\vioscsi are boot-start in $cs (Select\\Current)"
+ok "Services\\{${boot_drivers// /,}} boot-start in $cs (Select\\Current)"
 
 if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
   for spec in viostor:1001:00 viostor:1042:01 vioscsi:1004:00 vioscsi:1048:01; do
     IFS=: read -r drv dev rev <<<"$spec"
+    has_driver "$drv" || continue
     id="VEN_1AF4&DEV_$dev&REV_$rev"
     pkg=$(value "\\DriverDatabase\\DriverInfFiles\\$drv.inf" Active |
       sed 's/^str(1):"\(.*\)"$/\1/')
@@ -145,6 +151,7 @@ if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
 else
   for spec in viostor:1001:00 viostor:1042:01 vioscsi:1004:00 vioscsi:1048:01; do
     IFS=: read -r drv dev rev <<<"$spec"
+    has_driver "$drv" || continue
     key="\\$cs\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_$dev&REV_$rev"
     expect "$key" Service "$(sz $drv)"
     expect "$key" ClassGUID "$(sz "{4D36E97B-E325-11CE-BFC1-08002BE10318}")"

@@ -25,6 +25,11 @@ scripts/make-windows-disk.sh "$demo/windows.img" --version win10 --layout gpt \
   >/dev/null
 sha_before=$(sha256sum < "$demo/windows.img")
 
+echo "== what winvirtio will find and do, before the copy (winvirtio inspect)"
+tools/winvirtio inspect --drivers="$demo/virtio-win" "$demo/windows.img" |
+  sed 's/^/  /'
+
+echo
 echo "== streaming it through nbdkit --filter=winvirtio into a qcow2"
 nbdkit -U - --filter="$top/filter/.libs/nbdkit-winvirtio-filter.so" \
   file "$demo/windows.img" \

@@ -10,6 +10,8 @@
 #   vioscsi/OS/amd64/vioscsi.{sys,inf,cat}    OS: w7 2k8r2 w10 w11
 #                                                 2k16 2k19 2k22
 #   (and w7/x86 for both; the x86 INFs keep the amd64 decorations)
+#   and for Windows XP / 2003, as virtio-win has them: viostor only
+#   (no vioscsi), in xp/x86, 2k3/x86 and 2k3/amd64
 #   NetKVM/w10/amd64/netkvm.{sys,inf,cat}
 #   README.txt
 #
@@ -89,14 +91,14 @@ fake_blob ()
 os_decoration ()
 {
   case "$1" in
-    w7|2k8r2) echo "NTamd64" ;;
+    w7|2k8r2|xp|2k3) echo "NTamd64" ;;
     *) echo "NTamd64.10.0" ;;
   esac
 }
 os_driverver ()
 {
   case "$1" in
-    w7|2k8r2) echo "09/05/2024,61.95.104.26200" ;;
+    w7|2k8r2|xp|2k3) echo "09/05/2024,61.95.104.26200" ;;
     *) echo "09/05/2024,100.95.104.26200" ;;
   esac
 }
@@ -273,6 +275,10 @@ done
 make_driver viostor viostor w7 x86
 make_driver vioscsi vioscsi w7 x86
 make_driver NetKVM netkvm w10
+# Windows XP and Server 2003: viostor only, as in virtio-win.
+make_driver viostor viostor xp x86
+make_driver viostor viostor 2k3 x86
+make_driver viostor viostor 2k3 amd64
 
 cat > "$tmp/README.txt" <<EOF
 $marker

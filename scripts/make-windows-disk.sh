@@ -3,7 +3,7 @@
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
 # Usage:
-#   make-windows-disk.sh OUTPUT --version win7|win10 --layout gpt|mbr
+#   make-windows-disk.sh OUTPUT --version xp|2k3|win7|win10 --layout gpt|mbr
 #                        [--sector-size 512|4096] [--size 256M]
 #                        [--system-hive FILE[.gz|.xz]]
 #                        [--system-logs LOG1|- LOG2|-]
@@ -12,10 +12,17 @@
 # System32\config\SYSTEM.LOG1 and SYSTEM.LOG2 ("-": that log absent;
 # .gz and .xz are decompressed), for a dirty --system-hive.
 #
-# The disk looks enough like an installed Windows (amd64, a VMware
-# guest) for winvirtio to plan on it, but boots nothing: the hives
-# come from the text sources tests/data/WIN-system.reg and
-# WIN-software.reg, every file is fake, and there is no boot code.
+# The disk looks enough like an installed Windows (a VMware guest;
+# amd64, or x86 for xp) for winvirtio to plan on it, but boots
+# nothing: the hives come from the text sources
+# tests/data/VERSION-system.reg and VERSION-software.reg, every file
+# is fake, and there is no boot code.
+#
+# xp (Windows XP SP3, x86) and 2k3 (Server 2003 R2 x64) are laid out
+# as those Windows are: \WINDOWS\system32, the hives named
+# config\system and config\software in lower case, ntldr and boot.ini
+# at the root of the Windows volume, no DriverDatabase.  Use them with
+# --layout mbr (the hives' MountedDevices match it).
 #
 # Layouts (offsets in MiB, the same for both sector sizes; SIZE is the
 # disk size in MiB):
@@ -53,7 +60,7 @@ datadir="$(cd "$(dirname "$0")/../tests/data" && pwd)"
 
 usage ()
 {
-  echo "usage: $prog OUTPUT --version win7|win10 --layout gpt|mbr"
+  echo "usage: $prog OUTPUT --version xp|2k3|win7|win10 --layout gpt|mbr"
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
   echo "       [--system-logs LOG1|- LOG2|-]"
 }
@@ -129,7 +136,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$output" ] || { usage >&2; exit 1; }
-case "$version" in win7|win10) ;; *) die "--version must be win7 or win10" ;; esac
+case "$version" in
+  xp|2k3|win7|win10) ;;
+  *) die "--version must be xp, 2k3, win7 or win10" ;;
+esac
 case "$layout" in gpt|mbr) ;; *) die "--layout must be gpt or mbr" ;; esac
 case "$ss" in 512|4096) ;; *) die "--sector-size must be 512 or 4096" ;; esac
 disk_mib="$(parse_mib "$size")"
@@ -253,52 +263,78 @@ windows_files ()
   local f d drivers inbox extra
   d="$tmp/files"
   mkdir -p "$d"
-  if [ "$version" = win7 ]; then
-    make_hive "$d/SYSTEM" \
-      "CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}" \
-      "$datadir/win7-system.reg" 'HKEY_LOCAL_MACHINE\SYSTEM'
-    make_hive "$d/SOFTWARE" \
-      "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}" \
-      "$datadir/win7-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
-    drivers="disk classpnp storport atapi ataport intelide lsi_sas pci partmgr volmgr"
-    extra="winload.exe"
-  else
-    make_hive "$d/SYSTEM" \
-      "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}" \
-      "$datadir/win10-system.reg" 'HKEY_LOCAL_MACHINE\SYSTEM'
-    make_hive "$d/SOFTWARE" \
-      "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}" \
-      "$datadir/win10-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
-    drivers="disk classpnp storport atapi ataport storahci lsi_sas pvscsi pci partmgr volmgr"
-    extra="winload.exe winload.efi"
-  fi
+  # Where Windows keeps things, as each version names them.
+  local root=/Windows sys32=System32 system=SYSTEM software=SOFTWARE
+  local arch=amd64
+  case "$version" in
+    xp|2k3)
+      root=/WINDOWS sys32=system32 system=system software=software
+      [ "$version" = xp ] && arch=x86
+      make_hive "$d/SYSTEM" '$$$PROTO.HIV' \
+        "$datadir/$version-system.reg" 'HKEY_LOCAL_MACHINE\SYSTEM'
+      make_hive "$d/SOFTWARE" '$$$PROTO.HIV' \
+        "$datadir/$version-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
+      drivers="disk classpnp atapi intelide symmpi pci partmgr ftdisk"
+      extra=""
+      ;;
+    win7)
+      make_hive "$d/SYSTEM" \
+        "CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}" \
+        "$datadir/win7-system.reg" 'HKEY_LOCAL_MACHINE\SYSTEM'
+      make_hive "$d/SOFTWARE" \
+        "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}" \
+        "$datadir/win7-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
+      drivers="disk classpnp storport atapi ataport intelide lsi_sas pci partmgr volmgr"
+      extra="winload.exe"
+      ;;
+    win10)
+      make_hive "$d/SYSTEM" \
+        "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}" \
+        "$datadir/win10-system.reg" 'HKEY_LOCAL_MACHINE\SYSTEM'
+      make_hive "$d/SOFTWARE" \
+        "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}" \
+        "$datadir/win10-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
+      drivers="disk classpnp storport atapi ataport storahci lsi_sas pvscsi pci partmgr volmgr"
+      extra="winload.exe winload.efi"
+      ;;
+  esac
   # A real SYSTEM hive (e.g. from ../shared/corpus) instead of ours.
   if [ -n "${system_hive:-}" ]; then
     unpack "$system_hive" "$d/SYSTEM"
   fi
-  echo "$d/SYSTEM:/Windows/System32/config/SYSTEM"
+  echo "$d/SYSTEM:$root/$sys32/config/$system"
   # Its transaction logs.
   if [ "$system_log1" != - ]; then
     unpack "$system_log1" "$d/SYSTEM.LOG1"
-    echo "$d/SYSTEM.LOG1:/Windows/System32/config/SYSTEM.LOG1"
+    echo "$d/SYSTEM.LOG1:$root/$sys32/config/$system.LOG1"
   fi
   if [ "$system_log2" != - ]; then
     unpack "$system_log2" "$d/SYSTEM.LOG2"
-    echo "$d/SYSTEM.LOG2:/Windows/System32/config/SYSTEM.LOG2"
+    echo "$d/SYSTEM.LOG2:$root/$sys32/config/$system.LOG2"
   fi
-  echo "$d/SOFTWARE:/Windows/System32/config/SOFTWARE"
+  echo "$d/SOFTWARE:$root/$sys32/config/$software"
   for f in $drivers; do
-    fake_file "$d/$f.sys" DRIVER "$f.sys ($version amd64)" \
+    fake_file "$d/$f.sys" DRIVER "$f.sys ($version $arch)" \
       $(( 3000 + ${#f} * 611 ))
-    echo "$d/$f.sys:/Windows/System32/drivers/$f.sys"
+    echo "$d/$f.sys:$root/$sys32/drivers/$f.sys"
   done
   for f in ntoskrnl.exe hal.dll $extra; do
-    fake_file "$d/$f" FILE "$f ($version amd64)" 6000
-    echo "$d/$f:/Windows/System32/$f"
+    fake_file "$d/$f" FILE "$f ($version $arch)" 6000
+    echo "$d/$f:$root/$sys32/$f"
   done
   printf '; WINVIRTIO FAKE FILE - NOT A REAL INF: %s\n[Version]\nSignature="$Windows NT$"\n' \
     disk.inf > "$d/disk.inf"
-  echo "$d/disk.inf:/Windows/INF/disk.inf"
+  echo "$d/disk.inf:$root/inf/disk.inf"
+  case "$version" in
+    xp|2k3)
+      # The NT loader and its menu, at the root of the Windows volume.
+      fake_file "$d/ntldr" FILE "ntldr ($version)" 8000
+      printf '[boot loader]\r\ntimeout=30\r\ndefault=multi(0)disk(0)rdisk(0)partition(2)\\WINDOWS\r\n' \
+        > "$d/boot.ini"
+      echo "$d/ntldr:/ntldr"
+      echo "$d/boot.ini:/boot.ini"
+      ;;
+  esac
   if [ "$version" = win10 ]; then
     # The inbox package named in the hive's DriverDatabase.
     inbox=/Windows/System32/DriverStore/FileRepository/pvscsi.inf_amd64_a96a8d4a2b3f2c75
@@ -307,8 +343,13 @@ windows_files ()
     echo "$d/pvscsi.inf:$inbox/pvscsi.inf"
     echo "$d/pvscsi.sys:$inbox/pvscsi.sys"
   fi
-  printf '%s\n' --mkdir "/Program Files" --mkdir /Users/Public \
-    --mkdir /Windows/Temp
+  if [ "$root" = /WINDOWS ]; then
+    printf '%s\n' --mkdir "/Program Files" \
+      --mkdir "/Documents and Settings/All Users" --mkdir /WINDOWS/Temp
+  else
+    printf '%s\n' --mkdir "/Program Files" --mkdir /Users/Public \
+      --mkdir /Windows/Temp
+  fi
 }
 
 system_reserved_files ()

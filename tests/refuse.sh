@@ -6,8 +6,9 @@
 # them the way Windows, BitLocker or Disk Management would (dd on the
 # partition table or a boot sector; libntfs-3g helpers on a volume
 # copied out of the disk and back: nothing is mounted), and checks that
-# the disk is refused with the exact message, by the command and by
-# the filter, and that nothing is written or served.
+# the disk is refused with the exact message, by the command (map, and
+# inspect's verdict) and by the filter, and that nothing is written or
+# served.
 #
 # Sets $t (the scratch directory, named after the test) and $vw (a
 # fake virtio-win tree, absolute).  Gives:
@@ -142,6 +143,22 @@ refused ()
     fail "$name: winvirtio map reported a plan"
   fi
 
+  # winvirtio inspect: exit status 1, and its verdict is the same
+  # message.
+  r=0
+  $VG winvirtio inspect --drivers="$drivers" "${mapopt[@]}" "$disk" \
+    > "$d/inspect" 2> "$d/inspect.err" || r=$?
+  cat "$d/inspect" "$d/inspect.err"
+  [ $r = 1 ] || fail "$name: winvirtio inspect exited with $r, expected 1"
+  grep -qFx "verdict: refused: $mapmsg" "$d/inspect" ||
+    fail "$name: winvirtio inspect's verdict is not: $mapmsg"
+  [ ! -s "$d/inspect.err" ] || fail "$name: winvirtio inspect wrote errors"
+  # A refusal of one volume is also shown under that partition.
+  if [[ "$mapmsg" =~ ^"$disk: partition "[0-9]+": " ]]; then
+    grep -qFx "  refused: $mapmsg" "$d/inspect" ||
+      fail "$name: winvirtio inspect does not show the volume's refusal"
+  fi
+
   # The filter under --run: the command runs, every connection is
   # refused with the reason, nothing is written, nbdkit fails.
   r=0
@@ -194,6 +211,10 @@ accepted ()
     fail "$name: Windows was not patched on partition $part"
   grep -q '^file: .*viostor.sys created' "$d/summary" ||
     fail "$name: viostor.sys was not added"
+  $VG winvirtio inspect --drivers="$vw" "${mapopt[@]}" "$disk" \
+    > "$d/inspect" || fail "$name: winvirtio inspect exited with $?"
+  grep -q "^verdict: would patch: " "$d/inspect" ||
+    fail "$name: winvirtio inspect would not patch"
   run_nbdkit -U - --filter="$filter" file "$disk" \
     winvirtio-drivers="$vw" "${filtopt[@]}" \
     --run 'qemu-img convert -O raw "$uri" '"$d/out.raw"

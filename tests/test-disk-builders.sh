@@ -200,6 +200,45 @@ mmls -b 4096 $disk > $t-mmls
 grep -q '0000029952   0000065279   0000035328   Basic data partition' $t-mmls
 windows_checks $disk 4096 29952 35328 win10
 
+# ---- Windows XP (x86) and Server 2003 (amd64), MBR: \WINDOWS\system32,
+# lower-case hive names, ntldr and boot.ini, CriticalDeviceDatabase
+# and no DriverDatabase, version 5.x.
+for version in xp 2k3; do
+  disk=$t-$version.img
+  "$scripts/make-windows-disk.sh" $disk --version $version --layout mbr
+  fls -o 104448 -r -p $disk > $t-fls
+  grep -q 'r/r .*:	WINDOWS/system32/config/system$' $t-fls
+  grep -q 'r/r .*:	WINDOWS/system32/config/software$' $t-fls
+  grep -q 'r/r .*:	WINDOWS/system32/drivers/symmpi.sys$' $t-fls
+  grep -q 'r/r .*:	ntldr$' $t-fls
+  grep -q 'r/r .*:	boot.ini$' $t-fls
+  inum=$(sed -n 's|^r/r \([0-9]*\)-.*:	WINDOWS/system32/config/system$|\1|p' $t-fls)
+  icat -o 104448 $disk $inum > $t-SYSTEM
+  inum=$(sed -n 's|^r/r \([0-9]*\)-.*:	WINDOWS/system32/config/software$|\1|p' $t-fls)
+  icat -o 104448 $disk $inum > $t-SOFTWARE
+  case $version in
+    xp) arch=x86 ver=5.1 product="Microsoft Windows XP" ;;
+    2k3) arch=AMD64 ver=5.2 product="Microsoft Windows Server 2003 R2" ;;
+  esac
+  hivexregedit --export --unsafe-printable-strings $t-SYSTEM \
+    '\ControlSet001\Control\Session Manager\Environment' > $t-env
+  grep -qx "\"PROCESSOR_ARCHITECTURE\"=str(1):\"$arch\"" $t-env
+  reglookup -p /ControlSet001/Control/CriticalDeviceDatabase $t-SYSTEM |
+    grep -q 'pci#ven_1000&dev_0030/Service,SZ,symmpi,'
+  if reglookup -p /DriverDatabase $t-SYSTEM | grep -q DriverDatabase; then
+    fail "$version: the SYSTEM hive has a DriverDatabase"
+  fi
+  reglookup -p "/Microsoft/Windows NT/CurrentVersion/CurrentVersion" \
+    $t-SOFTWARE | grep -q ",SZ,$ver,"
+  reglookup -p "/Microsoft/Windows NT/CurrentVersion/ProductName" \
+    $t-SOFTWARE | grep -q ",SZ,$product,"
+  if reglookup -p "/Microsoft/Windows NT/CurrentVersion/EditionID" \
+      $t-SOFTWARE | grep -q EditionID; then
+    fail "$version: EditionID before Vista"
+  fi
+  rm -f $disk
+done
+
 # ---- Bad arguments fail cleanly and leave nothing behind.
 if "$scripts/make-windows-disk.sh" $t-bad.img --version win8 --layout gpt; then
   fail "make-windows-disk.sh accepted win8"
@@ -240,10 +279,18 @@ for drv in viostor vioscsi; do
   grep -aq "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $drv w7 x86" \
     $vw/$drv/w7/x86/$drv.sys
 done
-# 7 Windows x 2 drivers x 3 files, w7/x86 x 2 x 3, NetKVM 3, README.
-test "$(find $vw -type f | wc -l)" = 52
+# XP and 2003: viostor only (virtio-win has no vioscsi for them), in
+# xp/x86, 2k3/x86 and 2k3/amd64.
+for d in xp/x86 2k3/x86 2k3/amd64; do
+  grep -aq "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: viostor ${d%/*} ${d#*/}" \
+    $vw/viostor/$d/viostor.sys
+  test ! -e $vw/vioscsi/${d%/*}
+done
+# 7 Windows x 2 drivers x 3 files, w7/x86 x 2 x 3, NetKVM 3, README,
+# and 3 XP/2003 folders x 3.
+test "$(find $vw -type f | wc -l)" = 61
 # Every driver differs; a second run gives the same bytes.
-test "$(md5sum $vw/*/*/amd64/*.sys | cut -d' ' -f1 | sort -u | wc -l)" = 15
+test "$(md5sum $vw/*/*/amd64/*.sys | cut -d' ' -f1 | sort -u | wc -l)" = 16
 "$scripts/make-fake-virtio-win.sh" $t-virtio-win2
 diff -r $vw $t-virtio-win2
 # It refuses to replace a directory it did not make.

@@ -36,6 +36,8 @@ usage (FILE *fp, int status)
 "Usage:\n"
 "  %s map --drivers=DIR [--partition=N] [--sector-size=512|4096]\n"
 "                [--details] [-o MAPFILE] SOURCE\n"
+"  %s inspect [--drivers=DIR] [--partition=N] [--sector-size=512|4096]\n"
+"                [--details] [--json] SOURCE\n"
 "  %s dump [--json] MAPFILE\n"
 "  %s --help | --version\n"
 "\n"
@@ -44,7 +46,7 @@ usage (FILE *fp, int status)
 "Add -v before the subcommand for debug messages.\n"
 "\n"
 "Please read the winvirtio(1) manual page for full usage.\n",
-           prog, prog, prog);
+           prog, prog, prog, prog);
   exit (status);
 }
 
@@ -76,6 +78,8 @@ main (int argc, char *argv[])
 
   if (strcmp (argv[i], "map") == 0)
     return do_map (argc - i, argv + i);
+  if (strcmp (argv[i], "inspect") == 0)
+    return do_inspect (argc - i, argv + i);
   if (strcmp (argv[i], "dump") == 0)
     return do_dump (argc - i, argv + i);
 

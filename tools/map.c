@@ -39,8 +39,8 @@ is_key_line (const char *line)
  * the registry changes (tens of them) are counted in one line; the
  * map keeps them all ("winvirtio dump").
  */
-static void
-print_summary (const char *summary, bool details)
+void
+print_summary (const char *summary, bool details, const char *indent)
 {
   unsigned created = 0, set = 0, deleted = 0;
   bool counted = false;
@@ -56,12 +56,12 @@ print_summary (const char *summary, bool details)
       continue;
     }
     if (!details && !counted && (created || set || deleted)) {
-      printf ("registry: %u keys created, values set in %u keys, "
+      printf ("%sregistry: %u keys created, values set in %u keys, "
               "%u keys deleted (--details lists them)\n",
-              created, set, deleted);
+              indent, created, set, deleted);
       counted = true;
     }
-    printf ("%.*s", (int) (end - line), line);
+    printf ("%s%.*s", indent, (int) (end - line), line);
   }
 }
 
@@ -126,7 +126,7 @@ do_map (int argc, char *argv[])
   if (map == NULL)
     goto out;
 
-  print_summary (map->summary ? map->summary : "", details);
+  print_summary (map->summary ? map->summary : "", details, "");
   if (output) {
     if (wv_map_save (map, output) == -1)
       goto out;

@@ -5,11 +5,32 @@
 #ifndef WINVIRTIO_TOOL_H
 #define WINVIRTIO_TOOL_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 extern const char *prog;
 extern int verbose;
 
 /* map.c */
 extern int do_map (int argc, char *argv[]);
+/* The plan's summary; without details, the registry's per-key lines
+ * are counted in one line.  Each line starts with indent.
+ */
+extern void print_summary (const char *summary, bool details,
+                           const char *indent);
+
+/* inspect.c: exit status 0 (would convert), 1 (would be refused) or
+ * 2 (cannot inspect: bad usage, source unreadable).
+ */
+struct wv_inspect;
+struct wv_source;
+extern int do_inspect (int argc, char *argv[]);
+extern const char *start_name (int64_t start);
+extern void firmware (const struct wv_inspect *r, char *buf, size_t len);
+
+/* inspect-json.c */
+extern void print_json (struct wv_source *src, const struct wv_inspect *r);
 
 /* dump.c */
 extern int do_dump (int argc, char *argv[]);

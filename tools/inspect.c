@@ -1,0 +1,262 @@
+/* winvirtio command: "inspect", what winvirtio would find and do,
+ * before the copy, as text.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ */
+
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdbool.h>
+#include <string.h>
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "inspect.h"
+#include "log.h"
+#include "partition.h"
+#include "plan.h"
+#include "source.h"
+#include "winvirtio.h"
+
+static void
+inspect_usage (void)
+{
+  fprintf (stderr, "usage: %s inspect [--drivers=DIR] [--partition=N] "
+           "[--sector-size=512|4096] [--details] [--json] SOURCE\n", prog);
+  exit (2);
+}
+
+/* Start types as Windows names them. */
+const char *
+start_name (int64_t start)
+{
+  switch (start) {
+  case 0: return "boot";
+  case 1: return "system";
+  case 2: return "automatic";
+  case 3: return "manual";
+  case 4: return "disabled";
+  default: return "?";
+  }
+}
+
+/* "UEFI (EFI system partition 1)", "BIOS (no EFI system partition)". */
+void
+firmware (const struct wv_inspect *r, char *buf, size_t len)
+{
+  size_t i;
+
+  for (i = 0; i < r->pt.nr_partitions; ++i)
+    if (r->pt.partitions[i].esp) {
+      snprintf (buf, len, "UEFI (EFI system partition: %u)",
+                r->pt.partitions[i].number);
+      return;
+    }
+  snprintf (buf, len, "BIOS (no EFI system partition)");
+}
+
+static void
+print_volumes (const struct wv_inspect *r)
+{
+  size_t i;
+
+  for (i = 0; i < r->nr_volumes; ++i) {
+    const struct wv_inspect_volume *v = &r->volumes[i];
+
+    printf ("partition %u: offset %" PRIu64 ", %" PRIu64 " bytes, %s",
+            v->part->number, v->part->offset, v->part->length, v->kind);
+    if (v->ntfs)
+      printf (", label \"%s\"", v->label);
+    printf ("\n");
+    if (v->windows)
+      printf ("  Windows volume: holds \\%s\\System32\\config\\SYSTEM\n",
+              v->sysroot);
+    if (v->refusal)
+      printf ("  refused: %s\n", v->refusal);
+  }
+}
+
+static void
+print_windows (const struct wv_inspect *r)
+{
+  const struct wv_windows *w = &r->win;
+
+  printf ("windows:\n");
+  printf ("  product name: %s\n", w->product_name);
+  printf ("  version: %u.%u\n", w->major, w->minor);
+  printf ("  build: %u\n", w->build);
+  printf ("  edition: %s\n", w->edition_id[0] ? w->edition_id : "(none)");
+  printf ("  installation type: %s\n",
+          w->installation_type[0] ? w->installation_type : "(none)");
+  printf ("  server: %s\n", w->server ? "yes" : "no");
+  printf ("  architecture: %s\n", w->arch);
+  printf ("  control set: %s (Select\\Current)\n", w->control_set_name);
+  printf ("  driver binding: %s\n", w->has_driver_database ?
+          "DriverDatabase (Windows 8 and later)" :
+          "CriticalDeviceDatabase (before Windows 8)");
+  if (w->osdir)
+    printf ("  virtio-win folder: %s/%s\n", w->osdir, w->arch);
+  else
+    printf ("  virtio-win folder: none known for this Windows\n");
+  if (r->hive_refusal)
+    printf ("  refused: %s\n", r->hive_refusal);
+}
+
+static void
+print_services (const struct wv_inspect *r)
+{
+  size_t i;
+
+  printf ("storage and VirtIO drivers present:%s\n",
+          r->nr_services ? "" : " none");
+  for (i = 0; i < r->nr_services; ++i) {
+    const struct wv_inspect_service *s = &r->services[i];
+
+    printf ("  %s: Start=%" PRId64 " (%s), Type=%" PRId64
+            ", ErrorControl=%" PRId64 ", Group=\"%s\"%s\n",
+            s->name, s->start, start_name (s->start), s->type,
+            s->error_control, s->group,
+            s->start_override ? ", StartOverride present" : "");
+    printf ("    ImagePath: %s\n", s->image_path[0] ? s->image_path :
+            "(none)");
+    printf ("    file: \\%s %s\n", s->file,
+            s->file_exists == 1 ? "present" :
+            s->file_exists == 0 ? "MISSING" : "not checked");
+    printf ("    bound to: %s\n", s->bindings[0] ? s->bindings : "nothing");
+    if (s->boot_driver)
+      printf ("    boot-ready: %s%s\n", s->boot_ready ? "yes" : "no: ",
+              s->boot_ready ? "" : s->not_ready);
+  }
+}
+
+static void
+print_packages (const struct wv_inspect *r)
+{
+  size_t i;
+
+  if (r->drivers == NULL) {
+    printf ("driver source: none given (--drivers)\n");
+    return;
+  }
+  printf ("driver source: %s\n", r->drivers);
+  for (i = 0; i < r->nr_packages; ++i) {
+    const struct wv_inspect_package *p = &r->packages[i];
+
+    if (p->path)
+      printf ("  %s: %s (%zu bytes)\n", p->driver, p->path, p->size);
+    else
+      printf ("  %s: not found: %s\n", p->driver,
+              p->error ? p->error : "?");
+  }
+}
+
+static void
+print_text (struct wv_source *src, const struct wv_inspect *r, bool details)
+{
+  char fw[64];
+  size_t i;
+
+  printf ("source: %s (%" PRIu64 " bytes)\n", src->name, src->size);
+  if (r->have_pt) {
+    firmware (r, fw, sizeof fw);
+    printf ("partition table: %s, %" PRIu32 "-byte sectors%s\n",
+            wv_ptable_type_name (r->pt.type), r->pt.sector_size,
+            r->pt.gpt_backup_used ? " (backup GPT used)" : "");
+    printf ("firmware: %s\n", fw);
+    print_volumes (r);
+  }
+  else
+    printf ("partition table: unreadable: %s\n", r->pt_error);
+  if (r->have_windows)
+    print_windows (r);
+  else if (r->windows_error)
+    printf ("windows: unreadable: %s\n", r->windows_error);
+  else
+    printf ("windows: none found on one volume\n");
+  if (r->have_windows) {
+    print_services (r);
+    print_packages (r);
+  }
+  for (i = 0; i < r->nr_warnings; ++i)
+    printf ("warning: %s\n", r->warnings[i]);
+  if (r->would_patch) {
+    printf ("verdict: would patch: %" PRIu64 " bytes in %zu extents%s\n",
+            r->map_bytes, r->map_extents, r->map_extents ? "" :
+            " (already converted: nothing to change)");
+    printf ("changes:\n");
+    print_summary (r->summary ? r->summary : "", details, "  ");
+  }
+  else
+    printf ("verdict: refused: %s\n", r->refusal);
+}
+
+/* Parse a small unsigned number or exit. */
+static unsigned
+parse_unsigned (const char *opt, const char *s)
+{
+  char *end;
+  unsigned long v = strtoul (s, &end, 10);
+
+  if (*s == '\0' || *end != '\0' || v > 1000000) {
+    fprintf (stderr, "%s: %s: invalid number: %s\n", prog, opt, s);
+    exit (2);
+  }
+  return v;
+}
+
+int
+do_inspect (int argc, char *argv[])
+{
+  static const struct option long_options[] = {
+    { "drivers", required_argument, NULL, 'd' },
+    { "partition", required_argument, NULL, 'p' },
+    { "sector-size", required_argument, NULL, 's' },
+    { "json", no_argument, NULL, 'j' },
+    { "details", no_argument, NULL, 'D' },
+    { "verbose", no_argument, NULL, 'v' },
+    { NULL }
+  };
+  struct wv_plan_options opts = { 0 };
+  struct wv_inspect r;
+  struct wv_source *src;
+  bool json = false, details = false;
+  int c, status;
+
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "d:p:v", long_options, NULL)) != -1) {
+    switch (c) {
+    case 'd': opts.drivers = optarg; break;
+    case 'j': json = true; break;
+    case 'D': details = true; break;
+    case 'v': verbose = 1; break;
+    case 'p': opts.partition = parse_unsigned ("--partition", optarg); break;
+    case 's':
+      opts.sector_size = parse_unsigned ("--sector-size", optarg);
+      if (opts.sector_size != 512 && opts.sector_size != 4096) {
+        fprintf (stderr, "%s: --sector-size must be 512 or 4096\n", prog);
+        exit (2);
+      }
+      break;
+    default: inspect_usage ();
+    }
+  }
+  if (optind != argc - 1)
+    inspect_usage ();
+
+  src = wv_source_open (argv[optind]);
+  if (src == NULL)
+    return 2;
+  if (wv_inspect (src, &opts, &r) == -1) {
+    wv_source_close (src);
+    return 2;
+  }
+  if (json)
+    print_json (src, &r);
+  else
+    print_text (src, &r, details);
+  status = r.would_patch ? 0 : 1;
+  wv_inspect_free (&r);
+  wv_source_close (src);
+  return status;
+}
