@@ -28,6 +28,7 @@
 #include "cleanup.h"
 #include "drivers.h"
 #include "hive.h"
+#include "hivelog.h"
 #include "inspect.h"
 #include "log.h"
 #include "ntfsvol.h"
@@ -192,15 +193,35 @@ warnings (hive_h *system, hive_h *software, struct wv_inspect *r)
 }
 
 /* Step 2: Windows, its services and warnings, on the volume found. */
+/* The SYSTEM hive's transaction log HIVE.LOGn, if it exists (*data_r
+ * stays NULL if not).
+ */
+static int
+read_hive_log (struct wv_ntfs *v, const char *hive, int n,
+               uint8_t **data_r, size_t *len_r)
+{
+  char path[96];
+  int r;
+
+  snprintf (path, sizeof path, "%s.LOG%d", hive, n);
+  r = wv_ntfs_exists (v, path);
+  if (r <= 0)
+    return r;
+  return wv_ntfs_read_file (v, path, MAX_HIVE, data_r, len_r);
+}
+
 static int
 inspect_windows (struct wv_source *src, struct wv_overlay *ov,
                  struct wv_inspect *r)
 {
   const struct wv_inspect_volume *vol = &r->volumes[r->windows_volume];
   CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL;
+  CLEANUP_FREE uint8_t *log1 = NULL, *log2 = NULL;
+  struct wv_hivelog_result rec = { 0 };
   struct wv_hive system = { 0 }, software = { 0 };
   char name[64], hive[64], softpath[64];
-  size_t syslen, softlen;
+  size_t syslen, softlen, log1len = 0, log2len = 0;
+  bool refused;
   struct wv_ntfs *v;
   int ret = 0;
 
@@ -214,7 +235,30 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   if (v == NULL ||
       wv_ntfs_read_file (v, hive, MAX_HIVE, &sys, &syslen) == -1 ||
       wv_ntfs_read_file (v, softpath, MAX_HIVE, &soft, &softlen) == -1 ||
-      wv_hive_open (&system, sys, syslen, 0, "SYSTEM hive") == -1 ||
+      read_hive_log (v, hive, 1, &log1, &log1len) == -1 ||
+      read_hive_log (v, hive, 2, &log2, &log2len) == -1) {
+    r->windows_error = wv_error_capture_end ();
+    goto out;
+  }
+  free (wv_error_capture_end ());
+
+  /* The same recovery the planner does: a dirty hive whose logs
+   * replay is inspected as recovered; one whose logs do not is the
+   * planner's refusal.
+   */
+  wv_error_capture_begin ();
+  refused = wv_hive_prepare (sys, syslen, log1, log1len, log2, log2len,
+                             "SYSTEM", "SYSTEM hive", MAX_HIVE, &rec) == -1;
+  r->hive_refusal = wv_error_capture_end ();
+  if (!refused) {
+    free (r->hive_refusal);
+    r->hive_refusal = NULL;
+  }
+  r->hive_replayed = rec.data ? rec.applied : 0;
+
+  wv_error_capture_begin ();
+  if (wv_hive_open (&system, rec.data ? rec.data : sys,
+                    rec.data ? rec.len : syslen, 0, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
       wv_windows_identify (system.h, software.h, &r->win) == -1) {
     r->windows_error = wv_error_capture_end ();
@@ -222,9 +266,6 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   }
   free (wv_error_capture_end ());
   r->have_windows = true;
-  wv_error_capture_begin ();
-  wv_hive_check (sys, syslen, "SYSTEM hive");
-  r->hive_refusal = wv_error_capture_end ();
   if (wv_inspect_services (system.h, &r->win, v, vol->sysroot, r) == -1 ||
       warnings (system.h, software.h, r) == -1)
     ret = -1;
@@ -234,6 +275,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   wv_hive_close (&software);
   if (v)
     wv_ntfs_umount (v);
+  free (rec.data);
   return ret;
 }
 

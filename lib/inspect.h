@@ -73,7 +73,9 @@ struct wv_inspect {
   bool have_windows;
   struct wv_windows win;
   char *windows_error;          /* hives unreadable or not Windows */
-  char *hive_refusal;           /* SYSTEM hive dirty */
+  char *hive_refusal;           /* SYSTEM hive dirty, logs unusable */
+  unsigned hive_replayed;       /* dirty, recovered: entries or pages
+                                   replayed from its logs */
 
   size_t nr_services;
   struct wv_inspect_service *services;

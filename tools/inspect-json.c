@@ -101,6 +101,7 @@ json_windows (const struct wv_inspect *r)
   key ("virtio_win_folder"); str (w->osdir);
   printf (",\n    ");
   key ("hive_refusal"); str (r->hive_refusal);
+  printf (",\n    \"hive_replayed\": %u", r->hive_replayed);
   printf ("\n  },\n");
 }
 

@@ -101,6 +101,9 @@ print_windows (const struct wv_inspect *r)
     printf ("  virtio-win folder: none known for this Windows\n");
   if (r->hive_refusal)
     printf ("  refused: %s\n", r->hive_refusal);
+  else if (r->hive_replayed)
+    printf ("  SYSTEM hive: dirty, recovered from its transaction logs "
+            "(%u replayed)\n", r->hive_replayed);
 }
 
 static void
