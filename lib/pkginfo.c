@@ -5,6 +5,7 @@
 
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,20 @@
 #include "pkginfo.h"
 
 #define MAX_PKG_FILE (64 * 1024 * 1024)
+
+/* The INF first, then by name. */
+static int
+compare_files (const void *a, const void *b)
+{
+  const struct wv_pkg_file *fa = a, *fb = b;
+  const char *ea = strrchr (fa->name, '.'), *eb = strrchr (fb->name, '.');
+  bool ia = ea && strcasecmp (ea, ".inf") == 0;
+  bool ib = eb && strcasecmp (eb, ".inf") == 0;
+
+  if (ia != ib)
+    return ia ? -1 : 1;
+  return strcasecmp (fa->name, fb->name);
+}
 
 /* Read every regular file of dir into info->files, the INF first. */
 static int
@@ -65,6 +80,8 @@ read_files (const char *dir, struct wv_pkg_info *info)
       r = -1;
   }
   closedir (d);
+  if (r == 0)
+    qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
   return r;
 }
 

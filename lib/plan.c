@@ -775,7 +775,8 @@ ensure_dir (struct planner *p, const char *path)
       name[-1] = '\\';
     if (created) {
       fprintf (p->log, "directory: \\%s created\n", copy);
-      if (note (p, copy, true, true, true) == -1)
+      if (note (p, copy, true, true, true) == -1 ||
+          wv_ntfs_set_times (p->v, copy, p->when, true) == -1)
         return -1;
     }
     if (sep == NULL)
@@ -803,6 +804,14 @@ put (struct planner *p, const char *dir, const char *name,
   fprintf (p->log, "file: \\%s %s (%zu bytes%s%s)\n", path,
            created ? "created" : changed ? "replaced" : "already present",
            len, from ? ", from " : "", from ? from : "");
+  /* Its times now, before its entry in dir's index can be copied
+   * elsewhere: when the index root overflows, libntfs-3g moves the
+   * entries to an index block and leaves the old ones in the unused
+   * end of the MFT record, so they must not carry the time of
+   * planning.
+   */
+  if (changed && wv_ntfs_set_times (p->v, path, p->when, created) == -1)
+    return -1;
   return note (p, path, created, changed, false);
 }
 
@@ -937,9 +946,10 @@ parent_of (const char *path, char *buf, size_t len)
 
 /* Replace the times libntfs-3g stamped (the time of planning) with
  * p->when, on what we changed, and only on that: a second pass over a
- * converted disk must change nothing.  Files first, then directories
- * deepest first, then the existing directories in which something
- * was created.
+ * converted disk must change nothing.  Files and directories we made
+ * got theirs when they were made (put, ensure_dir); here the
+ * directories whose contents changed since, deepest first, then the
+ * existing directories in which something was created.
  */
 static int
 set_times (struct planner *p)
@@ -950,13 +960,6 @@ set_times (struct planner *p)
   if (p->hive_changed &&
       wv_ntfs_set_times (p->v, p->hive, p->when, false) == -1)
     return -1;
-  for (i = 0; i < p->nr_touched; ++i) {
-    const struct touched *t = &p->touched[i];
-
-    if (!t->dir && t->changed &&
-        wv_ntfs_set_times (p->v, t->path, p->when, t->created) == -1)
-      return -1;
-  }
   for (i = p->nr_touched; i-- > 0; ) {
     const struct touched *t = &p->touched[i];
 
