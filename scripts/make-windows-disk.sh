@@ -6,6 +6,13 @@
 #   make-windows-disk.sh OUTPUT --version win7|win10 --layout gpt|mbr
 #                        [--sector-size 512|4096] [--size 256M]
 #                        [--system-hive FILE[.gz|.xz]]
+#                        [--system-reg FILE.reg]... [--put SRC:DST]...
+#
+# --system-reg merges a .reg file (keys under HKEY_LOCAL_MACHINE\SYSTEM)
+# into the SYSTEM hive after it is made; --put adds the host file SRC
+# to the Windows volume as DST (a /-separated path): together they
+# make a guest that already has drivers installed.  Both can be given
+# more than once.
 #
 # The disk looks enough like an installed Windows (amd64, a VMware
 # guest) for winvirtio to plan on it, but boots nothing: the hives
@@ -50,6 +57,7 @@ usage ()
 {
   echo "usage: $prog OUTPUT --version win7|win10 --layout gpt|mbr"
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
+  echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
 }
 
 die ()
@@ -105,6 +113,8 @@ version=
 layout=
 ss=512
 system_hive=
+system_regs=()
+puts=()
 size=256M
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -113,6 +123,8 @@ while [ $# -gt 0 ]; do
     --sector-size) ss="${2:?}"; shift 2 ;;
     --size) size="${2:?}"; shift 2 ;;
     --system-hive) system_hive="${2:?}"; shift 2 ;;
+    --system-reg) system_regs+=("${2:?}"); shift 2 ;;
+    --put) puts+=("${2:?}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
     *) [ -z "$output" ] || { usage >&2; exit 1; }
@@ -261,6 +273,10 @@ windows_files ()
       *) cp "$system_hive" "$d/SYSTEM" ;;
     esac
   fi
+  for f in "${system_regs[@]}"; do
+    "$hivexregedit" --merge "$d/SYSTEM" --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
+      "$f"
+  done
   echo "$d/SYSTEM:/Windows/System32/config/SYSTEM"
   echo "$d/SOFTWARE:/Windows/System32/config/SOFTWARE"
   for f in $drivers; do
@@ -285,6 +301,9 @@ windows_files ()
   fi
   printf '%s\n' --mkdir "/Program Files" --mkdir /Users/Public \
     --mkdir /Windows/Temp
+  for f in "${puts[@]}"; do
+    echo "$f"
+  done
 }
 
 system_reserved_files ()
