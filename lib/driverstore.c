@@ -81,9 +81,11 @@
  * Control\CriticalDeviceDatabase does not exist on Windows 10.
  *
  * What winvirtio writes, from the package's INF (see wv_pkg_info):
- * all of the above except SignerName, OemPath, Tag, DisplayName and
- * the Properties key (a catalog signature cache), which Windows
- * fills in itself; the INF and catalog are not verified here, so
+ * all of the above except SignerName, OemPath, Tag, DisplayName, the
+ * Properties key (a catalog signature cache) and the Strings key
+ * (the descriptors' Manufacturer and Description are the INF's text
+ * with its strings substituted, which the parser gives: Windows reads
+ * the device's name from the INF itself when it installs it); the INF and catalog are not verified here, so
  * the package gets SignerScore 0x0f000000 (Authenticode), the lowest
  * score of a signed package: it can only lose a ranking to a better
  * signed driver, never win one it should not; StatusFlags 0x12 (as
@@ -162,6 +164,7 @@ wv_pkg_info_free (struct wv_pkg_info *info)
   free (info->string_values);
   for (i = 0; i < info->nr_files; ++i) {
     free (info->files[i].name);
+    free (info->files[i].from);
     free (info->files[i].data);
   }
   free (info->files);

@@ -19,6 +19,7 @@
 /* One file of a package, in memory. */
 struct wv_pkg_file {
   char *name;                   /* "viostor.sys" */
+  char *from;                   /* where it was read, for messages */
   uint8_t *data;
   size_t len;
 };

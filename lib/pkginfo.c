@@ -85,7 +85,8 @@ read_files (const char *dir, struct wv_pkg_info *info)
     f = &info->files[info->nr_files];
     memset (f, 0, sizeof *f);
     f->name = strdup (de->d_name);
-    if (f->name == NULL) {
+    f->from = strdup (path);
+    if (f->name == NULL || f->from == NULL) {
       wv_error ("strdup: %m");
       r = -1;
       break;

@@ -876,7 +876,7 @@ write_packages (struct planner *p)
     /* The whole set in Drivers\VirtIO, as virt-v2v does. */
     for (j = 0; j < info->nr_files; ++j)
       if (put (p, virtio, info->files[j].name, info->files[j].data,
-               info->files[j].len, NULL) == -1)
+               info->files[j].len, info->files[j].from) == -1)
         return -1;
 
     if (pp->keep_theirs) {
@@ -891,7 +891,7 @@ write_packages (struct planner *p)
                   info->svc_binary);
         return -1;
       }
-      if (put (p, p->drivers, f->name, f->data, f->len, NULL) == -1)
+      if (put (p, p->drivers, f->name, f->data, f->len, f->from) == -1)
         return -1;
     }
     if (!p->win.has_driver_database)
@@ -902,14 +902,14 @@ write_packages (struct planner *p)
       return -1;
     for (j = 0; j < info->nr_files; ++j)
       if (put (p, folder, info->files[j].name, info->files[j].data,
-               info->files[j].len, NULL) == -1)
+               info->files[j].len, info->files[j].from) == -1)
         return -1;
     f = pkg_file (info, info->inf_name);
     if (f == NULL) {
       wv_error ("%s: the package has no INF", info->inf_name);
       return -1;
     }
-    if (put (p, infdir, pp->st.oem_inf, f->data, f->len, NULL) == -1)
+    if (put (p, infdir, pp->st.oem_inf, f->data, f->len, f->from) == -1)
       return -1;
   }
   return 0;

@@ -9,7 +9,7 @@
 #   viostor/OS/amd64/viostor.{sys,inf,cat}
 #   vioscsi/OS/amd64/vioscsi.{sys,inf,cat}    OS: w7 2k8r2 w10 w11
 #                                                 2k16 2k19 2k22
-#   (and w7/x86 for both; the x86 INFs keep the amd64 decorations)
+#   (and w7/x86 for both, with NTx86 decorations)
 #   NetKVM/w10/amd64/netkvm.{sys,inf,cat}
 #   README.txt
 #
@@ -85,12 +85,13 @@ fake_blob ()
   ' "$2" "$3" "$4" "$5" > "$1"
 }
 
-# Per-OS INF decoration and driver version, as in virtio-win.
+# Per-OS INF decoration (os_decoration OS [ARCH]) and driver version,
+# as in virtio-win.
 os_decoration ()
 {
   case "$1" in
-    w7|2k8r2) echo "NTamd64" ;;
-    *) echo "NTamd64.10.0" ;;
+    w7|2k8r2) echo "NT${2:-amd64}" ;;
+    *) echo "NT${2:-amd64}.10.0" ;;
   esac
 }
 os_driverver ()
@@ -101,12 +102,12 @@ os_driverver ()
   esac
 }
 
-# storage_inf DRIVER OS: the .inf of viostor or vioscsi.
+# storage_inf DRIVER OS [ARCH]: the .inf of viostor or vioscsi.
 storage_inf ()
 {
-  local drv="$1" os="$2" desc bustype subsys1 subsys2 dev1 dev2
-  local deco
-  deco="$(os_decoration "$os")"
+  local drv="$1" os="$2" arch="${3:-amd64}" desc bustype subsys1 subsys2
+  local dev1 dev2 deco
+  deco="$(os_decoration "$os" "$arch")"
   case "$drv" in
     viostor)
       desc="FAKE Red Hat VirtIO SCSI controller"
@@ -261,7 +262,7 @@ make_driver ()
   if [ "$drv" = netkvm ]; then
     netkvm_inf "$os" > "$d/$drv.inf"
   else
-    storage_inf "$drv" "$os" > "$d/$drv.inf"
+    storage_inf "$drv" "$os" "$arch" > "$d/$drv.inf"
   fi
 }
 
