@@ -43,6 +43,10 @@
  *     32    8  DriverVer version, a.b.c.d as a little-endian
  *              64-bit quad (a << 48 | b << 32 | c << 16 | d)
  *     40    8  0 (5 inbox packages have a bit set here)
+ *   Built again from the decoded class, date and version by the code
+ *   below, the pvscsi, vmci and vmmouse values come out byte for
+ *   byte; the dates are plausible DriverVer dates (midnight) and the
+ *   versions those of the drivers' releases (vmci 9.8.16.0).
  *   e.g. pvscsi: 00ff0900 00000000 <SCSIAdapter guid> 00c0b6192f3ad701
  *   (2021-04-26) 0000110003000100 (1.3.17.0) 0000000000000000.
  *   Configurations\<conf>: Service SZ, ConfigFlags DWORD 0,

@@ -473,15 +473,21 @@ wv_pkg_load (const char *tree, const char *driver,
   return 0;
 }
 
-/* Folders of the tree that are not packages for us. */
+/* Folders of the tree that are not packages for us: the boot drivers
+ * (loaded first, by wv_pkg_load), sriov, and smbus on Server 2025,
+ * which breaks its first boot.
+ */
 static bool
-skipped (const char *name)
+skipped (const char *name, const struct wv_windows *w)
 {
   size_t i;
 
   for (i = 0; i < wv_nr_boot_drivers; ++i)
     if (strcasecmp (name, wv_boot_drivers[i]) == 0)
       return true;
+  if (strcasecmp (name, "smbus") == 0 && w->osdir &&
+      strcmp (w->osdir, "2k25") == 0)
+    return true;
   return name[0] == '.' || strcasecmp (name, "sriov") == 0;
 }
 
@@ -513,7 +519,7 @@ wv_pkg_load_others (const char *tree, const struct wv_windows *w,
   while ((de = readdir (d)) != NULL) {
     char **nn;
 
-    if (skipped (de->d_name))
+    if (skipped (de->d_name, w))
       continue;
     nn = realloc (names, (nr_names + 1) * sizeof *nn);
     if (nn == NULL || (nn[nr_names] = strdup (de->d_name)) == NULL) {
