@@ -97,9 +97,25 @@ for win in "${windows[@]}"; do
       test "$(md5sum < "$f" | cut -d' ' -f1)" = "$md5"
       test "$(stat -c %s "$f")" = "$size"
     done < <(sed -n "/^$drv\$/,/^[^\t]/p" $t/$n-dir | grep '^	' |
-             sed 's/^\t//')
+             grep -v '^	inf ' | sed 's/^\t//')
   done < <(grep -v '^	' $t/$n-dir)
 done
+
+# Every INF parses (lib/inf.c) and has devices for its own Windows,
+# from the Models section of that Windows.
+if grep -e 'INF ERROR' -e 'no device for this Windows' $t/*-dir; then
+  fail "an INF of the fake tree does not parse or has no device"
+fi
+grep -qxF '	inf viostor.inf: [viostor.NTamd64.10.0] 2 devices, PCI\VEN_1AF4&DEV_1001&SUBSYS_00021AF4&REV_00, service viostor start 0' \
+  $t/w10-amd64-dir
+grep -qxF '	inf vioscsi.inf: [vioscsi.NTamd64.10.0...26100] 2 devices, PCI\VEN_1AF4&DEV_1004&SUBSYS_00081AF4&REV_00, service vioscsi start 0' \
+  $t/2k25-amd64-dir
+grep -qxF '	inf netkvm.inf: [netkvm.NTarm64.10.0...22000] 2 devices, PCI\VEN_1AF4&DEV_1000&SUBSYS_00011AF4&REV_00, service netkvm start 3' \
+  $t/w11-ARM64-dir
+grep -qxF '	inf vioser.inf: [vioser.NTx86.6.1] 2 devices, PCI\VEN_1AF4&DEV_1003&SUBSYS_00031AF4&REV_00, service VirtioSerial start 3' \
+  $t/w7-x86-dir
+grep -qxF '	inf pvpanic.inf: [pvpanic.NTamd64.6.1] 1 devices, ACPI\QEMU0001, service pvpanic start 3' \
+  $t/2k8r2-amd64-dir
 
 # Which drivers, per Windows.
 drivers ()
@@ -114,7 +130,7 @@ test "$(drivers w7-x86-dir)" = "$all"
 test "$(drivers 2k25-amd64-dir)" = "$all"
 test "$(drivers w11-ARM64-dir)" = "netkvm vioscsi viostor "
 # A package's files, in name order, without the .pdb.
-grep -A4 '^viostor$' $t/w10-amd64-dir | cut -d' ' -f1 | tr '\n' ' ' |
+grep -A3 '^viostor$' $t/w10-amd64-dir | cut -d' ' -f1 | tr '\n' ' ' |
   grep -qx "viostor 	viostor.cat 	viostor.inf 	viostor.sys "
 grep -A4 '^vioinput$' $t/w10-amd64-byos | cut -d' ' -f1 | tr '\n' ' ' |
   grep -qx "vioinput 	viohidkmdf.sys 	vioinput.cat 	vioinput.inf 	vioinput.sys "

@@ -7,7 +7,9 @@
  * SOURCE "" opens the default locations.  Prints the layout, then one
  * line per package: driver, a tab, where, then one line per file: a
  * tab, its name, size and MD5 (md5sum, run by the test, would need a
- * file).  With DRIVER, only that package (wv_drvsrc_package), and also
+ * file), then what the package's INF says for this Windows: its
+ * Models section, device count, first hardware ID and the service of
+ * the first device with its start type.  With DRIVER, only that package (wv_drvsrc_package), and also
  * runs the old wv_driver_read and prints its path.  Errors go to
  * stderr, exit status 1.
  */
@@ -17,11 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <nettle/md5.h>
 
 #include "drivers.h"
+#include "inf.h"
 #include "log.h"
+
+static struct wv_inf_target target;
 
 static void
 print_pkg (const struct wv_drvpkg *p)
@@ -40,6 +46,35 @@ print_pkg (const struct wv_drvpkg *p)
     for (j = 0; j < sizeof digest; j++)
       printf ("%02x", digest[j]);
     printf ("\n");
+  }
+  for (i = 0; i < p->nr_files; i++) {
+    const char *n = p->files[i].name;
+    size_t l = strlen (n);
+    struct wv_inf *inf;
+    struct wv_inf_device *d;
+    struct wv_inf_install *ins;
+    size_t nr;
+
+    if (l < 4 || strcasecmp (n + l - 4, ".inf") != 0)
+      continue;
+    inf = wv_inf_parse (p->files[i].data, p->files[i].len, n, NULL);
+    if (inf == NULL || wv_inf_devices (inf, &target, &d, &nr) == -1) {
+      printf ("\tINF ERROR\n");
+      wv_inf_free (inf);
+      continue;
+    }
+    if (nr == 0)
+      printf ("\tinf %s: no device for this Windows\n", n);
+    else {
+      ins = wv_inf_install (inf, &target, d[0].install);
+      printf ("\tinf %s: [%s] %zu devices, %s, service %s start %u\n", n,
+              d[0].models_section, nr, d[0].hwid,
+              ins && ins->nr_services ? ins->services[0].name : "-",
+              ins && ins->nr_services ? ins->services[0].start_type : 99);
+      wv_inf_install_free (ins);
+    }
+    free (d);
+    wv_inf_free (inf);
   }
 }
 
@@ -65,6 +100,11 @@ main (int argc, char *argv[])
     return 2;
   w.build = atoi (argv[5]);
   w.server = strcmp (argv[6], "server") == 0;
+  target.arch = strcasecmp (w.arch, "ARM64") == 0 ? "arm64" : w.arch;
+  target.major = w.major;
+  target.minor = w.minor;
+  target.build = w.build;
+  target.server = w.server;
 
   src = wv_drvsrc_open (*argv[1] ? argv[1] : NULL);
   if (src == NULL)
