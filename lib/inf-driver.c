@@ -167,12 +167,22 @@ wv_inf_pick_decoration (const struct wv_inf_line *mfg,
 
 /* ---- [Version] ---- */
 
+/* The first field of key in s, or NULL. */
+static const char *
+first_field (const struct wv_inf_section *s, const char *key)
+{
+  const struct wv_inf_line *l = wv_inf_find (s, key);
+
+  return l && l->nr_fields > 0 ? l->fields[0] : NULL;
+}
+
 int
 wv_inf_version (const struct wv_inf *inf, const struct wv_inf_target *t,
                 struct wv_inf_version *v)
 {
   const struct wv_inf_section *s = wv_inf_section (inf, "Version");
   const struct wv_inf_line *l;
+  const char *lockdown;
   char key[64];
   uint32_t n;
 
@@ -183,14 +193,12 @@ wv_inf_version (const struct wv_inf *inf, const struct wv_inf_target *t,
               wv_inf_name (inf));
     return -1;
   }
-#define FIRST(k) \
-  ((l = wv_inf_find (s, (k))) != NULL && l->nr_fields > 0 ? \
-   l->fields[0] : NULL)
-  v->class_name = FIRST ("Class");
-  v->class_guid = FIRST ("ClassGuid");
-  v->provider = FIRST ("Provider");
-  v->package_type = FIRST ("DriverPackageType");
-  if (FIRST ("PnpLockdown") && wv_inf_number (l->fields[0], &n) == 0)
+  v->class_name = first_field (s, "Class");
+  v->class_guid = first_field (s, "ClassGuid");
+  v->provider = first_field (s, "Provider");
+  v->package_type = first_field (s, "DriverPackageType");
+  lockdown = first_field (s, "PnpLockdown");
+  if (lockdown && wv_inf_number (lockdown, &n) == 0)
     v->pnp_lockdown = n;
   l = wv_inf_find (s, "DriverVer");
   if (l && l->nr_fields > 0)
@@ -198,12 +206,11 @@ wv_inf_version (const struct wv_inf *inf, const struct wv_inf_target *t,
   if (l && l->nr_fields > 1)
     v->driver_version = l->fields[1];
   snprintf (key, sizeof key, "CatalogFile.NT%s", t->arch);
-  v->catalog_file = FIRST (key);
+  v->catalog_file = first_field (s, key);
   if (v->catalog_file == NULL)
-    v->catalog_file = FIRST ("CatalogFile.NT");
+    v->catalog_file = first_field (s, "CatalogFile.NT");
   if (v->catalog_file == NULL)
-    v->catalog_file = FIRST ("CatalogFile");
-#undef FIRST
+    v->catalog_file = first_field (s, "CatalogFile");
   return 0;
 }
 

@@ -609,7 +609,12 @@ compare_string_lines (const void *a, const void *b)
   const struct wv_inf_line *la = *(const struct wv_inf_line **) a;
   const struct wv_inf_line *lb = *(const struct wv_inf_line **) b;
 
-  return strcasecmp (la->key, lb->key);
+  int r = strcasecmp (la->key, lb->key);
+
+  /* Equal keys stay in file order: the first definition wins. */
+  if (r == 0)
+    r = la < lb ? -1 : la > lb;
+  return r;
 }
 
 /* The [Strings] section (or, lacking it, the first [Strings.*]). */
@@ -650,7 +655,6 @@ index_strings (struct wv_inf *inf)
   for (i = 0; i < s->nr_lines; i++)
     if (s->lines[i].key && s->lines[i].nr_fields > 0)
       inf->strings[inf->nr_strings++] = &s->lines[i];
-  /* Stable for equal keys: the first definition wins, as in Windows. */
   qsort (inf->strings, inf->nr_strings, sizeof *inf->strings,
          compare_string_lines);
   return 0;
