@@ -727,8 +727,18 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
     }
     return 0;
   }
-  if (close_inode (v, ni, path) == -1)
+  /* The new file's size changed after ntfs_create, so closing it
+   * updates its entry in dir_ni's index: that must be done through
+   * dir_ni, which holds the entry, not through a fresh copy of the
+   * directory read from disk (ntfs_inode_close would open one, fail
+   * to find the entry, and lose the file).
+   */
+  ntfs_last_error[0] = '\0';
+  if (ntfs_inode_close_in_dir (ni, dir_ni) == -1) {
+    wv_error ("%s: %s: cannot write its metadata: %s", v->name, path,
+              ntfs_reason ());
     r = -1;
+  }
   if (close_inode (v, dir_ni, path) == -1)
     r = -1;
   return r;

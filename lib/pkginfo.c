@@ -2,9 +2,8 @@
  * source and described from their INFs.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * A package is every file of one driver's folder for this Windows
- * (<tree>/<driver>/<osdir>/<arch>/ in the ISO layout), less .pdb
- * files.  Its INF, evaluated for this Windows (inf.h), gives what is
+ * A package is what the driver source (drivers.h) gives for one
+ * driver and this Windows: its files, without .pdb.  Its INF, evaluated for this Windows (inf.h), gives what is
  * registered: [Version] (ClassGuid, Provider, DriverVer,
  * CatalogFile), the devices of the models section Windows would pick
  * (their hardware and compatible IDs), the install section of the
@@ -23,7 +22,6 @@
 #include <string.h>
 #include <strings.h>
 #include <ctype.h>
-#include <dirent.h>
 #include <time.h>
 
 #include "cleanup.h"
@@ -35,72 +33,6 @@
 #include "registry.h"
 
 #define MAX_PKG_FILE (64 * 1024 * 1024)
-
-/* The INF first, then by name. */
-static int
-compare_files (const void *a, const void *b)
-{
-  const struct wv_pkg_file *fa = a, *fb = b;
-  const char *ea = strrchr (fa->name, '.'), *eb = strrchr (fb->name, '.');
-  bool ia = ea && strcasecmp (ea, ".inf") == 0;
-  bool ib = eb && strcasecmp (eb, ".inf") == 0;
-
-  if (ia != ib)
-    return ia ? -1 : 1;
-  return strcasecmp (fa->name, fb->name);
-}
-
-/* Read every regular file of dir into info->files, the INF first. */
-static int
-read_files (const char *dir, struct wv_pkg_info *info)
-{
-  DIR *d = opendir (dir);
-  struct dirent *de;
-  int r = 0;
-
-  if (d == NULL) {
-    wv_error ("%s: %m", dir);
-    return -1;
-  }
-  while (r == 0 && (de = readdir (d)) != NULL) {
-    CLEANUP_FREE char *path = NULL;
-    struct wv_pkg_file *f;
-    const char *ext = strrchr (de->d_name, '.');
-
-    if (de->d_name[0] == '.' || ext == NULL ||
-        strcasecmp (ext, ".pdb") == 0)
-      continue;
-    if (asprintf (&path, "%s/%s", dir, de->d_name) == -1) {
-      wv_error ("asprintf: %m");
-      r = -1;
-      break;
-    }
-    f = realloc (info->files, (info->nr_files + 1) * sizeof *f);
-    if (f == NULL) {
-      wv_error ("realloc: %m");
-      r = -1;
-      break;
-    }
-    info->files = f;
-    f = &info->files[info->nr_files];
-    memset (f, 0, sizeof *f);
-    f->name = strdup (de->d_name);
-    f->from = strdup (path);
-    if (f->name == NULL || f->from == NULL) {
-      wv_error ("strdup: %m");
-      r = -1;
-      break;
-    }
-    info->nr_files++;
-    if (wv_read_host_file (path, MAX_PKG_FILE, &f->data, &f->len) == -1)
-      r = -1;
-  }
-  closedir (d);
-  if (r == 0)
-    qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
-  return r;
-}
-
 
 /* The Windows the INF is evaluated for. */
 static void
@@ -393,179 +325,147 @@ describe (struct wv_pkg_info *info, const struct wv_windows *w)
   return r;
 }
 
-/* Case-insensitive lookup of name in dir; malloc'd path or NULL. */
-static char *
-find_entry (const char *dir, const char *name)
+/* The INF first, then by name. */
+static int
+compare_files (const void *a, const void *b)
 {
-  DIR *d = opendir (dir);
-  struct dirent *de;
-  char *r = NULL;
+  const struct wv_pkg_file *fa = a, *fb = b;
+  const char *ea = strrchr (fa->name, '.'), *eb = strrchr (fb->name, '.');
+  bool ia = ea && strcasecmp (ea, ".inf") == 0;
+  bool ib = eb && strcasecmp (eb, ".inf") == 0;
 
-  if (d == NULL)
-    return NULL;
-  while ((de = readdir (d)) != NULL)
-    if (strcasecmp (de->d_name, name) == 0) {
-      if (asprintf (&r, "%s/%s", dir, de->d_name) == -1)
-        r = NULL;
-      break;
-    }
-  closedir (d);
-  return r;
+  if (ia != ib)
+    return ia ? -1 : 1;
+  return strcasecmp (fa->name, fb->name);
 }
 
-/* Load the package in folder dir (driver names it in messages). */
+/* Take the files of dp into a new info, and describe it.  Returns 1,
+ * 0 if its INF has no device for this Windows, or -1.
+ */
 static int
-load_dir (const char *dir, const char *driver, const struct wv_windows *w,
-          struct wv_pkg_info *info)
+from_drvpkg (struct wv_drvpkg *dp, const struct wv_windows *w,
+             struct wv_pkg_info *info)
 {
-  int r;
+  size_t i;
+  int r = -1;
 
   memset (info, 0, sizeof *info);
-  info->driver = strdup (driver);
-  if (info->driver == NULL) {
-    wv_error ("strdup: %m");
-    return -1;
-  }
-  if (read_files (dir, info) == -1)
+  info->driver = strdup (dp->driver);
+  info->files = calloc (dp->nr_files + 1, sizeof *info->files);
+  if (info->driver == NULL || info->files == NULL) {
+    wv_error ("out of memory");
     goto fail;
+  }
+  for (i = 0; i < dp->nr_files; ++i) {
+    struct wv_pkg_file *f = &info->files[i];
+
+    if (asprintf (&f->from, "%s/%s", dp->where, dp->files[i].name) == -1) {
+      wv_error ("asprintf: %m");
+      goto fail;
+    }
+    f->name = dp->files[i].name;
+    f->data = dp->files[i].data;
+    f->len = dp->files[i].len;
+    dp->files[i].name = NULL;
+    dp->files[i].data = NULL;
+    info->nr_files++;
+  }
+  qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
   r = describe (info, w);
   if (r == 1)
     return 1;
   if (r == 0)
-    return 0;
+    wv_debug ("%s: no device of its INF is for this Windows", dp->where);
  fail:
   wv_pkg_info_free (info);
-  return -1;
+  return r == 0 ? 0 : -1;
 }
 
-int
-wv_pkg_load (const char *tree, const char *driver,
-             const struct wv_windows *w, struct wv_pkg_info *info)
-{
-  CLEANUP_FREE uint8_t *sys = NULL;
-  CLEANUP_FREE char *from = NULL;
-  size_t len;
-  char *slash;
-  int r;
-
-  /* wv_driver_read finds the folder, or says what the tree has. */
-  if (wv_driver_read (tree, driver, w, &sys, &len, &from) == -1)
-    return -1;
-  slash = strrchr (from, '/');
-  if (slash)
-    *slash = '\0';
-  r = load_dir (from, driver, w, info);
-  if (r == 0) {
-    wv_error ("%s/%s.inf: no device of this INF is for this Windows "
-              "(%s %s, %u.%u build %u)", from, driver, w->product_name,
-              w->arch, w->major, w->minor, w->build);
-    wv_pkg_info_free (info);
-    return -1;
-  }
-  if (r == -1)
-    return -1;
-  if (info->service == NULL) {
-    wv_error ("%s/%s.inf adds no service: it cannot be a boot driver",
-              from, driver);
-    wv_pkg_info_free (info);
-    return -1;
-  }
-  return 0;
-}
-
-/* Folders of the tree that are not packages for us: the boot drivers
- * (loaded first, by wv_pkg_load), sriov, and smbus on Server 2025,
- * which breaks its first boot.
- */
 static bool
-skipped (const char *name, const struct wv_windows *w)
+is_boot (const char *driver)
 {
   size_t i;
 
   for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (strcasecmp (name, wv_boot_drivers[i]) == 0)
+    if (strcasecmp (driver, wv_boot_drivers[i]) == 0)
       return true;
-  if (strcasecmp (name, "smbus") == 0 && w->osdir &&
-      strcmp (w->osdir, "2k25") == 0)
-    return true;
-  return name[0] == '.' || strcasecmp (name, "sriov") == 0;
+  return false;
 }
 
+/* Append the package of dp to *pkgs_r unless its INF has no device for
+ * this Windows (a boot driver must have one).
+ */
 static int
-compare_names (const void *a, const void *b)
+add_package (struct wv_drvpkg *dp, bool boot, const struct wv_windows *w,
+             struct wv_pkg_info **pkgs_r, size_t *n_r)
 {
-  return strcasecmp (*(char *const *) a, *(char *const *) b);
+  struct wv_pkg_info *p = realloc (*pkgs_r, (*n_r + 1) * sizeof *p);
+  int r;
+
+  if (p == NULL) {
+    wv_error ("realloc: %m");
+    return -1;
+  }
+  *pkgs_r = p;
+  r = from_drvpkg (dp, w, &p[*n_r]);
+  if (r == -1)
+    return -1;
+  if (r == 0) {
+    if (boot) {
+      wv_error ("%s: no device of the INF is for this Windows (%s %s, "
+                "%u.%u build %u): use a virtio-win release that supports "
+                "this Windows", dp->where, w->product_name, w->arch,
+                w->major, w->minor, w->build);
+      return -1;
+    }
+    return 0;
+  }
+  if (boot && p[*n_r].service == NULL) {
+    wv_error ("%s: %s adds no service: it cannot be a boot driver",
+              dp->where, p[*n_r].inf_name);
+    wv_pkg_info_free (&p[*n_r]);
+    return -1;
+  }
+  (*n_r)++;
+  return 0;
 }
 
 int
-wv_pkg_load_others (const char *tree, const struct wv_windows *w,
-                    struct wv_pkg_info **pkgs_r, size_t *n_r)
+wv_pkg_load_all (const char *drivers, const struct wv_windows *w,
+                 struct wv_pkg_info **pkgs_r, size_t *n_r)
 {
-  DIR *d;
-  struct dirent *de;
-  char **names = NULL;
-  size_t nr_names = 0, i;
-  int r = 0;
+  struct wv_drvsrc *src = NULL;
+  struct wv_drvpkg *pkgs = NULL;
+  size_t nr_pkgs = 0, i;
+  int r = -1;
 
   *pkgs_r = NULL;
   *n_r = 0;
-  if (w->osdir == NULL)
-    return 0;
-  d = opendir (tree);
-  if (d == NULL) {
-    wv_error ("%s: %m", tree);
+  src = wv_drvsrc_open (drivers);
+  if (src == NULL)
     return -1;
-  }
-  while ((de = readdir (d)) != NULL) {
-    char **nn;
-
-    if (skipped (de->d_name, w))
-      continue;
-    nn = realloc (names, (nr_names + 1) * sizeof *nn);
-    if (nn == NULL || (nn[nr_names] = strdup (de->d_name)) == NULL) {
-      wv_error ("out of memory");
-      if (nn)
-        names = nn;
-      r = -1;
-      break;
-    }
-    names = nn;
-    nr_names++;
-  }
-  closedir (d);
-  if (r == 0)
-    qsort (names, nr_names, sizeof *names, compare_names);
-
-  for (i = 0; r == 0 && i < nr_names; ++i) {
-    CLEANUP_FREE char *ddir = NULL, *odir = NULL, *adir = NULL;
-    struct wv_pkg_info *p;
+  for (i = 0; i < wv_nr_boot_drivers; ++i) {
+    struct wv_drvpkg *dp = NULL;
     int k;
 
-    if (asprintf (&ddir, "%s/%s", tree, names[i]) == -1) {
-      wv_error ("asprintf: %m");
-      r = -1;
-      break;
-    }
-    odir = find_entry (ddir, w->osdir);
-    adir = odir ? find_entry (odir, w->arch) : NULL;
-    if (adir == NULL)
-      continue;                 /* not a driver folder for this Windows */
-    p = realloc (*pkgs_r, (*n_r + 1) * sizeof *p);
-    if (p == NULL) {
-      wv_error ("realloc: %m");
-      r = -1;
-      break;
-    }
-    *pkgs_r = p;
-    k = load_dir (adir, names[i], w, &p[*n_r]);
+    if (wv_drvsrc_package (src, wv_boot_drivers[i], w, &dp) == -1)
+      goto out;
+    k = add_package (dp, true, w, pkgs_r, n_r);
+    wv_drvpkg_free (dp);
     if (k == -1)
-      r = -1;
-    else if (k == 1)
-      (*n_r)++;
+      goto out;
   }
-  for (i = 0; i < nr_names; ++i)
-    free (names[i]);
-  free (names);
+  if (wv_drvsrc_packages (src, w, &pkgs, &nr_pkgs) == -1)
+    goto out;
+  for (i = 0; i < nr_pkgs; ++i)
+    if (!is_boot (pkgs[i].driver) &&
+        add_package (&pkgs[i], false, w, pkgs_r, n_r) == -1)
+      goto out;
+  r = 0;
+
+ out:
+  wv_drvpkgs_free (pkgs, nr_pkgs);
+  wv_drvsrc_close (src);
   if (r == -1) {
     for (i = 0; i < *n_r; ++i)
       wv_pkg_info_free (&(*pkgs_r)[i]);

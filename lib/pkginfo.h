@@ -11,19 +11,15 @@
 #include "driverstore.h"
 #include "windows.h"
 
-/* The package of driver (a virtio-win folder name: "viostor") for
- * this Windows, with its files, described from its INF.  Returns 0
- * or -1 after wv_error.
+/* The driver packages of the source drivers (drivers.h: an ISO, a
+ * tree or the installed package; NULL for the default locations) for
+ * this Windows, each described from its INF: viostor and vioscsi
+ * first (an error if missing, or if their INF has no device for this
+ * Windows), then every other package whose INF has a device for it.
+ * *pkgs_r is malloc'd, each entry to be freed with wv_pkg_info_free.
+ * Returns 0 or -1 after wv_error.
  */
-extern int wv_pkg_load (const char *tree, const char *driver,
-                        const struct wv_windows *w,
-                        struct wv_pkg_info *info);
-
-/* Every other package the source has for this Windows (not the boot
- * drivers).  *pkgs_r is malloc'd, each entry to be freed with
- * wv_pkg_info_free.  Returns 0 or -1.
- */
-extern int wv_pkg_load_others (const char *tree, const struct wv_windows *w,
-                               struct wv_pkg_info **pkgs_r, size_t *n_r);
+extern int wv_pkg_load_all (const char *drivers, const struct wv_windows *w,
+                            struct wv_pkg_info **pkgs_r, size_t *n_r);
 
 #endif /* WINVIRTIO_PKGINFO_H */

@@ -544,39 +544,11 @@ add_inf_name (void *opaque, const char *name, bool is_dir)
 static int
 load_packages (struct planner *p)
 {
-  struct wv_pkg_info *others = NULL;
-  size_t nr_others = 0, i;
+  size_t i;
 
-  p->pkgs = calloc (wv_nr_boot_drivers, sizeof *p->pkgs);
-  if (p->pkgs == NULL) {
-    wv_error ("calloc: %m");
+  if (wv_pkg_load_all (p->opts->drivers, &p->win, &p->pkgs,
+                       &p->nr_pkgs) == -1)
     return -1;
-  }
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    if (wv_pkg_load (p->opts->drivers, wv_boot_drivers[i], &p->win,
-                     &p->pkgs[i]) == -1)
-      return -1;
-    p->nr_pkgs++;
-  }
-  if (wv_pkg_load_others (p->opts->drivers, &p->win,
-                          &others, &nr_others) == -1)
-    return -1;
-  if (nr_others > 0) {
-    struct wv_pkg_info *all =
-      realloc (p->pkgs, (p->nr_pkgs + nr_others) * sizeof *all);
-
-    if (all == NULL) {
-      wv_error ("realloc: %m");
-      for (i = 0; i < nr_others; ++i)
-        wv_pkg_info_free (&others[i]);
-      free (others);
-      return -1;
-    }
-    memcpy (all + p->nr_pkgs, others, nr_others * sizeof *all);
-    p->pkgs = all;
-    p->nr_pkgs += nr_others;
-    free (others);
-  }
   p->pp = calloc (p->nr_pkgs, sizeof *p->pp);
   if (p->pp == NULL) {
     wv_error ("calloc: %m");

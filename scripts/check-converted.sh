@@ -140,24 +140,37 @@ for drv in viostor vioscsi; do
 done
 ok "Services\\viostor and \\vioscsi are boot-start in $cs (Select\\Current)"
 
-# The driver packages of the tree for this Windows: DIR:INF lines.
+# The driver packages of the tree for this Windows (ISO layout): DIR:INF
+# lines.  Left out, as winvirtio leaves them out: sriov, and smbus on
+# Server 2025.
 find "$drivers" -mindepth 3 -maxdepth 3 -type d -ipath "*/$osdir/$arch" |
   sort | while read -r d; do
+    drv=$(basename "$(dirname "$(dirname "$d")")")
+    case "${drv,,}:${osdir,,}" in sriov:*|smbus:2k25) continue ;; esac
     i=$(find "$d" -maxdepth 1 -iname '*.inf' | head -1)
     [ -n "$i" ] && echo "$d:$i"
   done > "$tmp/packages"
 [ -s "$tmp/packages" ] || fail "no driver package for $osdir/$arch in $drivers"
 
+# An INF as UTF-8 text without CRs (virtio-win INFs are UTF-16LE with a
+# BOM).
+inf_text () {
+  if [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' ')" = fffe ]; then
+    iconv -f UTF-16 -t UTF-8 "$1"
+  else
+    cat "$1"
+  fi | tr -d '\r'
+}
 # The IDs of an INF's models lines ("ID RANK", rank 1 for the hardware
 # ID, 2 for the compatible IDs), and its [Version] facts.
 inf_ids () {
-  tr -d '\r' < "$1" |
+  inf_text "$1" |
     awk -F, '/^[^;\[]*=[^,]*,[ \t]*[A-Za-z]+\\/ {
       for (i = 2; i <= NF; i++) { gsub(/^[ \t]+|[ \t]+$/, "", $i);
         if ($i != "") print toupper($i), (i == 2 ? 1 : 2) } }' | sort -u -k1,1
 }
 inf_version () {
-  tr -d '\r' < "$1" | sed -n "s/^[ \t]*$2[ \t]*=[ \t]*//Ip" | head -1 |
+  inf_text "$1" | sed -n "s/^[ \t]*$2[ \t]*=[ \t]*//Ip" | head -1 |
     sed 's/[ \t]*;.*//; s/"//g'
 }
 
@@ -165,6 +178,7 @@ inf_version () {
 while IFS=: read -r d i; do
   for f in "$d"/*; do
     case "${f,,}" in *.pdb) continue ;; esac
+    [ -f "$f" ] || continue
     ino=$(inode_of "Windows/Drivers/VirtIO/$(basename "$f")")
     [ -n "$ino" ] || fail "$(basename "$f") is not in Windows/Drivers/VirtIO"
     icat -o $o512 "$raw" "$ino" | cmp -s - "$f" ||
@@ -263,6 +277,7 @@ if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
     # The package's files in the DriverStore, and oem<N>.inf.
     for f in "$d"/*; do
       case "${f,,}" in *.pdb) continue ;; esac
+      [ -f "$f" ] || continue
       p="Windows/System32/DriverStore/FileRepository/$pkg/$(basename "$f")"
       ino=$(inode_of "$p")
       [ -n "$ino" ] || fail "$p is missing"

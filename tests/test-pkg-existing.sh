@@ -30,6 +30,7 @@ requires mmls -V
 requires ntfsresize --version
 requires qemu-img --version
 requires /usr/bin/python3 -c 'import uuid'
+requires iconv --version
 
 t=tmp-pkg-existing
 rm -rf "$t"
@@ -47,8 +48,12 @@ tools_state ()
 {
   local c=$1 drvver=$2 d="$t/$1-tools"
   mkdir -p "$d"
-  cp "$ours"/* "$d/"
-  sed -i "s|^DriverVer=.*|DriverVer=$drvver|" "$d/viostor.inf"
+  cp "$ours"/viostor.{inf,sys,cat} "$d/"
+  # (The INF is UTF-16LE; theirs is written back as UTF-8.)
+  iconv -f UTF-16 -t UTF-8 "$ours/viostor.inf" |
+    sed "s|^DriverVer *=.*|DriverVer = $drvver\r|" > "$d/viostor.inf"
+  grep -q "^DriverVer = $drvver" "$d/viostor.inf" ||
+    fail "cannot set the DriverVer of $d/viostor.inf"
   printf 'WINVIRTIO FAKE GUEST TOOLS DRIVER %s\n' "$c" >> "$d/viostor.sys"
   /usr/bin/python3 - "$drvver" "$theirs_pkg" > "$t/$c.reg" <<'EOF'
 import sys, uuid, datetime
