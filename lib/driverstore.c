@@ -454,11 +454,6 @@ wv_pkg_lookup (hive_h *h, const struct wv_windows *w,
   return 0;
 }
 
-/* "PCI\VEN_1AF4&DEV_1001" -> the key path "PCI\VEN_1AF4&DEV_1001"
- * below DeviceIds or Descriptors; an ID without an enumerator
- * ("*PNP0F13") stays one key.  Both are the ID as it is.
- */
-
 /* Lower-case copy. */
 static char *
 lower (const char *s)

@@ -26,13 +26,10 @@
 
 #include "cleanup.h"
 #include "drivers.h"
-#include "hostfile.h"
 #include "inf.h"
 #include "log.h"
 #include "pkginfo.h"
 #include "registry.h"
-
-#define MAX_PKG_FILE (64 * 1024 * 1024)
 
 /* The Windows the INF is evaluated for. */
 static void
