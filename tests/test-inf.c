@@ -894,6 +894,17 @@ test_hostile (void)
     check_num ("expansion", inf == NULL, 1);
     check_error ("expansion", "after %string% substitution");
   }
+  /* Each field under the limit, but all of them far beyond. */
+  strcpy (big, "[Strings]\nb=\"");
+  for (i = strlen (big); i < 60000; i++)
+    big[i] = 'y';
+  strcpy (big + i, "\"\n[s]\nk=%b%");
+  for (i = strlen (big); i + 4 < 65000; i += 4)
+    memcpy (big + i, ",%b%", 4);
+  strcpy (big + i, "\n");
+  inf = parse_str (big);
+  check_num ("total expansion", inf == NULL, 1);
+  check_error ("total expansion", "the text grows beyond");
   free (big);
 
   /* Missing sections: no [Version], no [Manufacturer], a models
