@@ -725,17 +725,15 @@ no_osdir (const struct wv_windows *w)
 
 /* ---- by-os: one folder, packages by INF ---- */
 
-/* The INF target for w. */
-static void
-inf_target (const struct wv_windows *w, struct wv_inf_target *t,
-            char *arch, size_t len)
+void
+wv_drvsrc_inf_target (const struct wv_windows *w, struct wv_inf_target *t)
 {
-  size_t i;
-
-  for (i = 0; w->arch[i] && i + 1 < len; i++)
-    arch[i] = tolower ((unsigned char) w->arch[i]);
-  arch[i] = '\0';
-  t->arch = arch;
+  if (strcasecmp (w->arch, "ARM64") == 0)
+    t->arch = "arm64";
+  else if (strcasecmp (w->arch, "x86") == 0)
+    t->arch = "x86";
+  else
+    t->arch = "amd64";
   t->major = w->major;
   t->minor = w->minor;
   t->build = w->build;
@@ -776,10 +774,9 @@ group_by_os (const struct wv_drvsrc *src, const struct wv_windows *w,
   CLEANUP_FREE uint8_t **datas = NULL;
   CLEANUP_FREE size_t *lens = NULL;
   struct wv_inf_target t;
-  char arch[16];
   int r = -1;
 
-  inf_target (w, &t, arch, sizeof arch);
+  wv_drvsrc_inf_target (w, &t);
   infs = calloc (src->list.nr_files + 1, sizeof *infs);
   paths = calloc (src->list.nr_files + 1, sizeof *paths);
   datas = calloc (src->list.nr_files + 1, sizeof *datas);

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inf.h"
 #include "windows.h"
 
 struct wv_drvsrc;               /* an open driver source */
@@ -84,6 +85,12 @@ extern void wv_drvpkg_free (struct wv_drvpkg *pkg);
 
 /* Free an array of n packages from wv_drvsrc_packages. */
 extern void wv_drvpkgs_free (struct wv_drvpkg *pkgs, size_t n);
+
+/* The INF target (lib/inf.h) for w: arch "x86", "amd64" or "arm64"
+ * (static strings), version, build and product type.
+ */
+extern void wv_drvsrc_inf_target (const struct wv_windows *w,
+                                  struct wv_inf_target *t);
 
 /* Old interface, kept until plan.c uses the one above: read
  * <driver>.sys of the package for w from the source tree (any

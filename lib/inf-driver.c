@@ -30,6 +30,31 @@
 
 /* Most registry lines, files or devices one answer holds. */
 #define MAX_ITEMS 65536
+/* Largest registry value made from an AddReg line. */
+#define MAX_REG_DATA (1024 * 1024)
+/* Most [SourceDisksFiles] entries (checked for duplicates). */
+#define MAX_SOURCE_FILES 4096
+
+/* Make room for element nr of an array (*pp) of elements of size
+ * bytes that only ever grows by one through here: the capacity is
+ * the next power of two, so n additions cost O(n).
+ */
+static int
+grow (void *pp, size_t nr, size_t size)
+{
+  void **p = pp;
+  void *np;
+
+  if (nr != 0 && (nr & (nr - 1)) != 0)
+    return 0;
+  np = realloc (*p, (nr ? nr * 2 : 1) * size);
+  if (np == NULL) {
+    wv_error ("realloc: %m");
+    return -1;
+  }
+  *p = np;
+  return 0;
+}
 
 /* ---- TargetOSVersion ---- */
 
@@ -263,19 +288,19 @@ wv_inf_devices (const struct wv_inf *inf, const struct wv_inf_target *t,
     }
     for (j = 0; j < models->nr_lines; j++) {
       const struct wv_inf_line *l = &models->lines[j];
-      struct wv_inf_device *d, *p;
+      struct wv_inf_device *d;
 
       if (l->key == NULL || l->nr_fields < 2 || l->fields[1][0] == '\0') {
         wv_error ("%s:%u: models line without install section and "
                   "hardware ID", wv_inf_name (inf), l->lineno);
         goto err;
       }
-      p = realloc (devs, (nr + 1) * sizeof *devs);
-      if (p == NULL) {
-        wv_error ("realloc: %m");
+      if (nr >= MAX_ITEMS) {
+        wv_error ("%s: more than %d devices", wv_inf_name (inf), MAX_ITEMS);
         goto err;
       }
-      devs = p;
+      if (grow (&devs, nr, sizeof *devs) == -1)
+        goto err;
       d = &devs[nr++];
       d->manufacturer = m->key ? m->key : base;
       d->models_section = models->name;
@@ -328,7 +353,7 @@ read_reg_section (const struct wv_inf *inf, const char *name, bool del,
   }
   for (i = 0; i < s->nr_lines; i++) {
     const struct wv_inf_line *l = &s->lines[i];
-    struct wv_inf_reg *r, *p;
+    struct wv_inf_reg *r;
 
     if (l->key != NULL || l->nr_fields < 1 || l->fields[0][0] == '\0') {
       wv_error ("%s:%u: [%s]: not a registry line (reg-root, subkey, "
@@ -341,13 +366,9 @@ read_reg_section (const struct wv_inf *inf, const char *name, bool del,
                 wv_inf_name (inf), MAX_ITEMS);
       return -1;
     }
-    p = realloc (*regs, (*nr + 1) * sizeof *p);
-    if (p == NULL) {
-      wv_error ("realloc: %m");
+    if (grow (regs, *nr, sizeof **regs) == -1)
       return -1;
-    }
-    *regs = p;
-    r = &p[(*nr)++];
+    r = &(*regs)[(*nr)++];
     memset (r, 0, sizeof *r);
     r->section = s->name;
     r->del = del;
@@ -405,7 +426,13 @@ static int
 add_utf16 (const char *s, uint8_t **data, size_t *len)
 {
   size_t n = strlen (s), i = 0, o = *len;
-  uint8_t *p = realloc (*data, *len + 4 * (n + 1));
+  uint8_t *p;
+
+  if (*len + 4 * (n + 1) > MAX_REG_DATA) {
+    wv_error ("registry data larger than %d bytes", MAX_REG_DATA);
+    return -1;
+  }
+  p = realloc (*data, *len + 4 * (n + 1));
 
   if (p == NULL) {
     wv_error ("realloc: %m");
@@ -548,13 +575,9 @@ add_copyfile (struct wv_inf_install *ins, const char *section,
     wv_error ("more than %d files to copy", MAX_ITEMS);
     return -1;
   }
-  p = realloc (ins->files,
-               (ins->nr_files + 1) * sizeof *p);
-  if (p == NULL) {
-    wv_error ("realloc: %m");
+  if (grow (&ins->files, ins->nr_files, sizeof *ins->files) == -1)
     return -1;
-  }
-  ins->files = p;
+  p = ins->files;
   p[ins->nr_files].section = section;
   p[ins->nr_files].dest_name = dest;
   p[ins->nr_files].source_name = src && *src ? src : dest;
@@ -763,12 +786,13 @@ wv_inf_install (const struct wv_inf *inf, const struct wv_inf_target *t,
 
     if (l->key == NULL || strcasecmp (l->key, "AddService") != 0)
       continue;
-    p = realloc (ins->services, (ins->nr_services + 1) * sizeof *p);
-    if (p == NULL) {
-      wv_error ("realloc: %m");
+    if (ins->nr_services >= MAX_ITEMS) {
+      wv_error ("%s: more than %d services", wv_inf_name (inf), MAX_ITEMS);
       goto err;
     }
-    ins->services = p;
+    if (grow (&ins->services, ins->nr_services, sizeof *p) == -1)
+      goto err;
+    p = ins->services;
     if (read_service (inf, l, &p[ins->nr_services]) == -1) {
       free (p[ins->nr_services].regs);
       free (p[ins->nr_services].eventlog_regs);
@@ -812,7 +836,6 @@ add_source_files (const struct wv_inf_section *s, const char ***names,
   for (i = 0; s && i < s->nr_lines; i++) {
     const struct wv_inf_line *l = &s->lines[i];
     const char *n = l->key ? l->key : l->nr_fields > 0 ? l->fields[0] : "";
-    const char **p;
 
     if (n[0] == '\0')
       continue;
@@ -821,17 +844,13 @@ add_source_files (const struct wv_inf_section *s, const char ***names,
         break;
     if (j < *nr)
       continue;
-    if (*nr >= MAX_ITEMS) {
-      wv_error ("more than %d source files", MAX_ITEMS);
+    if (*nr >= MAX_SOURCE_FILES) {
+      wv_error ("more than %d source files", MAX_SOURCE_FILES);
       return -1;
     }
-    p = realloc (*names, (*nr + 1) * sizeof *p);
-    if (p == NULL) {
-      wv_error ("realloc: %m");
+    if (grow (names, *nr, sizeof **names) == -1)
       return -1;
-    }
-    *names = p;
-    p[(*nr)++] = n;
+    (*names)[(*nr)++] = n;
   }
   return 0;
 }

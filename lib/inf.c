@@ -27,6 +27,7 @@
 #define MAX_LINE (64 * 1024)    /* logical line, after continuations */
 #define MAX_FIELDS 4096         /* fields on one line */
 #define MAX_EXPANDED (64 * 1024) /* a field after substitution */
+#define MAX_TOTAL (32 * 1024 * 1024) /* all text after substitution */
 
 struct wv_inf {
   char *name;
@@ -37,6 +38,7 @@ struct wv_inf {
   /* [Strings], sorted by key for bsearch. */
   const struct wv_inf_line **strings;
   size_t nr_strings;
+  size_t total;                 /* bytes of substituted text so far */
 };
 
 /* ---- small helpers ---- */
@@ -436,13 +438,16 @@ split_line (const char *name, unsigned lineno, const char *s,
                     MAX_FIELDS);
           goto err;
         }
-        p = realloc (fields, (nr + 1) * sizeof *p);
-        if (p == NULL) {
-          free (v);
-          wv_error ("realloc: %m");
-          goto err;
+        /* Capacity: the next power of two. */
+        if ((nr & (nr - 1)) == 0) {
+          p = realloc (fields, (nr ? nr * 2 : 1) * sizeof *p);
+          if (p == NULL) {
+            free (v);
+            wv_error ("realloc: %m");
+            goto err;
+          }
+          fields = p;
         }
-        fields = p;
         fields[nr++] = v;
       }
       if (c == '\0')
@@ -734,6 +739,12 @@ substitute (struct wv_inf *inf, unsigned lineno, const char **sp)
                 "substitution", inf->name, lineno, MAX_EXPANDED);
       goto err;
     }
+  }
+  inf->total += out.len;
+  if (inf->total > MAX_TOTAL) {
+    wv_error ("%s:%u: the text grows beyond %d bytes after %%string%% "
+              "substitution", inf->name, lineno, MAX_TOTAL);
+    goto err;
   }
   free ((char *) s);
   *sp = out.p;

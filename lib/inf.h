@@ -14,6 +14,20 @@
  * Models section Windows would choose, and for an install section its
  * files, registry entries and services.
  *
+ * Typical use, for a package's INF (struct wv_drvpkg, drivers.h):
+ *
+ *   inf = wv_inf_parse (file->data, file->len, pkg->where, NULL);
+ *   wv_drvsrc_inf_target (w, &t);              (drivers.h)
+ *   wv_inf_version (inf, &t, &v);              Provider, DriverVer, ...
+ *   wv_inf_devices (inf, &t, &devs, &n);       hwid -> install section
+ *   for each device d:
+ *     ins = wv_inf_install (inf, &t, d.install);
+ *     ins->services[i]: name, flags (0x2: the device's function
+ *       driver), start_type, service_binary ("%12%\viostor.sys",
+ *       wv_inf_split_dirid), regs (Parameters\PnpInterface ...)
+ *     ins->hw_regs: device key values; ins->regs: driver key values;
+ *     wv_inf_reg_data gives each value's bytes for hivex.
+ *
  * INF files come from untrusted media: the parser bounds every size
  * (file, line, field, expansion) and fails with wv_error, never
  * aborts.  Every const char * returned points into the struct wv_inf

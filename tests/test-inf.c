@@ -894,6 +894,17 @@ test_hostile (void)
     check_num ("expansion", inf == NULL, 1);
     check_error ("expansion", "after %string% substitution");
   }
+  /* Each field under the limit, but all of them far beyond. */
+  strcpy (big, "[Strings]\nb=\"");
+  for (i = strlen (big); i < 60000; i++)
+    big[i] = 'y';
+  strcpy (big + i, "\"\n[s]\nk=%b%");
+  for (i = strlen (big); i + 4 < 65000; i += 4)
+    memcpy (big + i, ",%b%", 4);
+  strcpy (big + i, "\n");
+  inf = parse_str (big);
+  check_num ("total expansion", inf == NULL, 1);
+  check_error ("total expansion", "the text grows beyond");
   free (big);
 
   /* Missing sections: no [Version], no [Manufacturer], a models
@@ -950,6 +961,77 @@ test_hostile (void)
   wv_inf_free (inf);
 }
 
+/* AddReg types and flags, and the data they give. */
+static void
+test_reg_data (void)
+{
+  struct wv_inf *inf =
+    parse_str ("[Manufacturer]\nM = Models, NTamd64\n"
+               "[Models.NTamd64]\nDev = inst, ROOT\\TEST\n"
+               "[inst.NTamd64]\nAddReg = r\nDelReg = d\n"
+               "[r]\n"
+               "HKR,,Multi,0x00010000,\"a\",\"bc\"\n"
+               "HKR,,Bin,0x00000001,01,ff,7F\n"
+               "HKR,,Keep,0x00010003,0x12345678\n"
+               "HKR,,Qword,0x000B0001,01,02,03,04,05,06,07,08\n"
+               "HKR,,Str,,\"x\"\n"
+               "HKR,,Exp,0x00020000,\"%%SystemRoot%%\"\n"
+               "HKR,Sub\\Key,,0x00000010\n"
+               "HKLM,\"System\\X\",Bad,0x00010001,nonumber\n"
+               "[d]\nHKR,Old,Value\n");
+  struct wv_inf_install *ins;
+  uint8_t *data;
+  size_t len;
+  static const uint8_t multi[] = { 'a', 0, 0, 0, 'b', 0, 'c', 0, 0, 0, 0, 0 };
+  static const uint8_t bin[] = { 0x01, 0xff, 0x7f };
+  static const uint8_t qword[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+  if (inf == NULL) {
+    fprintf (stderr, "FAIL: reg sample: %s\n", last_error);
+    failed = 1;
+    return;
+  }
+  ins = wv_inf_install (inf, &win10_amd64, "inst");
+  if (ins == NULL) {
+    fprintf (stderr, "FAIL: reg sample install: %s\n", last_error);
+    failed = 1;
+    wv_inf_free (inf);
+    return;
+  }
+  check_str ("reg section", ins->section, "inst.NTamd64");
+  check_num ("reg count", ins->nr_regs, 9);
+  check_num ("multi type", ins->regs[0].type, 7);
+  wv_inf_reg_data (inf, &ins->regs[0], &data, &len);
+  check_mem ("multi data", data, len, multi, sizeof multi);
+  free (data);
+  check_num ("bin type", ins->regs[1].type, 3);
+  wv_inf_reg_data (inf, &ins->regs[1], &data, &len);
+  check_mem ("bin data", data, len, bin, sizeof bin);
+  free (data);
+  check_num ("noclobber flag", ins->regs[2].flags & WV_FLG_ADDREG_NOCLOBBER,
+             WV_FLG_ADDREG_NOCLOBBER);
+  check_dword (inf, "noclobber dword", &ins->regs[2], 0x12345678);
+  check_num ("qword type", ins->regs[3].type, 11);
+  wv_inf_reg_data (inf, &ins->regs[3], &data, &len);
+  check_mem ("qword data", data, len, qword, sizeof qword);
+  free (data);
+  check_sz (inf, "empty flags", &ins->regs[4], 1, "x");
+  check_sz (inf, "expand", &ins->regs[5], 2, "%SystemRoot%");
+  check_str ("key only subkey", ins->regs[6].subkey, "Sub\\Key");
+  check_str ("key only value", ins->regs[6].value_name, "");
+  check_num ("key only flags", ins->regs[6].flags, WV_FLG_ADDREG_KEYONLY);
+  check_str ("HKLM", ins->regs[7].root, "HKLM");
+  check_num ("bad dword", wv_inf_reg_data (inf, &ins->regs[7], &data, &len),
+             (unsigned long) -1);
+  check_error ("bad dword", "bad data for HKLM\\System\\X\\Bad");
+  check_num ("delreg", ins->regs[8].del, 1);
+  check_str ("delreg subkey", ins->regs[8].subkey, "Old");
+  check_str ("delreg value", ins->regs[8].value_name, "Value");
+  check_num ("delreg values", ins->regs[8].nr_values, 0);
+  wv_inf_install_free (ins);
+  wv_inf_free (inf);
+}
+
 /* TargetOSVersion choice, from the rules in inf-driver.c. */
 static void
 test_decorations (void)
@@ -1002,6 +1084,7 @@ main (int argc, char *argv[])
   test_syntax ();
   test_hostile ();
   test_decorations ();
+  test_reg_data ();
 
   snprintf (corpus, sizeof corpus, "%s/../shared/corpus",
             srcdir ? srcdir : "..");

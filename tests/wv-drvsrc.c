@@ -100,11 +100,7 @@ main (int argc, char *argv[])
     return 2;
   w.build = atoi (argv[5]);
   w.server = strcmp (argv[6], "server") == 0;
-  target.arch = strcasecmp (w.arch, "ARM64") == 0 ? "arm64" : w.arch;
-  target.major = w.major;
-  target.minor = w.minor;
-  target.build = w.build;
-  target.server = w.server;
+  wv_drvsrc_inf_target (&w, &target);
 
   src = wv_drvsrc_open (*argv[1] ? argv[1] : NULL);
   if (src == NULL)
