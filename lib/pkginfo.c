@@ -31,17 +31,6 @@
 #include "pkginfo.h"
 #include "registry.h"
 
-/* The Windows the INF is evaluated for. */
-static void
-target (const struct wv_windows *w, struct wv_inf_target *t)
-{
-  t->arch = w->arch;
-  t->major = w->major;
-  t->minor = w->minor;
-  t->build = w->build;
-  t->server = w->server;
-}
-
 /* "09/05/2024" -> NTFS time of that day, midnight UTC. */
 static int
 parse_date (const char *s, uint64_t *r)
@@ -259,7 +248,7 @@ describe (struct wv_pkg_info *info, const struct wv_windows *w)
     wv_error ("%s: the package has no INF", info->driver);
     return -1;
   }
-  target (w, &t);
+  wv_drvsrc_inf_target (w, &t);
   inf = wv_inf_parse (f->data, f->len, f->name, NULL);
   if (inf == NULL)
     return -1;
