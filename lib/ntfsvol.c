@@ -619,7 +619,9 @@ find_sibling (void *opaque, const ntfschar *name, const int name_len,
   return 0;
 }
 
-/* The security id of a regular file in dir_ni, or 0 if none. */
+/* The security id of a regular file in dir_ni, or dir_ni's own if
+ * it has none.
+ */
 static le32
 sibling_security_id (struct wv_ntfs *v, ntfs_inode *dir_ni)
 {
@@ -629,8 +631,11 @@ sibling_security_id (struct wv_ntfs *v, ntfs_inode *dir_ni)
   le32 id;
 
   ntfs_readdir (dir_ni, &pos, &mref, find_sibling);
+  /* In a directory with no file yet (one we just made), the
+   * directory's own descriptor, which it took from its parent.
+   */
   if (mref == 0)
-    return const_cpu_to_le32 (0);
+    return dir_ni->security_id;
   ni = ntfs_inode_open (v->vol, MREF (mref));
   if (ni == NULL)
     return const_cpu_to_le32 (0);
@@ -738,8 +743,18 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
     }
     return 0;
   }
-  if (close_inode (v, ni, path) == -1)
+  /* The new file's size changed after ntfs_create, so closing it
+   * updates its entry in dir_ni's index: that must be done through
+   * dir_ni, which holds the entry, not through a fresh copy of the
+   * directory read from disk (ntfs_inode_close would open one, fail
+   * to find the entry, and lose the file).
+   */
+  ntfs_last_error[0] = '\0';
+  if (ntfs_inode_close_in_dir (ni, dir_ni) == -1) {
+    wv_error ("%s: %s: cannot write its metadata: %s", v->name, path,
+              ntfs_reason ());
     r = -1;
+  }
   if (close_inode (v, dir_ni, path) == -1)
     r = -1;
   return r;
@@ -795,6 +810,124 @@ wv_ntfs_put_file (struct wv_ntfs *v, const char *dir, const char *name,
   }
   free (uname);
   return r;
+}
+
+int
+wv_ntfs_mkdir (struct wv_ntfs *v, const char *dir, const char *name,
+               bool *created_r)
+{
+  CLEANUP_FREE char *path = NULL;
+  ntfschar *uname = NULL;
+  ntfs_inode *dir_ni, *ni;
+  int ulen, r = 0;
+  u64 mref;
+
+  *created_r = false;
+  if (asprintf (&path, "%s\\%s", dir, name) == -1) {
+    wv_error ("asprintf: %m");
+    return -1;
+  }
+  dir_ni = open_path (v, dir);
+  if (dir_ni == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: directory %s not found", v->name, dir);
+    return -1;
+  }
+  ulen = ntfs_mbstoucs (name, &uname);
+  if (ulen <= 0) {
+    wv_error ("%s: invalid directory name %s", v->name, name);
+    ntfs_inode_close (dir_ni);
+    return -1;
+  }
+  mref = ntfs_inode_lookup_by_name (dir_ni, uname, ulen);
+  if (mref != (u64) -1) {
+    ni = ntfs_inode_open (v->vol, MREF (mref));
+    if (ni == NULL) {
+      wv_error ("%s: cannot open %s: %s", v->name, path, ntfs_reason ());
+      r = -1;
+    }
+    else {
+      if (!(ni->mrec->flags & MFT_RECORD_IS_DIRECTORY)) {
+        wv_error ("%s: %s exists and is not a directory", v->name, path);
+        r = -1;
+      }
+      ntfs_inode_close (ni);
+    }
+    ntfs_inode_close (dir_ni);
+    free (uname);
+    return r;
+  }
+
+  /* Windows gives a new directory the descriptor inherited from its
+   * parent; the parent's own is the nearest we have.
+   */
+  ntfs_last_error[0] = '\0';
+  ni = ntfs_create (dir_ni, dir_ni->security_id, uname, ulen, S_IFDIR);
+  free (uname);
+  if (ni == NULL) {
+    wv_error ("%s: cannot create directory %s: %s", v->name, path,
+              ntfs_reason ());
+    ntfs_inode_close (dir_ni);
+    return -1;
+  }
+  *created_r = true;
+  if (close_inode (v, ni, path) == -1)
+    r = -1;
+  if (close_inode (v, dir_ni, dir) == -1)
+    r = -1;
+  return r;
+}
+
+/* ntfs_readdir callback state for wv_ntfs_list_dir. */
+struct list_state {
+  struct wv_ntfs *v;
+  int (*fn) (void *opaque, const char *name, bool is_dir);
+  void *opaque;
+  int r;
+};
+
+static int
+list_one (void *opaque, const ntfschar *name, const int name_len,
+          const int name_type, const s64 pos, const MFT_REF mref,
+          const unsigned dt_type)
+{
+  struct list_state *st = opaque;
+  char *mb = NULL;
+
+  if (name_type == FILE_NAME_DOS || MREF (mref) < FILE_first_user)
+    return 0;
+  if (ntfs_ucstombs (name, name_len, &mb, 0) < 0) {
+    wv_error ("%s: a file name cannot be converted: %m", st->v->name);
+    st->r = -1;
+    return 1;
+  }
+  if (strcmp (mb, ".") != 0 && strcmp (mb, "..") != 0 &&
+      st->fn (st->opaque, mb, dt_type == NTFS_DT_DIR) == -1)
+    st->r = -1;
+  free (mb);
+  return st->r == -1;
+}
+
+int
+wv_ntfs_list_dir (struct wv_ntfs *v, const char *dir,
+                  int (*fn) (void *opaque, const char *name, bool is_dir),
+                  void *opaque)
+{
+  struct list_state st = { .v = v, .fn = fn, .opaque = opaque, .r = 0 };
+  ntfs_inode *ni = open_path (v, dir);
+  s64 pos = 0;
+
+  if (ni == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: directory %s not found", v->name, dir);
+    return -1;
+  }
+  if (ntfs_readdir (ni, &pos, &st, list_one) == -1 && st.r == 0) {
+    wv_error ("%s: cannot list %s: %s", v->name, dir, ntfs_reason ());
+    st.r = -1;
+  }
+  ntfs_inode_close (ni);
+  return st.r;
 }
 
 int

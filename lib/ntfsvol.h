@@ -85,6 +85,22 @@ extern int wv_ntfs_put_file (struct wv_ntfs *v, const char *dir,
                              const uint8_t *data, size_t len,
                              bool *created_r, bool *changed_r);
 
+/* Create the directory dir/name unless it exists (*created_r says
+ * which).  A new directory takes dir's security descriptor; the files
+ * then put in it take the directory's (see wv_ntfs_put_file).  A file
+ * of that name is an error.  Returns 0 or -1.
+ */
+extern int wv_ntfs_mkdir (struct wv_ntfs *v, const char *dir,
+                          const char *name, bool *created_r);
+
+/* Call fn for each entry of dir (long names only, not "." or "..").
+ * fn returns 0 to go on, -1 to stop with an error.  Returns 0 or -1.
+ */
+extern int wv_ntfs_list_dir (struct wv_ntfs *v, const char *dir,
+                             int (*fn) (void *opaque, const char *name,
+                                        bool is_dir),
+                             void *opaque);
+
 /* The last time Windows changed path's data (NTFS time: 100 ns units
  * since 1601), into *t.  Returns 0 or -1.
  */

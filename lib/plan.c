@@ -10,7 +10,10 @@
  *  3. Read the SYSTEM and SOFTWARE hives; identify Windows; check the
  *     SYSTEM hive is clean; edit it with hivex; write back the pages
  *     that changed.
- *  4. Copy viostor.sys and vioscsi.sys into System32\drivers.
+ *  4. Install the driver packages (pkgplan functions below): the
+ *     files of each in DriverStore\FileRepository, INF\oem<N>.inf
+ *     (Windows 8 and later), the boot drivers in System32\drivers,
+ *     and the whole set in Windows\Drivers\VirtIO.
  *  5. Label the NTFS structures involved, unmount (libntfs-3g writes
  *     its last changes to the overlay).  For XP and 2003, fix the
  *     boot sector's heads field (ntfsheads.c).
@@ -25,17 +28,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 #include <inttypes.h>
-#include <assert.h>
+#include <time.h>
 
 #include "cleanup.h"
 #include "drivers.h"
+#include "driverstore.h"
 #include "hive.h"
 #include "log.h"
 #include "ntfsheads.h"
 #include "ntfsvol.h"
 #include "overlay.h"
 #include "partition.h"
+#include "pkginfo.h"
 #include "plan.h"
 #include "registry.h"
 #include "windows.h"
@@ -47,6 +54,20 @@
 
 /* Where Windows lives in the volume, tried in order. */
 static const char *const system_roots[] = { "Windows", "WINNT" };
+
+/* What is done with one driver package. */
+struct pkg_plan {
+  bool boot;                    /* viostor, vioscsi */
+  char folder[160];             /* DriverStore folder name */
+  struct wv_pkg_state st;       /* what the DriverDatabase has */
+  bool keep_theirs;             /* a newer one is installed: keep it */
+};
+
+/* A path in the volume that we created or changed. */
+struct touched {
+  char *path;
+  bool created, changed, dir;
+};
 
 struct planner {
   struct wv_source *src;
@@ -74,8 +95,16 @@ struct planner {
    */
   uint64_t when;
   bool hive_changed;
-  bool created[8], changed[8];
-  bool absent[8];               /* not in the driver tree (XP/2003) */
+
+  /* The driver packages (the boot drivers first) and what we do with
+   * each; the names in Windows\INF; the paths we created or changed.
+   */
+  struct wv_pkg_info *pkgs;
+  struct pkg_plan *pp;
+  size_t nr_pkgs;
+  char **inf_names;
+  struct touched *touched;
+  size_t nr_touched;
 
   /* The summary, built as we go. */
   char *summary;
@@ -460,11 +489,155 @@ set_paths (struct planner *p)
   snprintf (p->drivers, sizeof p->drivers, "%s\\drivers", p->system32);
 }
 
-/* The path of boot driver i's file in drivers, into buf. */
+/* Driver packages (step 4, planned in step 3).
+ *
+ * Which packages: viostor and vioscsi always (both boot-ready, so
+ * the guest boots on whichever bus it gets), then every other package
+ * the driver source has for this Windows.  For each, from Windows 8
+ * on, the DriverDatabase says whether it is there already (a second
+ * run), whether a newer one is installed (kept: never downgrade), or
+ * which oem<N>.inf it gets.
+ */
+
 static void
-driver_path (const struct planner *p, size_t i, char *buf, size_t len)
+free_packages (struct planner *p)
 {
-  snprintf (buf, len, "%s\\%s.sys", p->drivers, wv_boot_drivers[i].name);
+  size_t i;
+
+  for (i = 0; i < p->nr_pkgs; ++i)
+    wv_pkg_info_free (&p->pkgs[i]);
+  free (p->pkgs);
+  free (p->pp);
+  for (i = 0; p->inf_names && p->inf_names[i]; ++i)
+    free (p->inf_names[i]);
+  free (p->inf_names);
+  for (i = 0; i < p->nr_touched; ++i)
+    free (p->touched[i].path);
+  free (p->touched);
+}
+
+/* wv_ntfs_list_dir callback: collect lower-case names. */
+static int
+add_inf_name (void *opaque, const char *name, bool is_dir)
+{
+  struct planner *p = opaque;
+  size_t n = 0, i;
+  char **l, *c;
+
+  while (p->inf_names && p->inf_names[n])
+    n++;
+  l = realloc (p->inf_names, (n + 2) * sizeof *l);
+  c = strdup (name);
+  if (l == NULL || c == NULL) {
+    wv_error ("out of memory");
+    if (l)
+      p->inf_names = l;
+    free (c);
+    return -1;
+  }
+  for (i = 0; c[i]; ++i)
+    c[i] = tolower ((unsigned char) c[i]);
+  p->inf_names = l;
+  l[n] = c;
+  l[n + 1] = NULL;
+  return 0;
+}
+
+static int
+load_packages (struct planner *p)
+{
+  size_t i;
+
+  if (wv_pkg_load_all (p->opts->drivers, &p->win, p->log, &p->pkgs,
+                       &p->nr_pkgs) == -1)
+    return -1;
+  p->pp = calloc (p->nr_pkgs, sizeof *p->pp);
+  if (p->pp == NULL) {
+    wv_error ("calloc: %m");
+    return -1;
+  }
+  for (i = 0; i < p->nr_pkgs; ++i) {
+    p->pp[i].boot = p->pkgs[i].boot;
+    if (wv_pkg_folder_name (&p->pkgs[i], &p->win, p->pp[i].folder,
+                            sizeof p->pp[i].folder) == -1)
+      return -1;
+  }
+  if (p->win.has_driver_database) {
+    char infdir[64];
+
+    snprintf (infdir, sizeof infdir, "%s\\INF", p->sysroot);
+    if (wv_ntfs_list_dir (p->v, infdir, add_inf_name, p) == -1)
+      return -1;
+  }
+  return 0;
+}
+
+/* "a.b.c.d, yyyy-mm-dd" of a DriverVer, into buf. */
+static const char *
+driver_ver (uint64_t date, uint64_t version, char *buf, size_t len)
+{
+  time_t t = (time_t) (date / 10000000 - UINT64_C (11644473600));
+  struct tm tm;
+
+  gmtime_r (&t, &tm);
+  snprintf (buf, len, "%u.%u.%u.%u, %04d-%02d-%02d",
+            (unsigned) (version >> 48), (unsigned) (version >> 32) & 0xffff,
+            (unsigned) (version >> 16) & 0xffff, (unsigned) version & 0xffff,
+            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+  return buf;
+}
+
+/* The registry side of every package. */
+static int
+register_packages (struct planner *p, hive_h *h, bool *changed_r)
+{
+  size_t i;
+
+  for (i = 0; i < p->nr_pkgs; ++i) {
+    const struct wv_pkg_info *info = &p->pkgs[i];
+    struct pkg_plan *pp = &p->pp[i];
+    char ours[64], theirs[64];
+
+    if (!p->win.has_driver_database) {
+      /* Before Windows 8: the service and CriticalDeviceDatabase for
+       * the boot drivers; the others are only copied to
+       * Drivers\VirtIO.
+       */
+      if (pp->boot &&
+          wv_pkg_add_service (h, &p->win, info, NULL, true, p->log,
+                              changed_r) == -1)
+        return -1;
+      continue;
+    }
+    if (wv_pkg_lookup (h, &p->win, info, pp->folder, p->inf_names,
+                       &pp->st) == -1)
+      return -1;
+    if (pp->st.newer && !pp->st.same) {
+      pp->keep_theirs = true;
+      fprintf (p->log, "package: %s: keeping the installed %s (%s, %s): "
+               "it is newer than ours (%s)\n", info->inf_name,
+               pp->st.installed, pp->st.installed_oem,
+               driver_ver (pp->st.installed_date, pp->st.installed_version,
+                           theirs, sizeof theirs),
+               driver_ver (info->date, info->version, ours, sizeof ours));
+      if (pp->boot &&
+          wv_pkg_add_service (h, &p->win, info, pp->st.installed_oem, true,
+                              p->log, changed_r) == -1)
+        return -1;
+      continue;
+    }
+    fprintf (p->log, "package: %s (%s) as %s%s\n", info->inf_name,
+             driver_ver (info->date, info->version, ours, sizeof ours),
+             pp->st.oem_inf, pp->st.same ? ", already installed" : "");
+    if (wv_pkg_register (h, &p->win, info, pp->folder, pp->st.oem_inf,
+                         p->when, p->log, changed_r) == -1)
+      return -1;
+    if (pp->boot &&
+        wv_pkg_add_service (h, &p->win, info, pp->st.oem_inf, true,
+                            p->log, changed_r) == -1)
+      return -1;
+  }
+  return 0;
 }
 
 /* Read the SYSTEM hive's transaction log NAME.LOGn, if it exists
@@ -483,55 +656,6 @@ read_hive_log (struct planner *p, int n, uint8_t **data_r, size_t *len_r)
   return wv_ntfs_read_file (p->v, path, MAX_HIVE, data_r, len_r);
 }
 
-/* Which boot drivers the tree has for this Windows.  virtio-win has
- * no vioscsi for Windows XP and Server 2003 (its folders start at
- * 2k8), only viostor: before Windows Vista a boot driver the tree
- * lacks is left out, with a line in the summary, as long as one is
- * there (virt-v2v installs one block driver too).  For any later
- * Windows every boot driver must be there.
- */
-static int
-pick_drivers (struct planner *p)
-{
-  size_t i, found = 0;
-  char *why[8] = { NULL };
-  bool told = false;
-
-  if (p->win.major >= 6)
-    return 0;
-  assert (wv_nr_boot_drivers <= sizeof p->absent / sizeof p->absent[0]);
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    CLEANUP_FREE uint8_t *data = NULL;
-    CLEANUP_FREE char *from = NULL;
-    size_t len;
-    int r;
-
-    wv_error_capture_begin ();
-    r = wv_driver_read (p->opts->drivers, wv_boot_drivers[i].name, &p->win,
-                        &data, &len, &from);
-    why[i] = wv_error_capture_end ();
-    p->absent[i] = r == -1;
-    found += r == 0;
-  }
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    if (p->absent[i] && found == 0) {
-      /* None at all: say why (once), as for any Windows. */
-      if (!told)
-        wv_error ("%s", why[i] ? why[i] : "no boot driver found");
-      told = true;
-    }
-    else if (p->absent[i])
-      fprintf (p->log, "driver: %s left out (not in the driver tree for "
-               "%s/%s; virtio-win has none for Windows before Vista): "
-               "give the guest a %s disk\n", wv_boot_drivers[i].name,
-               p->win.osdir ? p->win.osdir : "?", p->win.arch,
-               strcmp (wv_boot_drivers[i].name, "vioscsi") == 0 ?
-               "virtio-blk (not virtio-scsi)" : "virtio-scsi");
-    free (why[i]);
-  }
-  return found == 0 ? -1 : 0;
-}
-
 /* Step 3: identify Windows and edit the SYSTEM hive. */
 static int
 patch_registry (struct planner *p)
@@ -539,7 +663,7 @@ patch_registry (struct planner *p)
   CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL, *newsys = NULL;
   CLEANUP_FREE uint8_t *log1 = NULL, *log2 = NULL;
   struct wv_hivelog_result rec = { 0 };
-  size_t syslen, softlen, newlen, i, log1len = 0, log2len = 0;
+  size_t syslen, softlen, newlen, log1len = 0, log2len = 0;
   struct wv_hive system = { 0 }, software = { 0 };
   char desc[256];
   bool changed = false;
@@ -565,13 +689,9 @@ patch_registry (struct planner *p)
            "DriverDatabase (Windows 8 and later)" :
            "CriticalDeviceDatabase (before Windows 8)");
 
-  if (pick_drivers (p) == -1)
+  if (load_packages (p) == -1 ||
+      register_packages (p, system.h, &changed) == -1)
     goto out;
-  for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (!p->absent[i] &&
-        wv_registry_add_boot_driver (system.h, &p->win, &wv_boot_drivers[i],
-                                     p->log, &changed) == -1)
-      goto out;
   if (rec.data)
     fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
              p->hive, rec.applied,
@@ -599,38 +719,202 @@ patch_registry (struct planner *p)
   return r;
 }
 
-/* Step 4: copy the drivers. */
+/* Remember a path we created or changed (for its times and labels). */
 static int
-copy_drivers (struct planner *p)
+note (struct planner *p, const char *path, bool created, bool changed,
+      bool dir)
+{
+  struct touched *t;
+
+  if (!created && !changed && !dir)
+    return 0;
+  t = realloc (p->touched, (p->nr_touched + 1) * sizeof *t);
+  if (t == NULL) {
+    wv_error ("realloc: %m");
+    return -1;
+  }
+  p->touched = t;
+  t = &p->touched[p->nr_touched];
+  t->path = strdup (path);
+  if (t->path == NULL) {
+    wv_error ("strdup: %m");
+    return -1;
+  }
+  t->created = created;
+  t->changed = changed;
+  t->dir = dir;
+  p->nr_touched++;
+  return 0;
+}
+
+/* mkdir -p below the volume root, noting what was created. */
+static int
+ensure_dir (struct planner *p, const char *path)
+{
+  CLEANUP_FREE char *copy = strdup (path);
+  char *sep;
+
+  if (copy == NULL) {
+    wv_error ("strdup: %m");
+    return -1;
+  }
+  for (sep = strchr (copy, '\\'); ; sep = strchr (sep + 1, '\\')) {
+    char *parent = copy, *name;
+    bool created;
+
+    if (sep)
+      *sep = '\0';
+    name = strrchr (copy, '\\');
+    if (name) {
+      *name = '\0';
+      name++;
+    }
+    else {
+      parent = (char *) "\\";
+      name = copy;
+    }
+    if (wv_ntfs_mkdir (p->v, parent, name, &created) == -1)
+      return -1;
+    if (name != copy)
+      name[-1] = '\\';
+    if (created) {
+      fprintf (p->log, "directory: \\%s created\n", copy);
+      if (note (p, copy, true, true, true) == -1 ||
+          wv_ntfs_set_times (p->v, copy, p->when, true) == -1)
+        return -1;
+    }
+    if (sep == NULL)
+      break;
+    *sep = '\\';
+  }
+  return 0;
+}
+
+/* Put one file, log it and note it. */
+static int
+put (struct planner *p, const char *dir, const char *name,
+     const uint8_t *data, size_t len, const char *from)
+{
+  CLEANUP_FREE char *path = NULL;
+  bool created, changed;
+
+  if (asprintf (&path, "%s\\%s", dir, name) == -1) {
+    wv_error ("asprintf: %m");
+    return -1;
+  }
+  if (wv_ntfs_put_file (p->v, dir, name, data, len, &created,
+                        &changed) == -1)
+    return -1;
+  fprintf (p->log, "file: \\%s %s (%zu bytes%s%s)\n", path,
+           created ? "created" : changed ? "replaced" : "already present",
+           len, from ? ", from " : "", from ? from : "");
+  /* Its times now, before its entry in dir's index can be copied
+   * elsewhere: when the index root overflows, libntfs-3g moves the
+   * entries to an index block and leaves the old ones in the unused
+   * end of the MFT record, so they must not carry the time of
+   * planning.
+   */
+  if (changed && wv_ntfs_set_times (p->v, path, p->when, created) == -1)
+    return -1;
+  return note (p, path, created, changed, false);
+}
+
+/* The file of info named name (case-insensitively), or NULL. */
+static const struct wv_pkg_file *
+pkg_file (const struct wv_pkg_info *info, const char *name)
 {
   size_t i;
 
-  /* created[] and changed[] have room for every boot driver. */
-  assert (wv_nr_boot_drivers <= sizeof p->created / sizeof p->created[0]);
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    const char *drv = wv_boot_drivers[i].name;
-    CLEANUP_FREE uint8_t *data = NULL;
-    CLEANUP_FREE char *from = NULL, *name = NULL;
-    size_t len;
-    bool created, changed;
+  for (i = 0; i < info->nr_files; ++i)
+    if (strcasecmp (info->files[i].name, name) == 0)
+      return &info->files[i];
+  return NULL;
+}
 
-    if (p->absent[i])
+/* A kept (newer) boot driver must be in System32\drivers, where its
+ * ImagePath points: a staged package that was never bound may have
+ * it only in its DriverStore folder.
+ */
+static int
+boot_file_from_store (struct planner *p, const struct wv_pkg_info *info,
+                      const struct pkg_plan *pp)
+{
+  CLEANUP_FREE char *path = NULL, *from = NULL;
+  CLEANUP_FREE uint8_t *data = NULL;
+  size_t len;
+  int r;
+
+  if (asprintf (&path, "%s\\%s", p->drivers, info->svc_binary) == -1 ||
+      asprintf (&from, "%s\\DriverStore\\FileRepository\\%s\\%s",
+                p->system32, pp->st.installed, info->svc_binary) == -1) {
+    wv_error ("asprintf: %m");
+    return -1;
+  }
+  r = wv_ntfs_exists (p->v, path);
+  if (r != 0)
+    return r == 1 ? 0 : -1;
+  if (wv_ntfs_read_file (p->v, from, 256 * 1024 * 1024, &data, &len) == -1)
+    return -1;
+  return put (p, p->drivers, info->svc_binary, data, len, from);
+}
+
+/* Step 4: the files of every package. */
+static int
+write_packages (struct planner *p)
+{
+  char store[96], infdir[64], virtio[64], folder[256];
+  size_t i, j;
+
+  snprintf (store, sizeof store, "%s\\DriverStore\\FileRepository",
+            p->system32);
+  snprintf (infdir, sizeof infdir, "%s\\INF", p->sysroot);
+  snprintf (virtio, sizeof virtio, "%s\\Drivers\\VirtIO", p->sysroot);
+  if (ensure_dir (p, virtio) == -1)
+    return -1;
+
+  for (i = 0; i < p->nr_pkgs; ++i) {
+    const struct wv_pkg_info *info = &p->pkgs[i];
+    const struct pkg_plan *pp = &p->pp[i];
+    const struct wv_pkg_file *f;
+
+    /* The whole set in Drivers\VirtIO, as virt-v2v does. */
+    for (j = 0; j < info->nr_files; ++j)
+      if (put (p, virtio, info->files[j].name, info->files[j].data,
+               info->files[j].len, info->files[j].from) == -1)
+        return -1;
+
+    if (pp->keep_theirs) {
+      if (pp->boot && boot_file_from_store (p, info, pp) == -1)
+        return -1;
       continue;
-    if (asprintf (&name, "%s.sys", drv) == -1) {
-      wv_error ("asprintf: %m");
+    }
+    if (pp->boot) {
+      f = pkg_file (info, info->svc_binary);
+      if (f == NULL) {
+        wv_error ("%s: the package has no %s", info->inf_name,
+                  info->svc_binary);
+        return -1;
+      }
+      if (put (p, p->drivers, f->name, f->data, f->len, f->from) == -1)
+        return -1;
+    }
+    if (!p->win.has_driver_database)
+      continue;
+
+    snprintf (folder, sizeof folder, "%s\\%s", store, pp->folder);
+    if (ensure_dir (p, folder) == -1)
+      return -1;
+    for (j = 0; j < info->nr_files; ++j)
+      if (put (p, folder, info->files[j].name, info->files[j].data,
+               info->files[j].len, info->files[j].from) == -1)
+        return -1;
+    f = pkg_file (info, info->inf_name);
+    if (f == NULL) {
+      wv_error ("%s: the package has no INF", info->inf_name);
       return -1;
     }
-    if (wv_driver_read (p->opts->drivers, drv, &p->win,
-                        &data, &len, &from) == -1 ||
-        wv_ntfs_put_file (p->v, p->drivers, name, data, len,
-                          &created, &changed) == -1)
+    if (put (p, infdir, pp->st.oem_inf, f->data, f->len, f->from) == -1)
       return -1;
-    p->created[i] = created;
-    p->changed[i] = changed;
-    fprintf (p->log, "file: \\%s\\%s %s (%zu bytes, from %s)\n", p->drivers,
-             name,
-             created ? "created" : changed ? "replaced" : "already present",
-             len, from);
   }
   return 0;
 }
@@ -652,30 +936,52 @@ get_when (struct planner *p)
   return 0;
 }
 
+/* The parent of path (in buf), or false for a top-level one. */
+static bool
+parent_of (const char *path, char *buf, size_t len)
+{
+  const char *sep = strrchr (path, '\\');
+
+  if (sep == NULL)
+    return false;
+  snprintf (buf, len, "%.*s", (int) (sep - path), path);
+  return true;
+}
+
 /* Replace the times libntfs-3g stamped (the time of planning) with
  * p->when, on what we changed, and only on that: a second pass over a
- * converted disk must change nothing.
+ * converted disk must change nothing.  Files and directories we made
+ * got theirs when they were made (put, ensure_dir); here the
+ * directories whose contents changed since, deepest first, then the
+ * existing directories in which something was created.
  */
 static int
 set_times (struct planner *p)
 {
-  char path[128];
-  bool any_created = false;
-  size_t i;
+  char parent[256];
+  size_t i, j;
 
   if (p->hive_changed &&
       wv_ntfs_set_times (p->v, p->hive, p->when, false) == -1)
     return -1;
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    driver_path (p, i, path, sizeof path);
-    if (p->changed[i] &&
-        wv_ntfs_set_times (p->v, path, p->when, p->created[i]) == -1)
+  for (i = p->nr_touched; i-- > 0; ) {
+    const struct touched *t = &p->touched[i];
+
+    if (t->dir && wv_ntfs_set_times (p->v, t->path, p->when, true) == -1)
       return -1;
-    any_created |= p->created[i];
   }
-  if (any_created &&
-      wv_ntfs_set_times (p->v, p->drivers, p->when, false) == -1)
-    return -1;
+  for (i = 0; i < p->nr_touched; ++i) {
+    if (!p->touched[i].created ||
+        !parent_of (p->touched[i].path, parent, sizeof parent))
+      continue;
+    for (j = 0; j < p->nr_touched; ++j)
+      if (p->touched[j].dir && strcasecmp (p->touched[j].path, parent) == 0)
+        break;
+    if (j < p->nr_touched)
+      continue;             /* created by us, done above */
+    if (wv_ntfs_set_times (p->v, parent, p->when, false) == -1)
+      return -1;
+  }
   return 0;
 }
 
@@ -683,7 +989,7 @@ set_times (struct planner *p)
 static int
 label (struct planner *p)
 {
-  char path[128];
+  char parent[256];
   size_t i;
 
   if (wv_ntfs_label_system (p->v, p->part->number, &p->labels) == -1)
@@ -697,15 +1003,21 @@ label (struct planner *p)
       wv_ntfs_label_path (p->v, p->system32, "System32 directory",
                           &p->labels) == -1)
     return -1;
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    char what[32];
+  for (i = 0; i < p->nr_touched; ++i) {
+    const char *path = p->touched[i].path;
+    const char *base = strrchr (path, '\\');
 
-    if (p->absent[i])
-      continue;
-    driver_path (p, i, path, sizeof path);
-    snprintf (what, sizeof what, "%s.sys", wv_boot_drivers[i].name);
-    if (wv_ntfs_label_path (p->v, path, what, &p->labels) == -1)
+    if (wv_ntfs_label_path (p->v, path, base ? base + 1 : path,
+                            &p->labels) == -1)
       return -1;
+    if (parent_of (path, parent, sizeof parent)) {
+      const char *pb = strrchr (parent, '\\');
+      char what[WV_MAP_LABEL_MAX];
+
+      snprintf (what, sizeof what, "%.60s directory", pb ? pb + 1 : parent);
+      if (wv_ntfs_label_path (p->v, parent, what, &p->labels) == -1)
+        return -1;
+    }
   }
   return 0;
 }
@@ -749,7 +1061,7 @@ patch_volume (struct planner *p)
   if (r == 0)
     r = patch_registry (p);
   if (r == 0)
-    r = copy_drivers (p);
+    r = write_packages (p);
   if (r == 0)
     r = set_times (p);
   if (r == 0)
@@ -825,5 +1137,6 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   wv_overlay_free (p.ov);
   wv_labels_free (&p.labels);
   wv_ptable_free (&p.pt);
+  free_packages (&p);
   return map;
 }

@@ -1,36 +1,20 @@
-/* winvirtio: the SYSTEM hive edits that make Windows start a VirtIO
- * storage driver at boot.
+/* winvirtio: a driver's service key and, before Windows 8, its
+ * CriticalDeviceDatabase entries.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ *
+ * The functions are declared in driverstore.h (wv_pkg_add_service,
+ * wv_pkg_make_boot_start); this header names the boot drivers.
  */
 
 #ifndef WINVIRTIO_REGISTRY_H
 #define WINVIRTIO_REGISTRY_H
 
-#include <stdbool.h>
-#include <stdio.h>
+#include <stddef.h>
 
-#include <hivex.h>
-
-#include "windows.h"
-
-/* A boot storage driver and the PCI devices it drives. */
-struct wv_boot_driver {
-  const char *name;             /* service and file name: "viostor" */
-  const char *legacy_id;        /* "VEN_1AF4&DEV_1001&REV_00" */
-  const char *modern_id;        /* "VEN_1AF4&DEV_1042&REV_01" */
-};
-
-/* viostor and vioscsi. */
-extern const struct wv_boot_driver wv_boot_drivers[];
-extern const size_t wv_nr_boot_drivers;
-
-/* Make drv a boot-start service bound to its PCI IDs, in the current
- * control set of the SYSTEM hive h.  Each change is described on log,
- * one line each.  *changed_r is set if anything changed.  Returns 0
- * or -1.
+/* The boot storage drivers made boot-ready in every image, by their
+ * virtio-win folder name: viostor and vioscsi.
  */
-extern int wv_registry_add_boot_driver (hive_h *h, const struct wv_windows *w,
-                                        const struct wv_boot_driver *drv,
-                                        FILE *log, bool *changed_r);
+extern const char *const wv_boot_drivers[];
+extern const size_t wv_nr_boot_drivers;
 
 #endif /* WINVIRTIO_REGISTRY_H */

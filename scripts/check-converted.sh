@@ -13,9 +13,23 @@
 #    volume by its fls;
 #  - viostor.sys and vioscsi.sys read back with sleuthkit's icat equal
 #    the driver tree's files for the same Windows folder;
-#  - the SYSTEM hive exported by hivexregedit has every key and value
-#    winvirtio must write, in the control set named by Select\Current;
-#    reglookup reads the whole hive;
+#  - the SYSTEM hive exported by hivexregedit has the boot-start
+#    services, in the control set named by Select\Current; reglookup
+#    reads the whole hive;
+#  - every package of the tree for this Windows is in
+#    Windows\Drivers\VirtIO (icat);
+#  - Windows 8 and later: each package is registered with the shape of
+#    a real Windows 10 (reglookup, not hivex): DriverPackages\<inf>_
+#    <arch>_<16 hex> with its oem<N>.inf, the 48-byte Version value
+#    computed here from the INF's ClassGuid and DriverVer,
+#    DriverInfFiles, OemInfMap bit N, DeviceIds (rank bytes 01/02 ff
+#    00 00) and Descriptors for every ID of the INF's models lines,
+#    the DeviceIds class key; its files are in DriverStore\
+#    FileRepository\<package> and Windows\INF\oem<N>.inf equals the
+#    INF (icat); Services\viostor and \vioscsi list oem<N>.inf in
+#    Owners;
+#  - before Windows 8: CriticalDeviceDatabase entries for every ID of
+#    viostor.inf and vioscsi.inf, with the INF's ClassGuid;
 #  - ntfsresize --info --no-action finds the volume consistent.
 # WV_BOOT_DRIVERS lists the boot drivers to expect (default "viostor
 # vioscsi"; virtio-win has only viostor for Windows XP and 2003).
@@ -46,14 +60,14 @@ for ss in 512 4096; do
   for p in $parts; do
     o=$((${p%:*} * ss))
     if fls -r -p -o $((o / 512)) "$raw" 2>/dev/null |
-        grep -qiP '\tWindows/System32/config/SYSTEM$'; then
+        grep -iP '\tWindows/System32/config/SYSTEM$' >/dev/null; then
       offset=$o length=$((${p#*:} * ss))
       break 2
     fi
   done
 done
 if [ -z "$offset" ] && fls -r -p "$raw" 2>/dev/null |
-    grep -qiP '\tWindows/System32/config/SYSTEM$'; then
+    grep -iP '\tWindows/System32/config/SYSTEM$' >/dev/null; then
   offset=0 length=$(stat -c %s "$raw")
 fi
 [ -n "$offset" ] || fail "sleuthkit finds no Windows volume"
@@ -125,38 +139,181 @@ for drv in $boot_drivers; do
   expect "$key" Start dword:00000000
   expect "$key" ErrorControl dword:00000001
   expect "$key" Group "$(sz "SCSI miniport")"
-  expect "$key" ImagePath "str(2):\"system32\\drivers\\$drv.sys\""
+  expect "$key" ImagePath "str(2):\"System32\\drivers\\$drv.sys\""
   grep -qi "^\[\\\\$cs\\\\Services\\\\$drv\\\\StartOverride\]" "$tmp/system.txt" &&
     fail "$key still has a StartOverride key"
 done
 ok "Services\\{${boot_drivers// /,}} boot-start in $cs (Select\\Current)"
 
+# The driver packages of the tree for this Windows (ISO layout): DIR:INF
+# lines.  Left out, as winvirtio leaves them out: sriov, and smbus on
+# Server 2025.
+find "$drivers" -mindepth 3 -maxdepth 3 -type d -ipath "*/$osdir/$arch" |
+  sort | while read -r d; do
+    drv=$(basename "$(dirname "$(dirname "$d")")")
+    case "${drv,,}:${osdir,,}" in sriov:*|smbus:2k25) continue ;; esac
+    i=$(find "$d" -maxdepth 1 -iname '*.inf' | head -1)
+    [ -n "$i" ] && echo "$d:$i"
+  done > "$tmp/packages"
+[ -s "$tmp/packages" ] || fail "no driver package for $osdir/$arch in $drivers"
+
+# An INF as UTF-8 text without CRs (virtio-win INFs are UTF-16LE with a
+# BOM).
+inf_text () {
+  if [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' ')" = fffe ]; then
+    iconv -f UTF-16 -t UTF-8 "$1"
+  else
+    cat "$1"
+  fi | tr -d '\r'
+}
+# The IDs of an INF's models lines ("ID RANK", rank 1 for the hardware
+# ID, 2 for the compatible IDs), and its [Version] facts.
+inf_ids () {
+  inf_text "$1" |
+    awk -F, '/^[^;\[]*=[^,]*,[ \t]*[A-Za-z]+\\/ {
+      for (i = 2; i <= NF; i++) { gsub(/^[ \t]+|[ \t]+$/, "", $i);
+        if ($i != "") print toupper($i), (i == 2 ? 1 : 2) } }' | sort -u -k1,1
+}
+inf_version () {
+  inf_text "$1" | sed -n "s/^[ \t]*$2[ \t]*=[ \t]*//Ip" | head -1 |
+    sed 's/[ \t]*;.*//; s/"//g'
+}
+
+# Files copied to Windows/Drivers/VirtIO, as virt-v2v does.
+while IFS=: read -r d i; do
+  for f in "$d"/*; do
+    case "${f,,}" in *.pdb) continue ;; esac
+    [ -f "$f" ] || continue
+    ino=$(inode_of "Windows/Drivers/VirtIO/$(basename "$f")")
+    [ -n "$ino" ] || fail "$(basename "$f") is not in Windows/Drivers/VirtIO"
+    icat -o $o512 "$raw" "$ino" | cmp -s - "$f" ||
+      fail "Windows/Drivers/VirtIO/$(basename "$f") differs from $f"
+  done
+done < "$tmp/packages"
+ok "icat: Windows/Drivers/VirtIO has every file of the $(wc -l < "$tmp/packages") packages"
+
+# reglookup (libregfi, not hivex) reads the DriverDatabase.
+reglookup -H "$tmp/SYSTEM" > "$tmp/rl.csv"
+# rl PATH: "TYPE,VALUE" of the value at PATH ('/'-separated; a key's
+# default value is "KEY/"), matched case-insensitively.
+rl () {
+  P="$1" awk -F, 'tolower($1) == tolower(ENVIRON["P"]) { print $2 "," $3; exit }' \
+    "$tmp/rl.csv"
+}
+rlexpect () {
+  local got
+  got=$(rl "$1")
+  [ "$got" = "$2" ] || fail "reglookup: $1 is '$got', expected '$2'"
+}
+# reglookup's escaped BINARY (%XX for unprintable bytes) as hex.
+unesc () {
+  /usr/bin/python3 -c 'import re, sys
+print(re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)),
+             sys.argv[1]).encode("latin-1").hex())' "$1"
+}
+# The 48-byte DriverPackages Version value for an INF, as measured on
+# a real Windows 10 (lib/driverstore.c): 00 ff, architecture, 0,
+# ClassGuid, DriverVer date (FILETIME), DriverVer version quad, 0.
+version_blob () {
+  /usr/bin/python3 -c 'import sys, uuid, datetime
+guid, drvver, arch = sys.argv[1:4]
+date, ver = [x.strip() for x in drvver.split(",")]
+m, d, y = map(int, date.split("/"))
+ft = int((datetime.datetime(y, m, d) - datetime.datetime(1601, 1, 1)).total_seconds()) * 10000000
+parts = [int(x) for x in ver.split(".")] + [0, 0, 0]
+q = parts[0] << 48 | parts[1] << 32 | parts[2] << 16 | parts[3]
+a = {"x86": 0, "amd64": 9, "arm64": 12}[arch.lower()]
+print((bytes([0, 0xff]) + a.to_bytes(2, "little") + bytes(4) +
+       uuid.UUID(guid.strip("{}")).bytes_le + ft.to_bytes(8, "little") +
+       q.to_bytes(8, "little") + bytes(8)).hex())' "$@"
+}
+
+parch=${arch,,}
 if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
-  for spec in viostor:1001:00 viostor:1042:01 vioscsi:1004:00 vioscsi:1048:01; do
-    IFS=: read -r drv dev rev <<<"$spec"
-    has_driver "$drv" || continue
-    id="VEN_1AF4&DEV_$dev&REV_$rev"
-    pkg=$(value "\\DriverDatabase\\DriverInfFiles\\$drv.inf" Active |
-      sed 's/^str(1):"\(.*\)"$/\1/')
-    [ -n "$pkg" ] || fail "no DriverDatabase\\DriverInfFiles\\$drv.inf"
-    [ -n "$(value "\\DriverDatabase\\DeviceIds\\PCI\\$id" "$drv.inf")" ] ||
-      fail "DriverDatabase\\DeviceIds\\PCI\\$id does not name $drv.inf"
-    conf=$(value "\\DriverDatabase\\DriverPackages\\$pkg\\Descriptors\\PCI\\$id" \
-      Configuration | sed 's/^str(1):"\(.*\)"$/\1/')
-    [ -n "$conf" ] || fail "package $pkg has no descriptor for $id"
-    expect "\\DriverDatabase\\DriverPackages\\$pkg\\Configurations\\$conf" \
-      Service "$(sz $drv)"
-  done
-  ok "DriverDatabase binds PCI 1AF4:1001/1042 to viostor, 1004/1048 to vioscsi"
+  oemmap=$(unesc "$(rl /DriverDatabase/OemInfMap | sed 's/^BINARY,//')")
+  while IFS=: read -r d i; do
+    infname=$(basename "${i,,}")
+    guid=$(inf_version "$i" ClassGuid)
+    want=$(version_blob "$guid" "$(inf_version "$i" DriverVer)" "$arch")
+    # The package with this INF name and this DriverVer (the guest may
+    # have others of other versions).
+    pkg=
+    for cand in $(awk -F, -v n="$infname" 'tolower($2) == "sz" && tolower($3) == n &&
+        $1 ~ /^\/DriverDatabase\/DriverPackages\/[^\/]+\/InfName$/ {
+          split($1, a, "/"); print a[4] }' "$tmp/rl.csv"); do
+      got=$(unesc "$(rl "/DriverDatabase/DriverPackages/$cand/Version" |
+        sed 's/^BINARY,//')")
+      if [ "$got" = "$want" ]; then
+        [ -z "$pkg" ] || fail "$infname: two packages of this version: $pkg $cand"
+        pkg=$cand
+      fi
+    done
+    [ -n "$pkg" ] ||
+      fail "$infname: no DriverPackages entry whose Version is $want"
+    [[ "$pkg" =~ ^${infname//./\\.}_${parch}_[0-9a-f]{16}$ ]] ||
+      fail "$infname: package name $pkg is not <inf>_<arch>_<16 hex digits>"
+    P=/DriverDatabase/DriverPackages/$pkg
+    oem=$(rl "$P/" | sed -n 's/^SZ,//p')
+    [[ "$oem" =~ ^oem([0-9]+)\.inf$ ]] || fail "$P has no oem<N>.inf name: '$oem'"
+    n=${BASH_REMATCH[1]}
+    # OemInfMap has bit n, most significant bit first.
+    byte=$((16#${oemmap:$((n / 8 * 2)):2}))
+    (( byte & (0x80 >> (n % 8)) )) || fail "OemInfMap lacks bit $n ($oem)"
+    rlexpect "/DriverDatabase/DriverInfFiles/$oem/" "MULTI_SZ,$pkg"
+    rlexpect "/DriverDatabase/DriverInfFiles/$oem/Active" "SZ,$pkg"
+    rlexpect "$P/InfName" "SZ,$infname"
+    rlexpect "$P/SignerScore" "DWORD,0x0F000000"
+    rl "$P/ImportDate" | grep -q '^BINARY,' || fail "$P has no ImportDate"
+    rlexpect "/DriverDatabase/DeviceIds/${guid,,}/$oem" "NONE,(null)"
+    conf=$(rl "/DriverDatabase/DriverInfFiles/$oem/Configurations" |
+      sed -n 's/^MULTI_SZ,//p')
+    [ -n "$conf" ] || fail "DriverInfFiles\\$oem has no Configurations"
+    svc=$(rl "$P/Configurations/$conf/Service" | sed -n 's/^SZ,//p')
+    rlexpect "$P/Configurations/$conf/ConfigScope" "DWORD,0x00000007"
+    nid=0
+    while read -r id rank; do
+      id=${id//\\//}
+      rlexpect "/DriverDatabase/DeviceIds/$id/$oem" "BINARY,%0${rank}%FF%00%00"
+      rlexpect "$P/Descriptors/$id/Configuration" "SZ,$conf"
+      nid=$((nid + 1))
+    done < <(inf_ids "$i")
+    [ $nid -gt 0 ] || fail "$i: no device IDs found in its models lines"
+
+    # The package's files in the DriverStore, and oem<N>.inf.
+    for f in "$d"/*; do
+      case "${f,,}" in *.pdb) continue ;; esac
+      [ -f "$f" ] || continue
+      p="Windows/System32/DriverStore/FileRepository/$pkg/$(basename "$f")"
+      ino=$(inode_of "$p")
+      [ -n "$ino" ] || fail "$p is missing"
+      icat -o $o512 "$raw" "$ino" | cmp -s - "$f" || fail "$p differs from $f"
+    done
+    ino=$(inode_of "Windows/INF/$oem")
+    [ -n "$ino" ] || fail "Windows/INF/$oem is missing"
+    icat -o $o512 "$raw" "$ino" | cmp -s - "$i" ||
+      fail "Windows/INF/$oem differs from $i"
+    case "$infname" in
+      viostor.inf|vioscsi.inf)
+        [ "$svc" = "${infname%.inf}" ] ||
+          fail "$P\\Configurations\\$conf\\Service is '$svc'"
+        rl "/$cs/Services/$svc/Owners" | grep -qi "^MULTI_SZ,\(.*|\)\?$oem\(|\|$\)" ||
+          fail "Services\\$svc\\Owners does not list $oem"
+        ;;
+    esac
+    ok "$infname: package $pkg as $oem, $nid device IDs (reglookup, icat)"
+  done < "$tmp/packages"
 else
-  for spec in viostor:1001:00 viostor:1042:01 vioscsi:1004:00 vioscsi:1048:01; do
-    IFS=: read -r drv dev rev <<<"$spec"
-    has_driver "$drv" || continue
-    key="\\$cs\\Control\\CriticalDeviceDatabase\\PCI#VEN_1AF4&DEV_$dev&REV_$rev"
-    expect "$key" Service "$(sz $drv)"
-    expect "$key" ClassGUID "$(sz "{4D36E97B-E325-11CE-BFC1-08002BE10318}")"
+  for drv in viostor vioscsi; do
+    i=$(grep -i "/$drv/" "$tmp/packages" | head -1 | cut -d: -f2)
+    [ -n "$i" ] || fail "no $drv package in $drivers for $osdir/$arch"
+    guid=$(inf_version "$i" ClassGuid)
+    while read -r id rank; do
+      key="\\$cs\\Control\\CriticalDeviceDatabase\\${id//\\/#}"
+      expect "$key" Service "$(sz $drv)"
+      expect "$key" ClassGUID "$(sz "$guid")"
+    done < <(inf_ids "$i")
   done
-  ok "CriticalDeviceDatabase binds PCI 1AF4:1001/1042 to viostor, 1004/1048 to vioscsi"
+  ok "CriticalDeviceDatabase binds every ID of viostor.inf and vioscsi.inf"
 fi
 
 # Extract the volume and let ntfsresize check it.

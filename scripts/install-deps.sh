@@ -8,11 +8,13 @@ packages=(
   # build
   build-essential autoconf automake libtool pkg-config
   nbdkit nbdkit-plugin-dev libnbd-dev libhivex-dev ntfs-3g-dev
-  nettle-dev zlib1g-dev perl
+  nettle-dev zlib1g-dev libarchive-dev perl
   # demo and tests: independent checkers and pipeline tools
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl reglookup libregf-utils fdisk xz-utils gzip
   python3 valgrind
+  # ISO images of the fake virtio-win tree, made at test time
+  xorriso genisoimage
 )
 
 missing=()

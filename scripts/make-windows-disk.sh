@@ -7,6 +7,13 @@
 #                        [--sector-size 512|4096] [--size 256M]
 #                        [--system-hive FILE[.gz|.xz]]
 #                        [--system-logs LOG1|- LOG2|-]
+#                        [--system-reg FILE.reg]... [--put SRC:DST]...
+#
+# --system-reg merges a .reg file (keys under HKEY_LOCAL_MACHINE\SYSTEM)
+# into the SYSTEM hive after it is made; --put adds the host file SRC
+# to the Windows volume as DST (a /-separated path): together they
+# make a guest that already has drivers installed.  Both can be given
+# more than once.
 #
 # --system-logs puts the SYSTEM hive's transaction logs beside it, as
 # System32\config\SYSTEM.LOG1 and SYSTEM.LOG2 ("-": that log absent;
@@ -63,6 +70,7 @@ usage ()
   echo "usage: $prog OUTPUT --version xp|2k3|win7|win10 --layout gpt|mbr"
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
   echo "       [--system-logs LOG1|- LOG2|-]"
+  echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
 }
 
 die ()
@@ -120,6 +128,8 @@ ss=512
 system_hive=
 system_log1=-
 system_log2=-
+system_regs=()
+puts=()
 size=256M
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -129,6 +139,8 @@ while [ $# -gt 0 ]; do
     --size) size="${2:?}"; shift 2 ;;
     --system-hive) system_hive="${2:?}"; shift 2 ;;
     --system-logs) system_log1="${2:?}"; system_log2="${3:?}"; shift 3 ;;
+    --system-reg) system_regs+=("${2:?}"); shift 2 ;;
+    --put) puts+=("${2:?}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
     *) [ -z "$output" ] || { usage >&2; exit 1; }
@@ -302,6 +314,10 @@ windows_files ()
   if [ -n "${system_hive:-}" ]; then
     unpack "$system_hive" "$d/SYSTEM"
   fi
+  for f in "${system_regs[@]}"; do
+    "$hivexregedit" --merge "$d/SYSTEM" --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
+      "$f"
+  done
   echo "$d/SYSTEM:$root/$sys32/config/$system"
   # Its transaction logs.
   if [ "$system_log1" != - ]; then
@@ -350,6 +366,9 @@ windows_files ()
     printf '%s\n' --mkdir "/Program Files" --mkdir /Users/Public \
       --mkdir /Windows/Temp
   fi
+  for f in "${puts[@]}"; do
+    echo "$f"
+  done
 }
 
 system_reserved_files ()

@@ -256,41 +256,62 @@ vw=$t-virtio-win
 "$scripts/make-fake-virtio-win.sh" $vw
 test -f $vw/README.txt
 grep -q FAKE $vw/README.txt
+# (The INFs are UTF-16LE with a BOM, as the real ones: iconv.)
+inf_text ()
+{
+  iconv -f UTF-16 -t UTF-8 "$1" | tr -d '\r'
+}
 for drv in viostor vioscsi; do
-  for os in w7 2k8r2 w10 w11 2k16 2k19 2k22; do
+  for os in w7 2k8R2 w8 2k12 w8.1 2k12R2 w10 w11 2k16 2k19 2k22 2k25; do
     d=$vw/$drv/$os/amd64
-    for ext in sys inf cat; do test -s $d/$drv.$ext; done
+    for ext in sys inf cat pdb; do test -s $d/$drv.$ext; done
     test "$(head -c 2 $d/$drv.sys)" = MZ
     grep -aq "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $drv $os amd64" \
       $d/$drv.sys
     size=$(stat -c %s $d/$drv.sys)
     test $size -ge $(( 24 * 1024 )) && test $size -le $(( 40 * 1024 ))
-    grep -qx 'Class=SCSIAdapter' $d/$drv.inf
-    grep -q '^StartType *= *0' $d/$drv.inf
-    grep -q '^LoadOrderGroup = SCSI miniport$' $d/$drv.inf
+    test "$(head -c 2 $d/$drv.inf | od -An -tx1 | tr -d ' ')" = fffe
+    inf_text $d/$drv.inf > $t-inf
+    grep -qx 'Class=SCSIAdapter' $t-inf
+    grep -qx 'StartType      = %SERVICE_BOOT_START%' $t-inf
+    grep -qx 'SERVICE_BOOT_START     = 0' $t-inf
+    grep -q '^LoadOrderGroup = SCSI miniport$' $t-inf
+    grep -q '^%VENDOR% = '$drv',NTamd64\.[0-9.]*$' $t-inf
   done
 done
-grep -q 'PCI\\VEN_1AF4&DEV_1001' $vw/viostor/w10/amd64/viostor.inf
-grep -q 'PCI\\VEN_1AF4&DEV_1042' $vw/viostor/w10/amd64/viostor.inf
-grep -q 'PCI\\VEN_1AF4&DEV_1004' $vw/vioscsi/w10/amd64/vioscsi.inf
-grep -q 'PCI\\VEN_1AF4&DEV_1048' $vw/vioscsi/w10/amd64/vioscsi.inf
+inf_text $vw/viostor/w10/amd64/viostor.inf > $t-inf
+grep -q 'PCI\\VEN_1AF4&DEV_1001' $t-inf
+grep -q 'PCI\\VEN_1AF4&DEV_1042' $t-inf
+grep -qx '%VENDOR% = viostor,NTamd64.10.0' $t-inf
+inf_text $vw/viostor/2k19/amd64/viostor.inf |
+  grep -qx '%VENDOR% = viostor,NTamd64.10.0...17763'
+inf_text $vw/viostor/w7/x86/viostor.inf | grep -qx '%VENDOR% = viostor,NTx86.6.1'
+inf_text $vw/viostor/w11/ARM64/viostor.inf |
+  grep -qx '%VENDOR% = viostor,NTarm64.10.0...22000'
+inf_text $vw/vioscsi/w10/amd64/vioscsi.inf > $t-inf
+grep -q 'PCI\\VEN_1AF4&DEV_1004' $t-inf
+grep -q 'PCI\\VEN_1AF4&DEV_1048' $t-inf
+inf_text $vw/NetKVM/w10/amd64/netkvm.inf > $t-inf
+grep -qx 'StartType      = %SERVICE_DEMAND_START%' $t-inf
+grep -q 'PCI\\VEN_1AF4&DEV_1000' $t-inf
 test -s $vw/NetKVM/w10/amd64/netkvm.sys
+test -s $vw/vioserial/w10/amd64/vioser.sys
+test -s $vw/Balloon/w10/amd64/blnsvr.exe
+test -s $vw/sriov/w10/amd64/vioprot.inf
+test -s $vw/NetKVM/w10/amd64/sriov/vioprot.inf
+test -s $vw/smbus/2k25/amd64/smbus.sys
+test ! -e $vw/smbus/2k22
+test ! -e $vw/qemupciserial/w10/amd64/qemupciserial.sys
 for drv in viostor vioscsi; do
   grep -aq "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $drv w7 x86" \
     $vw/$drv/w7/x86/$drv.sys
 done
-# XP and 2003: viostor only (virtio-win has no vioscsi for them), in
-# xp/x86, 2k3/x86 and 2k3/amd64.
-for d in xp/x86 2k3/x86 2k3/amd64; do
-  grep -aq "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: viostor ${d%/*} ${d#*/}" \
-    $vw/viostor/$d/viostor.sys
-  test ! -e $vw/vioscsi/${d%/*}
-done
-# 7 Windows x 2 drivers x 3 files, w7/x86 x 2 x 3, NetKVM 3, README,
-# and 3 XP/2003 folders x 3.
-test "$(find $vw -type f | wc -l)" = 61
+# 12 drivers (with sriov twice) in 12 Windows, fewer for smbus (2k25
+# only); x86 for w7 and w10, ARM64 for w11 (3 drivers).
+test "$(find $vw -name '*.inf' | wc -l)" = $(( 11 * (12 + 2) + 3 + 1 + 12 + 2 + 1 ))
 # Every driver differs; a second run gives the same bytes.
-test "$(md5sum $vw/*/*/amd64/*.sys | cut -d' ' -f1 | sort -u | wc -l)" = 16
+test "$(md5sum $vw/*/*/amd64/*.sys | cut -d' ' -f1 | sort -u | wc -l)" = \
+  "$(ls $vw/*/*/amd64/*.sys | wc -l)"
 "$scripts/make-fake-virtio-win.sh" $t-virtio-win2
 diff -r $vw $t-virtio-win2
 # It refuses to replace a directory it did not make.

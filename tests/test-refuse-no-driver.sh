@@ -39,7 +39,7 @@ refused no-arch "$t/win7.img" "$d/viostor/w7 has no amd64 folder for this amd64 
 
 # No viostor at all.
 d=$(tree vw-scsi)
-rm -rf "$d/viostor" "$d/NetKVM" "$d/README.txt"
+find "$d" -mindepth 1 -maxdepth 1 ! -name vioscsi -exec rm -rf {} +
 refused no-driver "$t/win10.img" "$d: no viostor folder in the driver tree (it has: vioscsi); point winvirtio at a virtio-win ISO tree" "" "$d"
 
 # edit_hive DISK PART HIVE PREFIX REGFILE: merge REGFILE into the
