@@ -199,38 +199,54 @@ ddb_packages (hive_h *h, struct wv_inspect_service *s)
   return r;
 }
 
-/* DriverDatabase\DeviceIds\PCI\<id> for a boot driver's IDs, with and
- * without the revision, and the INF names bound there.
+/* The VirtIO PCI devices each boot driver drives (legacy and modern
+ * device numbers): only to tell the user what is bound, the planner
+ * takes the IDs from the INF.
+ */
+static const char *
+boot_driver_devices (const char *name)
+{
+  if (strcasecmp (name, "viostor") == 0)
+    return "VEN_1AF4&DEV_1001 VEN_1AF4&DEV_1042";
+  if (strcasecmp (name, "vioscsi") == 0)
+    return "VEN_1AF4&DEV_1004 VEN_1AF4&DEV_1048";
+  return NULL;
+}
+
+/* DriverDatabase\DeviceIds\PCI\<id> for every ID of a boot driver's
+ * devices (with or without SUBSYS and REV), and the INF names bound
+ * there.
  */
 static int
 ddb_bindings (hive_h *h, struct wv_inspect_service *s)
 {
-  const struct wv_boot_driver *drv = NULL;
+  const char *devices = boot_driver_devices (s->name);
+  CLEANUP_FREE hive_node_h *children = NULL;
+  hive_node_h pci;
   size_t i, j, k;
 
-  for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (strcasecmp (wv_boot_drivers[i].name, s->name) == 0)
-      drv = &wv_boot_drivers[i];
-  if (drv == NULL)
+  if (devices == NULL)
     return 0;
-  for (i = 0; i < 4; ++i) {
-    const char *full = i < 2 ? drv->legacy_id : drv->modern_id;
-    char path[128], *text = NULL;
-    hive_node_h node;
+  pci = wv_hive_lookup (h, hivex_root (h), "DriverDatabase\\DeviceIds\\PCI");
+  if (pci == 0)
+    return 0;
+  children = hivex_node_children (h, pci);
+  for (i = 0; children && children[i]; ++i) {
+    CLEANUP_FREE char *id = hivex_node_name (h, children[i]);
+    char dev[18], *text = NULL;
     hive_value_h *values;
-    int n = strlen (full);
     int r;
 
-    /* Without the revision ("VEN_1AF4&DEV_1001") on odd i. */
-    if (i % 2 == 1 && strstr (full, "&REV_"))
-      n = strstr (full, "&REV_") - full;
-    snprintf (path, sizeof path, "DriverDatabase\\DeviceIds\\PCI\\%.*s",
-              n, full);
-    node = wv_hive_lookup (h, hivex_root (h), path);
-    if (node == 0)
+    /* "VEN_1AF4&DEV_1001" and what may follow it. */
+    if (id == NULL || strlen (id) < 17)
       continue;
-    values = hivex_node_values (h, node);
-    if (asprintf (&text, "%s (", path) == -1) {
+    memcpy (dev, id, 17);
+    dev[17] = '\0';
+    if ((id[17] != '\0' && id[17] != '&') ||
+        strcasestr (devices, dev) == NULL)
+      continue;
+    values = hivex_node_values (h, children[i]);
+    if (asprintf (&text, "DriverDatabase\\DeviceIds\\PCI\\%s (", id) == -1) {
       wv_error ("asprintf: %m");
       free (values);
       return -1;
@@ -279,7 +295,7 @@ check_ready (struct wv_inspect_service *s)
   int r = 0;
 
   for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (strcasecmp (wv_boot_drivers[i].name, s->name) == 0)
+    if (strcasecmp (wv_boot_drivers[i], s->name) == 0)
       s->boot_driver = true;
   if (!s->boot_driver)
     return 0;

@@ -312,7 +312,7 @@ inspect_drivers (const struct wv_plan_options *opts, struct wv_inspect *r)
   }
   r->nr_packages = wv_nr_boot_drivers;
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    r->packages[i].driver = wv_boot_drivers[i].name;
+    r->packages[i].driver = wv_boot_drivers[i];
     lookup_package (opts->drivers, &r->win, &r->packages[i]);
   }
   return 0;
