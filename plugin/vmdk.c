@@ -29,6 +29,7 @@
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_PARALLEL
 
 static char *filename;          /* file=, absolute */
+static char *ova_disk;          /* disk=, or NULL */
 static struct vmdk_disk *disk;  /* opened in .get_ready */
 
 /* Free the globals. */
@@ -37,9 +38,10 @@ vmdk_unload (void)
 {
   disk_close (disk);
   free (filename);
+  free (ova_disk);
 }
 
-/* Take file=. */
+/* Take file= and disk=. */
 static int
 vmdk_config (const char *key, const char *value)
 {
@@ -51,6 +53,18 @@ vmdk_config (const char *key, const char *value)
     filename = nbdkit_realpath (value);
     if (filename == NULL)
       return -1;
+    return 0;
+  }
+  if (strcmp (key, "disk") == 0) {
+    if (ova_disk) {
+      nbdkit_error ("disk parameter specified more than once");
+      return -1;
+    }
+    ova_disk = strdup (value);
+    if (ova_disk == NULL) {
+      nbdkit_error ("strdup: %m");
+      return -1;
+    }
     return 0;
   }
   nbdkit_error ("unknown parameter '%s'", key);
@@ -70,13 +84,14 @@ vmdk_config_complete (void)
 }
 
 #define vmdk_config_help \
-  "file=<DISK.vmdk>     (required) The VMDK descriptor or sparse file."
+  "file=<DISK.vmdk>     (required) The VMDK descriptor, sparse file or OVA.\n" \
+  "disk=<NAME>          The disk to serve in an OVA with several."
 
 /* Open the disk and all its extents. */
 static int
 vmdk_get_ready (void)
 {
-  disk = disk_open (filename);
+  disk = disk_open (filename, ova_disk);
   return disk ? 0 : -1;
 }
 
