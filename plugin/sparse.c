@@ -312,7 +312,9 @@ alloc_gd (struct sparse_extent *se)
 }
 
 /* Read GD_ENTRIES entries of SIZE bytes (4 or 8) at byte OFFSET into
- * SE->gd, in host order, unconverted.
+ * SE->gd (allocated here, once the GD is known to lie in the file, so
+ * a hostile header cannot make us allocate more than the file's size
+ * allows), in host order, unconverted.
  */
 static int
 read_gd (struct sparse_extent *se, uint64_t offset, uint32_t size)
@@ -327,6 +329,8 @@ read_gd (struct sparse_extent *se, uint64_t offset, uint32_t size)
                   offset, se->gd_entries);
     return -1;
   }
+  if (alloc_gd (se) == -1)
+    return -1;
   raw = malloc (bytes);
   if (raw == NULL) {
     nbdkit_error ("malloc: %m");
@@ -371,7 +375,7 @@ open_hosted (struct sparse_extent *se)
                   se->name, h.gd_offset);
     return -1;
   }
-  if (alloc_gd (se) == -1 || read_gd (se, h.gd_offset * SECTOR, 4) == -1)
+  if (read_gd (se, h.gd_offset * SECTOR, 4) == -1)
     return -1;
   for (i = 0; i < se->gd_entries; i++)
     se->gd[i] *= SECTOR;        /* 32 bit sectors: cannot overflow */
@@ -419,7 +423,7 @@ open_cowd (struct sparse_extent *se)
   }
   if (se->gd_entries == 0)
     return 0;
-  if (alloc_gd (se) == -1 || read_gd (se, gd_offset * SECTOR, 4) == -1)
+  if (read_gd (se, gd_offset * SECTOR, 4) == -1)
     return -1;
   for (i = 0; i < se->gd_entries; i++)
     se->gd[i] *= SECTOR;
@@ -506,7 +510,7 @@ open_se (struct sparse_extent *se)
   }
   if (se->gd_entries == 0)
     return 0;
-  if (alloc_gd (se) == -1 || read_gd (se, gd_offset * SECTOR, 8) == -1)
+  if (read_gd (se, gd_offset * SECTOR, 8) == -1)
     return -1;
   /* GD entry: 0 (no table) or 0x10000000_<GT index>. */
   for (i = 0; i < se->gd_entries; i++) {

@@ -18,7 +18,8 @@
 #   unmap:OFFSET:LENGTH (seSparse zero and unmapped grains).
 # Grains and grain tables are placed in a shuffled order, and seSparse
 # grain numbers start above 4096, so that every bit field of an entry
-# is used.  The data written is also saved in DIR/NAME.writes for the
+# is used (WV_SE_FIRST_GRAIN=0 in the environment makes small files
+# for fuzzing seeds).  The data written is also saved in DIR/NAME.writes for the
 # test, which does not need it (qemu-img is the oracle).
 
 import os
@@ -116,7 +117,8 @@ def make_sesparse(path, capacity, grains):
     random.shuffle(slots)
     gd = [0] * gd_entries
     gts = {}
-    free = list(range(4100, 4100 + len(grains)))
+    first = int(os.environ.get("WV_SE_FIRST_GRAIN", "4100"))
+    free = list(range(first, first + len(grains)))
     random.shuffle(free)
     contents = {}
     end = grains_offset
