@@ -36,7 +36,10 @@
  * the cap single GTEs are read from the file each time.
  *
  * Compressed grains are inflated with zlib's uncompress, which keeps
- * no state between calls, into buffers owned by the calling request.
+ * no state between calls, into the reply when the request covers the
+ * whole grain, else into a buffer owned by the request, from which the
+ * grain goes into a small cache (grain-cache.c) for the next request
+ * that reads another part of it.
  *
  * Everything read from the file is hostile: the header fields are
  * capped (GTs of at most 512 entries, grains of at most 16 MiB, at
@@ -64,6 +67,7 @@
 #include "cleanup.h"
 #include "descriptor.h"
 #include "disk.h"
+#include "grain-cache.h"
 #include "io.h"
 #include "sparse.h"
 
@@ -96,12 +100,16 @@
 /* Bytes of cached GTs over all extents (atomic). */
 static uint64_t gt_cache_bytes;
 
+/* The number of the last extent opened (atomic), for grain-cache.c. */
+static uint64_t last_id;
+
 enum sparse_kind { KIND_HOSTED, KIND_COWD, KIND_SE };
 
 struct sparse_extent {
   struct io_file f;
   char *name;
   enum sparse_kind kind;
+  uint64_t id;                  /* unique, for the grain cache */
   uint64_t capacity;            /* sectors */
   uint64_t grain_bytes;
   uint32_t gtes_per_gt;
@@ -544,6 +552,7 @@ sparse_open (const struct io_file *f, const char *name)
     return NULL;
   }
   se->f = *f;
+  se->id = __atomic_add_fetch (&last_id, 1, __ATOMIC_RELAXED);
   se->name = strdup (name);
   if (se->name == NULL) {
     nbdkit_error ("strdup: %m");
@@ -831,6 +840,8 @@ read_compressed (struct sparse_extent *se, uint64_t grain, uint64_t off,
   bool whole = in == 0 && n == se->grain_bytes;
   uint64_t dlen;
 
+  if (!whole && grain_cache_get (se->id, grain, in, n, p))
+    return 0;
   if (*cbuf == NULL) {
     *cbuf = malloc (2 * se->grain_bytes);
     if (*cbuf == NULL) {
@@ -854,8 +865,10 @@ read_compressed (struct sparse_extent *se, uint64_t grain, uint64_t off,
     errno = EIO;
     return -1;
   }
-  if (!whole)
+  if (!whole) {
     memcpy (p, *grain_buf + in, n);
+    grain_cache_put (se->id, grain, *grain_buf, dlen);
+  }
   return 0;
 }
 
@@ -882,6 +895,17 @@ sparse_pread (struct sparse_extent *se, void *buf,
       return -1;
 
     if (state == GRAIN_UNALLOCATED) {
+      /* The following unallocated grains too, in one read of the
+       * parent (vmfsSparse grains are one sector).
+       */
+      while (n < count &&
+             lookup (se, grain + (n + in) / se->grain_bytes,
+                     &next_state, &next_off) == 0 &&
+             next_state == GRAIN_UNALLOCATED) {
+        n += se->grain_bytes;
+        if (n > count)
+          n = count;
+      }
       if (disk_backing_pread (parent, p, n, base + offset) == -1)
         return -1;
     }
@@ -941,6 +965,20 @@ sparse_extents (struct sparse_extent *se, uint32_t count,
       if (lookup (se, grain, &state, &off) == -1)
         return -1;
       n = (grain + 1) * se->grain_bytes - offset;
+    }
+    /* Unallocated grains that follow, so the parent is asked once. */
+    while (state == GRAIN_UNALLOCATED && offset + n < end) {
+      uint64_t next = (offset + n) / se->grain_bytes;
+      uint64_t ni = next / se->gtes_per_gt;
+      enum grain_state next_state;
+
+      if (ni < se->gd_entries && se->gd[ni] == 0)
+        n = (ni + 1) * gt_bytes - offset;
+      else if (lookup (se, next, &next_state, &off) == 0 &&
+               next_state == GRAIN_UNALLOCATED)
+        n += se->grain_bytes;
+      else
+        break;
     }
     if (n > end - offset)
       n = end - offset;

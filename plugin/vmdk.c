@@ -18,13 +18,15 @@
 #include <nbdkit-plugin.h>
 
 #include "disk.h"
+#include "grain-cache.h"
 
 /* Parallel requests are safe: after .get_ready the disk is never
  * modified except for the grain table cache, which is filled lock-free
  * with atomic compare-and-swap (sparse.c).  Extent files are only read
  * with pread (never read/lseek+read; flat.c's SEEK_DATA lseeks move
  * the file offset, which no read uses), and compressed grains are
- * inflated into per-request buffers by zlib's stateless uncompress.
+ * inflated into per-request buffers by zlib's stateless uncompress;
+ * the cache of inflated grains has one mutex per slot (grain-cache.c).
  */
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_PARALLEL
 
@@ -37,6 +39,7 @@ static void
 vmdk_unload (void)
 {
   disk_close (disk);
+  grain_cache_free ();
   free (filename);
   free (ova_disk);
 }
