@@ -3,6 +3,8 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Usage: libvmdk-read DISK.vmdk [OUT]
+ * Follows parentFileNameHint (relative to the delta's directory) as
+ * libvmdk requires of its caller, so snapshot chains are read too.
  * Writes the virtual disk to OUT ("-": standard output; default:
  * reads and discards it), in 1 MiB reads, single threaded (one libvmdk
  * handle).
@@ -13,6 +15,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <stdint.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -31,6 +34,43 @@ die (const char *what, libvmdk_error_t *error)
     libvmdk_error_free (&error);
   }
   exit (EXIT_FAILURE);
+}
+
+/* Open PATH and, for a delta, its parents. */
+static libvmdk_handle_t *
+open_chain (const char *path, int depth)
+{
+  libvmdk_handle_t *handle = NULL;
+  libvmdk_error_t *error = NULL;
+  char parent[4096], full[8192];
+  size_t size;
+  const char *slash;
+
+  if (depth > 64) {
+    fprintf (stderr, "libvmdk-read: snapshot chain too long\n");
+    exit (EXIT_FAILURE);
+  }
+  if (libvmdk_handle_initialize (&handle, &error) != 1)
+    die ("libvmdk_handle_initialize", error);
+  if (libvmdk_handle_open (handle, path, LIBVMDK_OPEN_READ, &error) != 1)
+    die ("libvmdk_handle_open", error);
+  if (libvmdk_handle_open_extent_data_files (handle, &error) != 1)
+    die ("libvmdk_handle_open_extent_data_files", error);
+  if (libvmdk_handle_get_utf8_parent_filename_size (handle, &size,
+                                                    &error) == 1 &&
+      size > 1 && size <= sizeof parent &&
+      libvmdk_handle_get_utf8_parent_filename (handle, (uint8_t *) parent,
+                                               sizeof parent, &error) == 1) {
+    slash = strrchr (path, '/');
+    snprintf (full, sizeof full, "%.*s%s",
+              slash ? (int) (slash - path + 1) : 0, path, parent);
+    if (libvmdk_handle_set_parent_handle (handle, open_chain (full, depth + 1),
+                                          &error) != 1)
+      die ("libvmdk_handle_set_parent_handle", error);
+  }
+  else if (error)
+    libvmdk_error_free (&error);
+  return handle;
 }
 
 int
@@ -55,12 +95,7 @@ main (int argc, char *argv[])
       exit (EXIT_FAILURE);
     }
   }
-  if (libvmdk_handle_initialize (&handle, &error) != 1)
-    die ("libvmdk_handle_initialize", error);
-  if (libvmdk_handle_open (handle, argv[1], LIBVMDK_OPEN_READ, &error) != 1)
-    die ("libvmdk_handle_open", error);
-  if (libvmdk_handle_open_extent_data_files (handle, &error) != 1)
-    die ("libvmdk_handle_open_extent_data_files", error);
+  handle = open_chain (argv[1], 0);
   if (libvmdk_handle_get_media_size (handle, &size, &error) != 1)
     die ("libvmdk_handle_get_media_size", error);
 
@@ -79,7 +114,5 @@ main (int argc, char *argv[])
     perror ("close");
     exit (EXIT_FAILURE);
   }
-  libvmdk_handle_close (handle, NULL);
-  libvmdk_handle_free (&handle, NULL);
-  return 0;
+  return 0;                     /* the handles are freed at exit */
 }
