@@ -244,7 +244,11 @@ ova_find_disk (int fd, const char *name, uint64_t file_size,
       }
       else {
         char full[256 + 1 + 100 + 1];
-        int plen = strnlen ((char *) h + 345, 155);
+        /* The prefix field exists only in POSIX ustar headers (GNU
+         * headers keep times there).
+         */
+        int plen = memcmp (h + 257, "ustar\0", 6) == 0 ?
+          strnlen ((char *) h + 345, 155) : 0;
         int nlen = strnlen ((char *) h, 100);
 
         if (plen > 0)
