@@ -21,7 +21,8 @@
  *   clang-14 -g -O1 -fsanitize=fuzzer,address,undefined \
  *     -I plugin -I lib -I BUILDDIR fuzzing/fuzz-vmdk.c \
  *     plugin/descriptor.c plugin/disk.c plugin/flat.c plugin/io.c \
- *     plugin/ova.c plugin/sparse.c -lz -o fuzz-vmdk
+ *     plugin/grain-cache.c plugin/ova.c plugin/sparse.c -lz -lpthread \
+ *     -o fuzz-vmdk
  * (BUILDDIR holds config.h.)  Seeds: any VMDK or OVA, e.g. those of
  * the corpus and those qemu-img makes.
  */
