@@ -173,8 +173,40 @@ dup_value (const char *p, const char *end)
   return r;
 }
 
-/* Parse a "key = value" line; only createType and parentFileNameHint
- * are kept.  Returns 0 or -1 on allocation failure.
+/* Parse the hexadecimal CID in [p, end) (ffffffff is "none"). */
+static bool
+get_cid (const char *p, const char *end, uint32_t *r)
+{
+  uint32_t v = 0;
+  size_t n = 0;
+
+  if (end - p >= 2 && *p == '"' && end[-1] == '"') {
+    p++;
+    end--;
+  }
+  for (; p < end; p++, n++) {
+    int d;
+
+    if (*p >= '0' && *p <= '9')
+      d = *p - '0';
+    else if (*p >= 'a' && *p <= 'f')
+      d = *p - 'a' + 10;
+    else if (*p >= 'A' && *p <= 'F')
+      d = *p - 'A' + 10;
+    else
+      return false;
+    if (n >= 8)
+      return false;
+    v = v << 4 | d;
+  }
+  if (n == 0)
+    return false;
+  *r = v;
+  return true;
+}
+
+/* Parse a "key = value" line; only createType, parentFileNameHint,
+ * CID and parentCID are kept.  Returns 0 or -1 on allocation failure.
  */
 static int
 parse_key_line (const char *p, const char *end, struct descriptor *d)
@@ -194,6 +226,15 @@ parse_key_line (const char *p, const char *end, struct descriptor *d)
     field = &d->create_type;
   else if (klen == 18 && strncmp (p, "parentFileNameHint", 18) == 0)
     field = &d->parent_hint;
+  else if (klen == 3 && strncmp (p, "CID", 3) == 0) {
+    d->has_cid = get_cid (skip_blanks (eq + 1, end), end, &d->cid);
+    return 0;
+  }
+  else if (klen == 9 && strncmp (p, "parentCID", 9) == 0) {
+    d->has_parent_cid = get_cid (skip_blanks (eq + 1, end), end,
+                                 &d->parent_cid);
+    return 0;
+  }
   else
     return 0;
 

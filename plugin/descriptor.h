@@ -28,6 +28,10 @@ struct extent_desc {
 struct descriptor {
   char *create_type;            /* NULL if absent */
   char *parent_hint;            /* parentFileNameHint, NULL if absent */
+  uint32_t cid;                 /* CID (content ID), if has_cid */
+  bool has_cid;
+  uint32_t parent_cid;          /* parentCID, if has_parent_cid */
+  bool has_parent_cid;
   struct extent_desc *extents;
   size_t nr_extents;
 };

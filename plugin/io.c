@@ -42,6 +42,28 @@ io_pread (int fd, void *buf, size_t count, uint64_t offset)
   return done;
 }
 
+/* Read from a range of a file. */
+ssize_t
+io_read (const struct io_file *f, void *buf, size_t count, uint64_t offset)
+{
+  size_t n = count;
+  ssize_t r;
+
+  if (offset >= f->size)
+    n = 0;
+  else if (count > f->size - offset)
+    n = f->size - offset;
+  if (n > 0 && f->base > INT64_MAX - offset) {
+    errno = EINVAL;
+    return -1;
+  }
+  r = n > 0 ? io_pread (f->fd, buf, n, f->base + offset) : 0;
+  if (r == -1)
+    return -1;
+  memset ((char *) buf + r, 0, count - r);
+  return r;
+}
+
 /* Return the size of the file open on FD. */
 int64_t
 io_file_size (int fd, const char *name)

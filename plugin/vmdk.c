@@ -18,17 +18,20 @@
 #include <nbdkit-plugin.h>
 
 #include "disk.h"
+#include "grain-cache.h"
 
 /* Parallel requests are safe: after .get_ready the disk is never
  * modified except for the grain table cache, which is filled lock-free
  * with atomic compare-and-swap (sparse.c).  Extent files are only read
  * with pread (never read/lseek+read; flat.c's SEEK_DATA lseeks move
  * the file offset, which no read uses), and compressed grains are
- * inflated into per-request buffers by zlib's stateless uncompress.
+ * inflated into per-request buffers by zlib's stateless uncompress;
+ * the cache of inflated grains has one mutex per slot (grain-cache.c).
  */
 #define THREAD_MODEL NBDKIT_THREAD_MODEL_PARALLEL
 
 static char *filename;          /* file=, absolute */
+static char *ova_disk;          /* disk=, or NULL */
 static struct vmdk_disk *disk;  /* opened in .get_ready */
 
 /* Free the globals. */
@@ -36,10 +39,12 @@ static void
 vmdk_unload (void)
 {
   disk_close (disk);
+  grain_cache_free ();
   free (filename);
+  free (ova_disk);
 }
 
-/* Take file=. */
+/* Take file= and disk=. */
 static int
 vmdk_config (const char *key, const char *value)
 {
@@ -51,6 +56,18 @@ vmdk_config (const char *key, const char *value)
     filename = nbdkit_realpath (value);
     if (filename == NULL)
       return -1;
+    return 0;
+  }
+  if (strcmp (key, "disk") == 0) {
+    if (ova_disk) {
+      nbdkit_error ("disk parameter specified more than once");
+      return -1;
+    }
+    ova_disk = strdup (value);
+    if (ova_disk == NULL) {
+      nbdkit_error ("strdup: %m");
+      return -1;
+    }
     return 0;
   }
   nbdkit_error ("unknown parameter '%s'", key);
@@ -70,13 +87,14 @@ vmdk_config_complete (void)
 }
 
 #define vmdk_config_help \
-  "file=<DISK.vmdk>     (required) The VMDK descriptor or sparse file."
+  "file=<DISK.vmdk>     (required) The VMDK descriptor, sparse file or OVA.\n" \
+  "disk=<NAME>          The disk to serve in an OVA with several."
 
 /* Open the disk and all its extents. */
 static int
 vmdk_get_ready (void)
 {
-  disk = disk_open (filename);
+  disk = disk_open (filename, ova_disk);
   return disk ? 0 : -1;
 }
 

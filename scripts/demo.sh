@@ -5,8 +5,10 @@
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
 # The disk is a small Windows 10-like GPT disk (built without
-# mounting anything) and the drivers come from a FAKE virtio-win tree:
-# the demo shows the pipeline, it does not make a bootable Windows.
+# mounting anything), converted to a VMware streamOptimized VMDK as an
+# export would give it, and served by nbdkit-vmdk-plugin; the drivers
+# come from a FAKE virtio-win tree: the demo shows the pipeline, it
+# does not make a bootable Windows.
 set -euo pipefail
 top="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$top"
@@ -23,16 +25,18 @@ echo "== making a demo Windows 10 disk (GPT/UEFI) and a FAKE virtio-win tree"
 scripts/make-fake-virtio-win.sh "$demo/virtio-win" >/dev/null
 scripts/make-windows-disk.sh "$demo/windows.img" --version win10 --layout gpt \
   >/dev/null
-sha_before=$(sha256sum < "$demo/windows.img")
+qemu-img convert -f raw -O vmdk -o subformat=streamOptimized \
+  "$demo/windows.img" "$demo/windows.vmdk"
+sha_before=$(sha256sum < "$demo/windows.vmdk")
 
 echo "== what winvirtio will find and do, before the copy (winvirtio inspect)"
 tools/winvirtio inspect --drivers="$demo/virtio-win" "$demo/windows.img" |
   sed 's/^/  /'
 
 echo
-echo "== streaming it through nbdkit --filter=winvirtio into a qcow2"
+echo "== streaming the VMDK through nbdkit --filter=winvirtio vmdk into a qcow2"
 nbdkit -U - --filter="$top/filter/.libs/nbdkit-winvirtio-filter.so" \
-  file "$demo/windows.img" \
+  "$top/plugin/.libs/nbdkit-vmdk-plugin.so" file="$demo/windows.vmdk" \
   winvirtio-drivers="$demo/virtio-win" \
   winvirtio-report="$demo/report.txt" \
   --run 'qemu-img convert -p -O qcow2 "$uri" '"$demo/windows-virtio.qcow2"
@@ -49,7 +53,7 @@ echo
 echo "== checking the result with independent tools"
 "$top/scripts/check-converted.sh" "$demo/windows.img" \
   "$demo/windows-virtio.qcow2" "$demo/virtio-win"
-[ "$(sha256sum < "$demo/windows.img")" = "$sha_before" ] ||
+[ "$(sha256sum < "$demo/windows.vmdk")" = "$sha_before" ] ||
   { echo "FAIL: the source disk changed" >&2; exit 1; }
 echo "  source disk unchanged (sha256)"
 echo

@@ -7,7 +7,8 @@
 #  - winvirtio map / dump (text and JSON); the map made over NBD
 #    equals the one made from the file;
 #  - nbdkit file + the filter (winvirtio-drivers=) -> qemu-img convert
-#    -O qcow2, checked by scripts/check-converted.sh with sleuthkit,
+#    -O qcow2 (with E2E_SOURCE=vmdk: nbdkit vmdk, serving the disk
+#    converted by qemu-img to a streamOptimized VMDK), checked by scripts/check-converted.sh with sleuthkit,
 #    hivexregedit, reglookup and ntfsresize;
 #  - every byte that differs from the source lies in the block map
 #    (diff-in-map.py), and the source is unchanged;
@@ -71,7 +72,14 @@ e2e ()
   cmp "$t/map" "$t/map-nbd"
 
   # Stream through the filter, planning at startup.
-  nbdkit -U - --filter="$filter" file "$t/disk.img" \
+  local source=(file "$t/disk.img")
+  if [ "${E2E_SOURCE:-}" = vmdk ]; then
+    qemu-img convert -f raw -O vmdk -o subformat=streamOptimized \
+      "$t/disk.img" "$t/disk.vmdk"
+    source=("$abs_top_builddir/plugin/.libs/nbdkit-vmdk-plugin.so"
+            file="$t/disk.vmdk")
+  fi
+  nbdkit -U - --filter="$filter" "${source[@]}" \
     winvirtio-drivers="$t/vw" winvirtio-report="$t/report" \
     --run 'qemu-img convert -O qcow2 "$uri" '"$t/out.qcow2"
   # Same plan as the command's (the filter names the drivers by their
