@@ -15,7 +15,7 @@
 #   --data MIB    add MIB of pseudo-random data in 64 MiB files to the
 #                 Windows volume (\Users\Public\Data)
 #   --fragment N  write N 64 KiB files to the Windows and Data volumes
-#                 and delete every other one: fragmented free space
+#                 and delete half of them: fragmented free space
 #                 that holds the deleted files' bytes
 #
 # The disk looks enough like an installed Windows (amd64, a VMware
@@ -264,9 +264,12 @@ extra_files ()
   for (( i = 0; i < fragment; i++ )); do
     printf '%s\n' "$d/frag.bin:/Frag/F$i.BIN"
   done
-  for (( i = 0; i < fragment; i += 2 )); do
-    printf '%s\n' --rm "/Frag/F$i.BIN"
+  # A pseudo-random half: libntfs-3g spreads files over a few
+  # allocation streams, so "every other one" would free whole runs.
+  for (( i = 0; i < fragment; i++ )); do
+    (( (i * 2654435761 >> 16) & 1 )) && printf '%s\n' --rm "/Frag/F$i.BIN"
   done
+  return 0
 }
 
 # make_extra_files DIR: write the host files extra_files names.
