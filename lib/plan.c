@@ -102,12 +102,6 @@ has_windows (struct planner *p, const struct wv_partition *part,
   v = wv_ntfs_mount (p->ov, part->offset, part->length, name, false);
   if (v == NULL)
     return -1;
-  if (!p->opts->no_trim &&
-      wv_trim_note (&p->trim, v, part->number, part->offset, part->length,
-                    p->log) == -1) {
-    wv_ntfs_umount (v);
-    return -1;
-  }
   r = 0;
   for (i = 0; i < sizeof system_roots / sizeof system_roots[0]; ++i) {
     snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM",
@@ -118,6 +112,14 @@ has_windows (struct planner *p, const struct wv_partition *part,
       break;
     }
   }
+  /* Note the volume for trim while it is mounted.  The Windows
+   * volume's cleanliness is checked by its writable mount (which
+   * refuses an unclean one), so only the others are checked here.
+   */
+  if (r >= 0 && !p->opts->no_trim &&
+      wv_trim_note (&p->trim, v, part->number, part->offset, part->length,
+                    r == 0, p->log) == -1)
+    r = -1;
   if (wv_ntfs_umount (v) == -1)
     return -1;
   return r;
@@ -689,7 +691,7 @@ trim_free_space (struct planner *p)
     if (v == NULL)
       return -1;
     r = wv_trim_note (&p->trim, v, part->number, part->offset, part->length,
-                      p->log);
+                      true, p->log);
     if (wv_ntfs_umount (v) == -1 || r == -1)
       return -1;
   }

@@ -29,14 +29,14 @@
 
 int
 wv_trim_note (struct wv_trim *t, struct wv_ntfs *v, unsigned partnum,
-              uint64_t offset, uint64_t length, FILE *log)
+              uint64_t offset, uint64_t length, bool check, FILE *log)
 {
   struct wv_trim_volume tv = { .partnum = partnum, .offset = offset };
   struct wv_trim_volume *n;
   const char *why;
   int r;
 
-  why = wv_ntfs_unclean_reason (v);
+  why = check ? wv_ntfs_unclean_reason (v) : NULL;
   if (why) {
     fprintf (log, "trim: partition %u not trimmed: %s\n", partnum, why);
     goto skip;

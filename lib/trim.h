@@ -27,13 +27,14 @@ struct wv_trim {
   size_t len;
 };
 
-/* Note a mounted volume for trim, if it is clean and its $Bitmap can
- * be located for sure; otherwise log why it will not be trimmed.
- * Returns 0 or -1.
+/* Note a mounted volume for trim, if it is clean (checked only with
+ * check: the Windows volume is checked by its writable mount, which
+ * refuses an unclean one) and its $Bitmap can be located for sure;
+ * otherwise log why it will not be trimmed.  Returns 0 or -1.
  */
 extern int wv_trim_note (struct wv_trim *t, struct wv_ntfs *v,
                          unsigned partnum, uint64_t offset, uint64_t length,
-                         FILE *log);
+                         bool check, FILE *log);
 
 /* Has partition partnum been noted (or skipped)? */
 extern bool wv_trim_seen (const struct wv_trim *t, unsigned partnum);
