@@ -42,7 +42,7 @@ vmdkplugin="$build/plugin/.libs/nbdkit-vmdk-plugin.so"
 fake_drivers
 disk="$work/e2e.img"
 vmdk="$work/e2e.vmdk"
-if [ ! -f "$vmdk" ] || [ "$(cat "$vmdk.params" 2>/dev/null)" != "$size $data" ]
+if [ ! -f "$vmdk" ] || [ "$(cat "$vmdk.params" 2>/dev/null)" != "$size $data pe" ]
 then
   WV_BUILDDIR="$build" "$top/scripts/make-windows-disk.sh" "$disk" \
     --version win10 --layout gpt --size "$size" --data "$data"
@@ -50,14 +50,29 @@ then
   # the end) gets a fake cmd.exe.
   len=$(( $(stat -c %s "$disk") / 1048576 - 118 ))
   dd if="$disk" of="$work/e2e-part.img" bs=1M skip=117 count=$len status=none
-  printf 'MZ\nWINVIRTIO FAKE FILE - NOT A REAL cmd.exe\n' > "$work/cmd.exe"
+  # Headers only, enough for file(1) to say "PE32+ executable
+  # (console) x86-64": libguestfs takes the architecture from it.
+  /usr/bin/python3 - "$work/cmd.exe" <<'PY'
+import struct, sys
+dos = bytearray(64)
+dos[0:2] = b"MZ"
+struct.pack_into("<I", dos, 0x3c, 64)
+coff = b"PE\0\0" + struct.pack("<HHIIIHH", 0x8664, 0, 0, 0, 0, 0xf0, 0x22)
+opt = bytearray(0xf0)
+struct.pack_into("<H", opt, 0, 0x20b)          # PE32+
+struct.pack_into("<H", opt, 68, 3)             # console subsystem
+struct.pack_into("<I", opt, 108, 16)           # NumberOfRvaAndSizes
+open(sys.argv[1], "wb").write(bytes(dos) + coff + bytes(opt) +
+    b"WINVIRTIO FAKE FILE - NOT A REAL cmd.exe\n")
+PY
+  file "$work/cmd.exe"
   "$build/tests/wv-ntfs-put" "$work/e2e-part.img" \
     "$work/cmd.exe:/Windows/System32/cmd.exe"
   dd if="$work/e2e-part.img" of="$disk" bs=1M seek=117 conv=notrunc \
     status=none
   rm -f "$work/e2e-part.img"
   qemu-img convert -f raw -O vmdk "$disk" "$vmdk"
-  echo "$size $data" > "$vmdk.params"
+  echo "$size $data pe" > "$vmdk.params"
 fi
 echo "VMDK: $(stat -c %s "$vmdk") bytes, of a $size disk"
 

@@ -21,7 +21,7 @@
 # Usage: bench/memory.sh [--quick]   (--quick: fewer fragments)
 source "$(dirname "$0")/lib.sh"
 
-frag=20000 fsize=2G
+frag=6000 fsize=2G
 if [ "${1:-}" = --quick ]; then frag=400 fsize=300M; fi
 
 fake_drivers

@@ -14,8 +14,9 @@
 #                 disk that has been used (default: zeroes)
 #   --data MIB    add MIB of pseudo-random data in 64 MiB files to the
 #                 Windows volume (\Users\Public\Data)
-#   --fragment N  write N 64 KiB files to the Windows and Data volumes
-#                 and delete half of them: fragmented free space
+#   --fragment N  write N 64 KiB files to the Windows volume (and at
+#                 most 200 to the Data volume) and delete half of
+#                 them: fragmented free space
 #                 that holds the deleted files' bytes
 #
 # The disk looks enough like an installed Windows (amd64, a VMware
@@ -261,12 +262,15 @@ extra_files ()
       echo "$d/DATA$i.BIN:/Users/Public/Data/DATA$i.BIN"
     done
   fi
-  for (( i = 0; i < fragment; i++ )); do
+  # The 32 MiB Data volume holds at most 200 of them.
+  n=$fragment
+  [ "$1" = extra-Data ] && (( n > 200 )) && n=200
+  for (( i = 0; i < n; i++ )); do
     printf '%s\n' "$d/frag.bin:/Frag/F$i.BIN"
   done
   # A pseudo-random half: libntfs-3g spreads files over a few
   # allocation streams, so "every other one" would free whole runs.
-  for (( i = 0; i < fragment; i++ )); do
+  for (( i = 0; i < n; i++ )); do
     (( (i * 2654435761 >> 16) & 1 )) && printf '%s\n' --rm "/Frag/F$i.BIN"
   done
   return 0
