@@ -28,7 +28,7 @@ then
   echo "$size $data" > "$disk.params"
 fi
 "$winvirtio" map --drivers="$work/vw" -o "$work/trim.map" "$disk" |
-  grep -E '^(trim|block map|free space|planner read):'
+  grep -E '^(trim|block map|free space served|planner read)'
 "$winvirtio" map --no-trim --drivers="$work/vw" -o "$work/trim-nt.map" \
   "$disk" > /dev/null
 echo "map sizes: trim $(stat -c %s "$work/trim.map") bytes," \
