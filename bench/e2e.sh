@@ -6,7 +6,9 @@
 # The demo disk (scripts/make-windows-disk.sh --version win10 --layout
 # gpt, as scripts/demo.sh makes it; --size to make it larger, with
 # --data of pseudo-random files) plus a fake \Windows\System32\cmd.exe
-# (libguestfs' inspection looks for it), converted to a VMDK
+# (libguestfs' inspection looks for it) and a FAT32 EFI system
+# partition with an empty \EFI\Microsoft\Boot\BCD hive (virt-v2v
+# opens it; made with mtools if installed), converted to a VMDK
 # (monolithicSparse) by qemu-img.  Interleaved rounds of, all to qcow2:
 #   qemu-img          qemu-img convert -f vmdk (no NBD, no filter)
 #   qemu-nbd          qemu-nbd -r -f vmdk -> qemu-img convert
@@ -42,7 +44,7 @@ vmdkplugin="$build/plugin/.libs/nbdkit-vmdk-plugin.so"
 fake_drivers
 disk="$work/e2e.img"
 vmdk="$work/e2e.vmdk"
-if [ ! -f "$vmdk" ] || [ "$(cat "$vmdk.params" 2>/dev/null)" != "$size $data pe" ]
+if [ ! -f "$vmdk" ] || [ "$(cat "$vmdk.params" 2>/dev/null)" != "$size $data pe esp bcd" ]
 then
   WV_BUILDDIR="$build" "$top/scripts/make-windows-disk.sh" "$disk" \
     --version win10 --layout gpt --size "$size" --data "$data"
@@ -71,8 +73,21 @@ PY
   dd if="$work/e2e-part.img" of="$disk" bs=1M seek=117 conv=notrunc \
     status=none
   rm -f "$work/e2e-part.img"
+  # The demo leaves the EFI system partition unformatted; virt-v2v
+  # mounts it to look at the boot loader: a FAT32 file system there.
+  if command -v mkfs.fat > /dev/null || [ -x /usr/sbin/mkfs.fat ]; then
+    PATH="$PATH:/usr/sbin" mkfs.fat -F 32 -n ESP --offset 2048 "$disk" \
+      102400 > /dev/null 2>&1
+    # And an (empty) boot configuration store, which virt-v2v opens.
+    if command -v mcopy > /dev/null; then
+      rm -f "$work/BCD"
+      "$build/tests/wv-mkhive" "$work/BCD" NewStoreRoot
+      mmd -i "$disk@@1M" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot
+      mcopy -i "$disk@@1M" "$work/BCD" ::/EFI/Microsoft/Boot/BCD
+    fi
+  fi
   qemu-img convert -f raw -O vmdk "$disk" "$vmdk"
-  echo "$size $data pe" > "$vmdk.params"
+  echo "$size $data pe esp bcd" > "$vmdk.params"
 fi
 echo "VMDK: $(stat -c %s "$vmdk") bytes, of a $size disk"
 
