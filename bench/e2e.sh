@@ -82,8 +82,8 @@ PY
     if command -v mcopy > /dev/null; then
       rm -f "$work/BCD"
       "$build/tests/wv-mkhive" "$work/BCD" NewStoreRoot
-      mmd -i "$disk@@1M" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot
-      mcopy -i "$disk@@1M" "$work/BCD" ::/EFI/Microsoft/Boot/BCD
+      mmd -i "$disk@@1048576" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot
+      mcopy -i "$disk@@1048576" "$work/BCD" ::/EFI/Microsoft/Boot/BCD
     fi
   fi
   qemu-img convert -f raw -O vmdk "$disk" "$vmdk"
