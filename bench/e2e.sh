@@ -76,7 +76,7 @@ PY
   # The demo leaves the EFI system partition unformatted; virt-v2v
   # mounts it to look at the boot loader: a FAT32 file system there.
   if command -v mkfs.fat > /dev/null || [ -x /usr/sbin/mkfs.fat ]; then
-    PATH="$PATH:/usr/sbin" mkfs.fat -F 32 -n ESP --offset 2048 "$disk" \
+    PATH="$PATH:/usr/sbin" mkfs.fat -F 32 -s 1 -n ESP --offset 2048 "$disk" \
       102400 > /dev/null 2>&1
     # And an (empty) boot configuration store, which virt-v2v opens.
     if command -v mcopy > /dev/null; then
