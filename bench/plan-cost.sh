@@ -9,13 +9,21 @@
 # NBD, then the same through nbdkit-delay-filter at 2 ms and 10 ms per
 # read (standing in for VDDK or a WAN link).
 #
-# Usage: bench/plan-cost.sh [--quick]   (--quick: 1 GiB, 10 MB only)
+# Usage: bench/plan-cost.sh [--quick] [--no-trim]
+#   --quick: 1 GiB, 10 MB only; --no-trim: plan without free-space
+#   trim (which reads the volume's $Bitmap), to see what trim costs
 source "$(dirname "$0")/lib.sh"
 
 sizes="1G 16G 128G 1T"
 hives="10 60"
 delays="0 2 10"
-if [ "${1:-}" = --quick ]; then sizes="1G"; hives="10"; delays="0 2"; fi
+trim=()
+for a in "$@"; do
+  case "$a" in
+    --quick) sizes="1G"; hives="10"; delays="0 2" ;;
+    --no-trim) trim=(--no-trim) ;;
+  esac
+done
 
 fake_drivers
 for mb in $hives; do
@@ -36,7 +44,7 @@ for size in $sizes; do
           partition-type=gpt rdelay=${d}ms
       fi
       /usr/bin/time -f "%e %M" -o "$work/time" \
-        "$winvirtio" map --drivers="$work/vw" \
+        "$winvirtio" map "${trim[@]}" --drivers="$work/vw" \
         "nbd+unix:///?socket=$sock" > "$work/summary"
       unserve "$sock"
       read -r secs rss < "$work/time"

@@ -8,6 +8,11 @@
  * (winvirtio-drivers=DIR), or loaded from a file and checked against
  * the plugin (winvirtio-map=FILE).  After that it is never modified,
  * so the data path takes no lock.
+ *
+ * With winvirtio-trim=true (the default) the map's zero ranges, the
+ * free clusters of the NTFS volumes, are served as zeroes without
+ * reading the plugin and reported as holes, so that qemu-img and
+ * nbdcopy skip them.
  */
 
 #include <config.h>
@@ -34,6 +39,7 @@ static char *drivers_dir;       /* winvirtio-drivers */
 static char *map_file;          /* winvirtio-map */
 static char *report_file;       /* winvirtio-report */
 static unsigned partition;      /* winvirtio-partition, 0 = find */
+static bool trim = true;        /* winvirtio-trim */
 
 /* The block map, set in .after_fork and read-only afterwards. */
 static struct wv_map *map;
@@ -93,6 +99,14 @@ winvirtio_config (nbdkit_next_config *next, nbdkit_backend *nxdata,
     report_file = nbdkit_absolute_path (value);
     return report_file ? 0 : -1;
   }
+  if (strcmp (key, "winvirtio-trim") == 0) {
+    int r = nbdkit_parse_bool (value);
+
+    if (r == -1)
+      return -1;
+    trim = r;
+    return 0;
+  }
   if (strcmp (key, "winvirtio-partition") == 0)
     return nbdkit_parse_unsigned ("winvirtio-partition", value, &partition);
   return next (nxdata, key, value);
@@ -115,6 +129,7 @@ winvirtio_config_complete (nbdkit_next_config_complete *next,
   "winvirtio-drivers=DIR    virtio-win driver tree: plan the patch now.\n" \
   "winvirtio-map=FILE       Serve a block map made by 'winvirtio map'.\n" \
   "winvirtio-partition=N    The Windows partition (default: find it).\n" \
+  "winvirtio-trim=false     Copy free space too (default: zeroes).\n" \
   "winvirtio-report=FILE    Write what was patched to FILE."
 
 /* The planner's read callback: the plugin, through the shared
@@ -234,7 +249,7 @@ static int
 plan_or_load (nbdkit_backend *backend)
 {
   struct wv_plan_options opts = {
-    .drivers = drivers_dir, .partition = partition,
+    .drivers = drivers_dir, .partition = partition, .no_trim = !trim,
   };
   struct wv_source *src = NULL;
   nbdkit_next *next;
@@ -270,9 +285,16 @@ plan_or_load (nbdkit_backend *backend)
     if (map == NULL)
       goto out;
   }
-  nbdkit_debug ("winvirtio: block map: %zu extents, %" PRIu64 " bytes; "
+  /* A loaded map may carry zero ranges: winvirtio-trim=false drops
+   * them.
+   */
+  if (!trim)
+    wv_rangeset_reset (&map->zeros);
+  nbdkit_debug ("winvirtio: block map: %zu extents, %" PRIu64 " bytes, "
+                "%zu zero ranges, %" PRIu64 " bytes; "
                 "read %" PRIu64 " bytes in %" PRIu64 " requests",
                 map->nr_extents, wv_map_bytes (map),
+                map->zeros.len, wv_rangeset_bytes (&map->zeros),
                 src->bytes_read, src->requests);
   r = write_report ();
 
@@ -360,12 +382,13 @@ winvirtio_can_multi_conn (nbdkit_next *next, void *handle)
   return 1;
 }
 
-/* Read, then lay the patched bytes over what the plugin returned.  A
- * read entirely inside one patched extent does not reach the plugin.
+/* Read a range with no zero range in it: from the plugin, then lay
+ * the patched bytes over what it returned.  A read entirely inside
+ * one patched extent does not reach the plugin.
  */
 static int
-winvirtio_pread (nbdkit_next *next, void *handle, void *buf, uint32_t count,
-                 uint64_t offset, uint32_t flags, int *err)
+read_patched (nbdkit_next *next, uint8_t *buf, uint32_t count,
+              uint64_t offset, uint32_t flags, int *err)
 {
   size_t i = wv_map_find (map, offset);
 
@@ -383,9 +406,62 @@ winvirtio_pread (nbdkit_next *next, void *handle, void *buf, uint32_t count,
   return 0;
 }
 
+/* With zero ranges to report, extents are always answered (nbdkit
+ * asks the plugin, or makes up one data extent if the plugin cannot).
+ */
+static int
+winvirtio_can_extents (nbdkit_next *next, void *handle)
+{
+  /* Ask the plugin in any case: nbdkit caches its answer, and
+   * next->extents requires it.
+   */
+  int r = next->can_extents (next);
+
+  if (r == -1)
+    return -1;
+  if (map && map->zeros.len > 0)
+    return 1;
+  return r;
+}
+
+/* Serve the zero ranges as zeroes and the rest with read_patched. */
+static int
+winvirtio_pread (nbdkit_next *next, void *handle, void *buf, uint32_t count,
+                 uint64_t offset, uint32_t flags, int *err)
+{
+  const struct wv_rangeset *z = &map->zeros;
+  size_t i = wv_rangeset_find (z, offset);
+  uint8_t *p = buf;
+
+  while (count > 0) {
+    uint32_t n = count;
+
+    if (i < z->len && z->ranges[i].offset <= offset) {
+      /* In zero range i, up to its end. */
+      uint64_t left = z->ranges[i].offset + z->ranges[i].length - offset;
+
+      if (left < n)
+        n = left;
+      memset (p, 0, n);
+      i++;
+    }
+    else {
+      /* Up to the next zero range. */
+      if (i < z->len && z->ranges[i].offset - offset < n)
+        n = z->ranges[i].offset - offset;
+      if (read_patched (next, p, n, offset, flags, err) == -1)
+        return -1;
+    }
+    p += n;
+    offset += n;
+    count -= n;
+  }
+  return 0;
+}
+
 /* Report the plugin's extents, with every patched range as allocated
  * data (type 0): a hole or zero there would make qemu-img or nbdcopy
- * skip bytes that we changed.
+ * skip bytes that we changed.  Then the zero ranges, as holes.
  */
 static int
 winvirtio_extents (nbdkit_next *next, void *handle, uint32_t count,
@@ -409,12 +485,22 @@ winvirtio_extents (nbdkit_next *next, void *handle, uint32_t count,
     struct nbdkit_extent e = nbdkit_get_extent (ext, i);
     uint64_t pos = e.offset, end = e.offset + e.length;
     size_t j = wv_map_find (map, pos);
+    size_t k = wv_rangeset_find (&map->zeros, pos);
 
     while (pos < end) {
       uint64_t stop = end;
       uint32_t type = e.type;
+      const struct wv_range *z =
+        k < map->zeros.len ? &map->zeros.ranges[k] : NULL;
 
-      if (j < map->nr_extents && map->extents[j].offset <= pos) {
+      /* Zero ranges never overlap an extent (the map's loader checks). */
+      if (z && z->offset <= pos) {
+        if (z->offset + z->length < stop)
+          stop = z->offset + z->length;
+        type = NBDKIT_EXTENT_HOLE | NBDKIT_EXTENT_ZERO;
+        k++;
+      }
+      else if (j < map->nr_extents && map->extents[j].offset <= pos) {
         /* Inside a patched extent. */
         const struct wv_extent *m = &map->extents[j];
 
@@ -423,8 +509,12 @@ winvirtio_extents (nbdkit_next *next, void *handle, uint32_t count,
         type = 0;
         j++;
       }
-      else if (j < map->nr_extents && map->extents[j].offset < stop)
-        stop = map->extents[j].offset;
+      else {
+        if (j < map->nr_extents && map->extents[j].offset < stop)
+          stop = map->extents[j].offset;
+        if (z && z->offset < stop)
+          stop = z->offset;
+      }
       if (nbdkit_add_extent (extents, pos, stop - pos, type) == -1) {
         *err = errno;
         goto out;
@@ -453,6 +543,7 @@ static struct nbdkit_filter filter = {
   .prepare           = winvirtio_prepare,
   .can_write         = winvirtio_can_write,
   .can_multi_conn    = winvirtio_can_multi_conn,
+  .can_extents       = winvirtio_can_extents,
   .pread             = winvirtio_pread,
   .extents           = winvirtio_extents,
 };

@@ -9,9 +9,18 @@
  * starts, then a walk forward while the extents start inside it.
  *
  * On disk (docs/winvirtio-map.pod has the byte layout) the file is a
- * fixed 128 byte header, the read ranges, the extent table, the
- * summary text, the extent data in table order, and a SHA-256 of
- * everything before it.  All integers are little-endian.  Fields are
+ * fixed 128 byte header, the read ranges, the extent table, (version
+ * 2) the zero ranges, the summary text, the extent data in table
+ * order, and a SHA-256 of everything before it.  All integers are
+ * little-endian.
+ *
+ * Version 2 adds the zero ranges of free-space trim.  A volume with
+ * fragmented free space has many free runs, so they are stored as
+ * pairs of LEB128 varints in 512-byte units (the gap since the end of
+ * the previous range, then the length): two to six bytes a range
+ * instead of sixteen.  A map without zero ranges is still written as
+ * version 1, byte for byte, so older winvirtio can read it; the
+ * loader reads both.  Fields are
  * encoded and decoded byte by byte (no packed structs), so the code
  * does not depend on the host's alignment or byte order.
  *
@@ -52,7 +61,8 @@
 
 /* The file format, version 1.  Offsets of the header fields. */
 #define MAP_MAGIC "WINVIRTIO-MAP"   /* NUL-padded to 16 bytes */
-#define MAP_VERSION 1
+#define MAP_VERSION 2               /* the newest we read and write */
+#define MAP_VERSION_MIN 1
 #define HDR_MAGIC 0x00              /* char[16] */
 #define HDR_VERSION 0x10            /* u32 */
 #define HDR_HEADER_SIZE 0x14        /* u32 */
@@ -61,8 +71,16 @@
 #define HDR_NR_READ_RANGES 0x28     /* u64 */
 #define HDR_SUMMARY_LEN 0x30        /* u64 */
 #define HDR_FINGERPRINT 0x38        /* u8[32] */
-#define HDR_RESERVED 0x58           /* u8[40], zero */
+#define HDR_RESERVED 0x58           /* version 1: u8[40], zero */
+#define HDR_NR_ZERO_RANGES 0x58     /* version 2: u64 */
+#define HDR_ZERO_TABLE_SIZE 0x60    /* version 2: u64, bytes */
+#define HDR_RESERVED_V2 0x68        /* version 2: u8[24], zero */
 #define HEADER_SIZE 0x80
+
+/* Zero ranges are stored in units of this many bytes. */
+#define ZERO_UNIT 512
+/* A LEB128 varint of a u64 takes at most this many bytes. */
+#define VARINT_MAX 10
 
 /* A read range: u64 offset, u64 length. */
 #define RANGE_SIZE 16
@@ -167,6 +185,7 @@ wv_map_free (struct wv_map *map)
     free (map->extents[i].data);
   free (map->extents);
   wv_rangeset_reset (&map->read_set);
+  wv_rangeset_reset (&map->zeros);
   free (map->summary);
   free (map);
 }
@@ -263,6 +282,42 @@ wv_map_add_extent (struct wv_map *map, uint64_t offset, uint32_t length,
   e->length = length;
   copy_label (e->label, label);
   map->nr_extents++;
+  return 0;
+}
+
+/* Add a zero range less the extents, aligned to ZERO_UNIT. */
+int
+wv_map_add_zero (struct wv_map *map, uint64_t offset, uint64_t length)
+{
+  uint64_t end, pos;
+  size_t i;
+
+  if (offset > map->virtual_size || length > map->virtual_size - offset) {
+    wv_error ("block map: zero range of %" PRIu64 " bytes at offset %"
+              PRIu64 " is beyond the end of the disk", length, offset);
+    return -1;
+  }
+  end = (offset + length) / ZERO_UNIT * ZERO_UNIT;
+  pos = (offset + ZERO_UNIT - 1) / ZERO_UNIT * ZERO_UNIT;
+  for (i = wv_map_find (map, pos); pos < end; ++i) {
+    uint64_t stop = end;
+
+    if (i < map->nr_extents && map->extents[i].offset < end) {
+      const struct wv_extent *e = &map->extents[i];
+      uint64_t ee = e->offset + e->length;
+
+      /* [pos, start of e rounded down) is free of extents. */
+      if (e->offset / ZERO_UNIT * ZERO_UNIT < stop)
+        stop = e->offset / ZERO_UNIT * ZERO_UNIT;
+      if (stop > pos && wv_rangeset_add (&map->zeros, pos, stop - pos) == -1)
+        return -1;
+      pos = (ee + ZERO_UNIT - 1) / ZERO_UNIT * ZERO_UNIT;
+      continue;
+    }
+    if (wv_rangeset_add (&map->zeros, pos, stop - pos) == -1)
+      return -1;
+    pos = stop;
+  }
   return 0;
 }
 
@@ -379,6 +434,138 @@ check_map (const struct wv_map *map, char *why, size_t whylen)
     }
     prev_end = e->offset + e->length;
   }
+
+  for (i = 0; i < map->zeros.len; ++i) {
+    const struct wv_range *r = &map->zeros.ranges[i];
+    size_t j;
+
+    if (r->length == 0 || r->offset > map->virtual_size ||
+        r->length > map->virtual_size - r->offset) {
+      snprintf (why, whylen, "zero range %zu (%" PRIu64 " bytes at offset %"
+                PRIu64 ") is empty or beyond the end of the disk (%"
+                PRIu64 " bytes)",
+                i, r->length, r->offset, map->virtual_size);
+      return -1;
+    }
+    if (r->offset % ZERO_UNIT || r->length % ZERO_UNIT) {
+      snprintf (why, whylen, "zero range %zu (%" PRIu64 " bytes at offset %"
+                PRIu64 ") is not aligned to %d bytes",
+                i, r->length, r->offset, ZERO_UNIT);
+      return -1;
+    }
+    if (i > 0 && r->offset <= map->zeros.ranges[i-1].offset +
+        map->zeros.ranges[i-1].length) {
+      snprintf (why, whylen, "zero range %zu at offset %" PRIu64
+                " is not after the previous one", i, r->offset);
+      return -1;
+    }
+    j = wv_map_find (map, r->offset);
+    if (j < map->nr_extents &&
+        map->extents[j].offset < r->offset + r->length) {
+      snprintf (why, whylen, "zero range %zu (%" PRIu64 " bytes at offset %"
+                PRIu64 ") overlaps extent %zu", i, r->length, r->offset, j);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Append v as a LEB128 varint to p; returns the bytes written. */
+static size_t
+put_varint (uint8_t *p, uint64_t v)
+{
+  size_t n = 0;
+
+  do {
+    p[n] = (v & 0x7f) | (v >= 0x80 ? 0x80 : 0);
+    v >>= 7;
+    n++;
+  } while (v > 0);
+  return n;
+}
+
+/* Decode a LEB128 varint from p (len bytes left) into *v.  Returns
+ * the bytes used, or 0 if it is cut short, too long or overflows.
+ */
+static size_t
+get_varint (const uint8_t *p, size_t len, uint64_t *v)
+{
+  uint64_t r = 0;
+  size_t n;
+
+  for (n = 0; n < len && n < VARINT_MAX; ++n) {
+    uint64_t b = p[n] & 0x7f;
+
+    if (n == VARINT_MAX - 1 && b > 1)
+      return 0;
+    r |= b << (7 * n);
+    if ((p[n] & 0x80) == 0) {
+      *v = r;
+      return n + 1;
+    }
+  }
+  return 0;
+}
+
+/* Encode the zero ranges (check_map has passed): malloc'd into *buf_r,
+ * its size in *len_r.
+ */
+static int
+encode_zeros (const struct wv_map *map, uint8_t **buf_r, size_t *len_r)
+{
+  uint8_t *buf;
+  uint64_t prev_end = 0;
+  size_t i, len = 0;
+
+  buf = malloc (map->zeros.len * 2 * VARINT_MAX + 1);
+  if (buf == NULL) {
+    wv_error ("malloc: %m");
+    return -1;
+  }
+  for (i = 0; i < map->zeros.len; ++i) {
+    const struct wv_range *r = &map->zeros.ranges[i];
+
+    len += put_varint (buf + len, (r->offset - prev_end) / ZERO_UNIT);
+    len += put_varint (buf + len, r->length / ZERO_UNIT);
+    prev_end = r->offset + r->length;
+  }
+  *buf_r = buf;
+  *len_r = len;
+  return 0;
+}
+
+/* Decode nr zero ranges from the len bytes at p into map->zeros; the
+ * meaning is checked later, by check_map.
+ */
+static int
+decode_zeros (const char *path, struct wv_map *map, const uint8_t *p,
+              size_t len, size_t nr)
+{
+  uint64_t prev_end = 0;
+  size_t i, pos = 0;
+
+  for (i = 0; i < nr; ++i) {
+    uint64_t gap, length, n1, n2;
+
+    n1 = get_varint (p + pos, len - pos, &gap);
+    n2 = n1 ? get_varint (p + pos + n1, len - pos - n1, &length) : 0;
+    if (n2 == 0 || gap > (UINT64_MAX - prev_end) / ZERO_UNIT ||
+        length > (UINT64_MAX - prev_end - gap * ZERO_UNIT) / ZERO_UNIT) {
+      wv_error ("%s: block map is corrupt (zero range %zu cannot be "
+                "decoded); " REMAKE, path, i);
+      return -1;
+    }
+    pos += n1 + n2;
+    map->zeros.ranges[i].offset = prev_end + gap * ZERO_UNIT;
+    map->zeros.ranges[i].length = length * ZERO_UNIT;
+    prev_end = map->zeros.ranges[i].offset + map->zeros.ranges[i].length;
+    map->zeros.len = i + 1;
+  }
+  if (pos != len) {
+    wv_error ("%s: block map is corrupt (%zu bytes left over after the "
+              "zero ranges); " REMAKE, path, len - pos);
+    return -1;
+  }
   return 0;
 }
 
@@ -445,10 +632,18 @@ write_map (struct writer *w, const struct wv_map *map)
   uint8_t hdr[HEADER_SIZE] = { 0 };
   uint8_t digest[TRAILER_SIZE];
   size_t summary_len = map->summary ? strlen (map->summary) : 0;
-  size_t i;
+  CLEANUP_FREE uint8_t *zeros = NULL;
+  size_t i, zeros_len = 0;
 
+  if (encode_zeros (map, &zeros, &zeros_len) == -1)
+    return -1;
   memcpy (hdr + HDR_MAGIC, MAP_MAGIC, strlen (MAP_MAGIC));
-  put_le32 (hdr + HDR_VERSION, MAP_VERSION);
+  /* Without zero ranges, version 1: older readers can read it. */
+  put_le32 (hdr + HDR_VERSION, map->zeros.len ? MAP_VERSION : 1);
+  if (map->zeros.len) {
+    put_le64 (hdr + HDR_NR_ZERO_RANGES, map->zeros.len);
+    put_le64 (hdr + HDR_ZERO_TABLE_SIZE, zeros_len);
+  }
   put_le32 (hdr + HDR_HEADER_SIZE, HEADER_SIZE);
   put_le64 (hdr + HDR_VIRTUAL_SIZE, map->virtual_size);
   put_le64 (hdr + HDR_NR_EXTENTS, map->nr_extents);
@@ -479,7 +674,8 @@ write_map (struct writer *w, const struct wv_map *map)
       return -1;
   }
 
-  if (writer_put (w, map->summary, summary_len) == -1)
+  if (writer_put (w, zeros, zeros_len) == -1 ||
+      writer_put (w, map->summary, summary_len) == -1)
     return -1;
   for (i = 0; i < map->nr_extents; ++i)
     if (writer_put (w, map->extents[i].data, map->extents[i].length) == -1)
@@ -649,11 +845,11 @@ check_header (struct reader *r, uint8_t hdr[HEADER_SIZE],
     return -1;
   }
   version = get_le32 (hdr + HDR_VERSION);
-  if (version != MAP_VERSION) {
+  if (version < MAP_VERSION_MIN || version > MAP_VERSION) {
     wv_error ("%s: block map version %" PRIu32 " is not supported by this "
-              "winvirtio (supports %d); use the winvirtio that made it, or "
-              "run 'winvirtio map' again with this one",
-              r->path, version, MAP_VERSION);
+              "winvirtio (supports %d to %d); use the winvirtio that made "
+              "it, or run 'winvirtio map' again with this one",
+              r->path, version, MAP_VERSION_MIN, MAP_VERSION);
     return -1;
   }
   if (have < HEADER_SIZE) {
@@ -681,8 +877,13 @@ check_counts (const char *path, const uint8_t hdr[HEADER_SIZE],
   uint64_t nr_extents = get_le64 (hdr + HDR_NR_EXTENTS);
   uint64_t nr_ranges = get_le64 (hdr + HDR_NR_READ_RANGES);
   uint64_t summary_len = get_le64 (hdr + HDR_SUMMARY_LEN);
+  uint64_t nr_zeros = 0, zeros_len = 0;
   uint64_t left;
 
+  if (get_le32 (hdr + HDR_VERSION) >= 2) {
+    nr_zeros = get_le64 (hdr + HDR_NR_ZERO_RANGES);
+    zeros_len = get_le64 (hdr + HDR_ZERO_TABLE_SIZE);
+  }
   if (file_size < HEADER_SIZE + TRAILER_SIZE)
     goto truncated;
   left = file_size - HEADER_SIZE - TRAILER_SIZE;
@@ -692,6 +893,10 @@ check_counts (const char *path, const uint8_t hdr[HEADER_SIZE],
   if (nr_extents > left / EXTENT_SIZE)
     goto truncated;
   left -= nr_extents * EXTENT_SIZE;
+  /* Each zero range takes at least two bytes. */
+  if (zeros_len > left || nr_zeros > zeros_len / 2)
+    goto truncated;
+  left -= zeros_len;
   if (summary_len > left)
     goto truncated;
   left -= summary_len;
@@ -796,14 +1001,27 @@ read_body (struct reader *r, struct wv_map *map,
   size_t nr_ranges = get_le64 (hdr + HDR_NR_READ_RANGES);
   size_t nr_extents = get_le64 (hdr + HDR_NR_EXTENTS);
   size_t summary_len = get_le64 (hdr + HDR_SUMMARY_LEN);
+  size_t nr_zeros = 0, zeros_len = 0;
   CLEANUP_FREE uint8_t *ranges = NULL;
   CLEANUP_FREE uint8_t *table = NULL;
+  CLEANUP_FREE uint8_t *zeros = NULL;
   uint8_t digest[TRAILER_SIZE], trailer[TRAILER_SIZE];
   size_t i;
 
   /* The counts are capped by the file size (check_counts), so these
    * allocations are no larger than the file.
    */
+  if (get_le32 (hdr + HDR_VERSION) >= 2) {
+    nr_zeros = get_le64 (hdr + HDR_NR_ZERO_RANGES);
+    zeros_len = get_le64 (hdr + HDR_ZERO_TABLE_SIZE);
+  }
+  zeros = malloc (zeros_len + 1);
+  map->zeros.ranges = malloc ((nr_zeros + 1) * sizeof (struct wv_range));
+  map->zeros.cap = nr_zeros + 1;
+  if (!zeros || !map->zeros.ranges) {
+    wv_error ("malloc: %m");
+    return -1;
+  }
   ranges = malloc (nr_ranges * RANGE_SIZE + 1);
   table = malloc (nr_extents * EXTENT_SIZE + 1);
   map->summary = malloc (summary_len + 1);
@@ -817,6 +1035,7 @@ read_body (struct reader *r, struct wv_map *map,
   }
   if (read_hashed (r, ranges, nr_ranges * RANGE_SIZE) == -1 ||
       read_hashed (r, table, nr_extents * EXTENT_SIZE) == -1 ||
+      read_hashed (r, zeros, zeros_len) == -1 ||
       check_data_length (r->path, table, nr_extents, data_len) == -1 ||
       read_hashed (r, map->summary, summary_len) == -1)
     return -1;
@@ -845,6 +1064,8 @@ read_body (struct reader *r, struct wv_map *map,
               r->path);
     return -1;
   }
+  if (decode_zeros (r->path, map, zeros, zeros_len, nr_zeros) == -1)
+    return -1;
   return decode_tables (r->path, map, ranges, nr_ranges, table);
 }
 
@@ -854,9 +1075,11 @@ check_header_meaning (const char *path, struct wv_map *map,
                       const uint8_t hdr[HEADER_SIZE])
 {
   size_t summary_len = get_le64 (hdr + HDR_SUMMARY_LEN);
+  size_t reserved = get_le32 (hdr + HDR_VERSION) >= 2 ?
+    HDR_RESERVED_V2 : HDR_RESERVED;
   char why[256];
 
-  if (!is_zero (hdr + HDR_RESERVED, HEADER_SIZE - HDR_RESERVED)) {
+  if (!is_zero (hdr + reserved, HEADER_SIZE - reserved)) {
     wv_error ("%s: block map is corrupt (reserved header bytes are not "
               "zero); " REMAKE, path);
     return -1;
@@ -918,8 +1141,8 @@ wv_map_load (const char *path)
     free (map->summary);
     map->summary = NULL;
   }
-  wv_debug ("%s: block map: %zu extents, %zu read ranges",
-            path, map->nr_extents, map->read_set.len);
+  wv_debug ("%s: block map: %zu extents, %zu read ranges, %zu zero ranges",
+            path, map->nr_extents, map->read_set.len, map->zeros.len);
   return map;
 }
 
@@ -1158,6 +1381,9 @@ dump_text (const struct wv_map *map, FILE *fp)
   fprintf (fp, "fingerprint:   ");
   print_fingerprint (fp, map);
   fprintf (fp, "\n");
+  fprintf (fp, "zero ranges:   %zu (free space served as zeroes: %" PRIu64
+           " bytes%s)\n", map->zeros.len, wv_rangeset_bytes (&map->zeros),
+           human_size (wv_rangeset_bytes (&map->zeros), hs, sizeof hs));
 
   if (map->summary == NULL || map->summary[0] == '\0')
     fprintf (fp, "summary:       (none)\n");
@@ -1210,6 +1436,9 @@ dump_json (const struct wv_map *map, FILE *fp)
   fprintf (fp, "  \"read_bytes\": %" PRIu64 ",\n",
            wv_rangeset_bytes (&map->read_set));
   fprintf (fp, "  \"read_ranges\": %zu,\n", map->read_set.len);
+  fprintf (fp, "  \"zero_ranges\": %zu,\n", map->zeros.len);
+  fprintf (fp, "  \"zero_bytes\": %" PRIu64 ",\n",
+           wv_rangeset_bytes (&map->zeros));
   fprintf (fp, "  \"summary\": ");
   print_json_string (fp, map->summary);
   fprintf (fp, ",\n");

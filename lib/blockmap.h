@@ -41,6 +41,12 @@ struct wv_map {
   struct wv_rangeset read_set;
   uint8_t fingerprint[WV_FINGERPRINT_LEN];
 
+  /* Free space served as zeroes (free-space trim): sorted, not
+   * touching, 512-byte aligned, never overlapping an extent.  Empty
+   * when the map was planned without trim.
+   */
+  struct wv_rangeset zeros;
+
   /* Human-readable summary of the plan (UTF-8, lines ending in \n),
    * or NULL.  Owned.
    */
@@ -57,6 +63,13 @@ extern void wv_map_free (struct wv_map *map);
 extern int wv_map_add_extent (struct wv_map *map, uint64_t offset,
                               uint32_t length, const void *data,
                               const char *label);
+
+/* Add [offset, offset+length) to the zero ranges, less any part that
+ * overlaps an extent (so add the extents first), shrunk to 512-byte
+ * alignment.  Returns 0 or -1.
+ */
+extern int wv_map_add_zero (struct wv_map *map, uint64_t offset,
+                            uint64_t length);
 
 /* Total bytes in the extents. */
 extern uint64_t wv_map_bytes (const struct wv_map *map);

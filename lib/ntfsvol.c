@@ -1221,3 +1221,99 @@ wv_ntfs_label_system (struct wv_ntfs *v, unsigned partnum,
       return -1;
   return 0;
 }
+
+/* Where the bytes of the volume's $Bitmap are, as disk ranges in the
+ * order of the bitmap, cut to the bits of its nr_clusters clusters.
+ * Returns 1, 0 if the bitmap cannot be located for sure (resident,
+ * sparse or too short: then reason says why), or -1.
+ */
+int
+wv_ntfs_bitmap_runs (struct wv_ntfs *v, struct wv_rangeset *runs,
+                     uint64_t *nr_clusters_r, const char **reason)
+{
+  ntfs_volume *vol = v->vol;
+  ntfs_attr *na = vol->lcnbmp_na;
+  uint64_t need = ((uint64_t) vol->nr_clusters + 7) / 8, have = 0;
+  runlist_element *rl;
+
+  *nr_clusters_r = vol->nr_clusters;
+  if (na == NULL || !NAttrNonResident (na)) {
+    *reason = "its $Bitmap is resident";
+    return 0;
+  }
+  if ((uint64_t) na->data_size < need ||
+      (uint64_t) na->initialized_size < need) {
+    *reason = "its $Bitmap is shorter than the volume";
+    return 0;
+  }
+  ntfs_last_error[0] = '\0';
+  if (ntfs_attr_map_whole_runlist (na) == -1) {
+    wv_error ("%s: cannot read the runs of $Bitmap: %s", v->name,
+              ntfs_reason ());
+    return -1;
+  }
+  for (rl = na->rl; rl && rl->length > 0 && have < need; ++rl) {
+    uint64_t len = (uint64_t) rl->length * vol->cluster_size;
+
+    if (rl->lcn < 0) {
+      *reason = "its $Bitmap has a hole";
+      return 0;
+    }
+    if (len > need - have)
+      len = need - have;
+    /* A rangeset merges touching runs, which keeps the bitmap's
+     * order only if the runs go forward on the disk: require it.
+     */
+    if (runs->len > 0 &&
+        v->offset + (uint64_t) rl->lcn * vol->cluster_size <
+        runs->ranges[runs->len - 1].offset +
+        runs->ranges[runs->len - 1].length) {
+      *reason = "its $Bitmap is fragmented backwards";
+      return 0;
+    }
+    if (wv_rangeset_add (runs, v->offset +
+                         (uint64_t) rl->lcn * vol->cluster_size, len) == -1)
+      return -1;
+    have += len;
+  }
+  if (have < need) {
+    *reason = "the runs of its $Bitmap are shorter than the volume";
+    return 0;
+  }
+  return 1;
+}
+
+/* The checks of check_clean, without an error: for a volume we only
+ * trim.  Returns NULL if the volume is clean, or why it is not.
+ */
+const char *
+wv_ntfs_unclean_reason (struct wv_ntfs *v)
+{
+  ntfs_volume *vol = v->vol;
+  RESTART_PAGE_HEADER *rp = NULL;
+  const char *why = NULL;
+  ntfs_inode *ni;
+  ntfs_attr *na = NULL;
+
+  if (ntfs_volume_check_hiberfile (vol, 0) == -1)
+    return "Windows is hibernated there or hiberfil.sys cannot be checked";
+  if (vol->flags & VOLUME_IS_DIRTY)
+    return "the volume is marked dirty";
+  ni = ntfs_inode_open (vol, FILE_LogFile);
+  if (ni)
+    na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
+  if (na == NULL)
+    why = "its $LogFile cannot be read";
+  else if (!ntfs_check_logfile (na, &rp))
+    why = "its $LogFile is damaged or of an unknown version";
+  else if (!ntfs_is_logfile_clean (na, rp))
+    why = "its $LogFile is not clean";
+  else if (rp && rp->major_ver == const_cpu_to_sle16 (2))
+    why = "its $LogFile is at version 2.0 (Fast Startup)";
+  free (rp);
+  if (na)
+    ntfs_attr_close (na);
+  if (ni)
+    ntfs_inode_close (ni);
+  return why;
+}

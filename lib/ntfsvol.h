@@ -55,6 +55,21 @@ extern uint32_t wv_ntfs_cluster_size (const struct wv_ntfs *v);
 /* The volume label ("" if none). */
 extern const char *wv_ntfs_volume_name (const struct wv_ntfs *v);
 
+/* Where the volume's $Bitmap is on the disk (for free-space trim):
+ * its data as ranges in bitmap order, cut to the bits of the
+ * *nr_clusters_r clusters.  Returns 1; 0 with *reason set if the
+ * bitmap cannot be located for sure; -1 after wv_error.
+ */
+extern int wv_ntfs_bitmap_runs (struct wv_ntfs *v, struct wv_rangeset *runs,
+                                uint64_t *nr_clusters_r,
+                                const char **reason);
+
+/* NULL if the volume is clean (the checks of a writable mount:
+ * hibernation, dirty flag, $LogFile), else why not.  No error is
+ * reported: for volumes that are only trimmed.
+ */
+extern const char *wv_ntfs_unclean_reason (struct wv_ntfs *v);
+
 /* 1 if path exists (file or directory), 0 if not, -1 on error. */
 extern int wv_ntfs_exists (struct wv_ntfs *v, const char *path);
 

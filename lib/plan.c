@@ -18,8 +18,11 @@
  *     its last changes to the overlay).  For XP and 2003, fix the
  *     boot sector's heads field (ntfsheads.c).
  *  6. The overlay's differences from the source, split at label edges,
- *     are the block map.  Every read of the source is recorded; the
- *     map's fingerprint is the SHA-256 of those bytes.
+ *     are the block map.
+ *  7. Free-space trim (unless turned off): the free clusters of every
+ *     clean NTFS volume on the disk become the map's zero ranges
+ *     (trim.c).  Every read of the source is recorded; the map's
+ *     fingerprint is the SHA-256 of those bytes.
  * Any failure anywhere returns no map at all.
  */
 
@@ -45,6 +48,7 @@
 #include "pkginfo.h"
 #include "plan.h"
 #include "registry.h"
+#include "trim.h"
 #include "windows.h"
 
 /* Hives larger than this are refused (real SYSTEM hives are 10-100
@@ -88,6 +92,7 @@ struct planner {
   struct wv_labels labels;
   struct wv_windows win;
   struct wv_map *map;
+  struct wv_trim trim;
 
   /* The time given to everything we change (NTFS time), taken from
    * the source so that the same source gives the same map; and what
@@ -139,6 +144,14 @@ has_windows (struct planner *p, const struct wv_partition *part,
       break;
     }
   }
+  /* Note the volume for trim while it is mounted.  The Windows
+   * volume's cleanliness is checked by its writable mount (which
+   * refuses an unclean one), so only the others are checked here.
+   */
+  if (r >= 0 && !p->opts->no_trim &&
+      wv_trim_note (&p->trim, v, part->number, part->offset, part->length,
+                    r == 0, p->log) == -1)
+    r = -1;
   if (wv_ntfs_umount (v) == -1)
     return -1;
   return r;
@@ -1045,6 +1058,47 @@ add_run (void *opaque, uint64_t offset, uint32_t length, const uint8_t *data)
   return 0;
 }
 
+/* Step 7: trim the free space of every NTFS volume.  has_windows
+ * noted the volumes it looked at; look at the others too (there are
+ * others with --partition).
+ */
+static int
+trim_free_space (struct planner *p)
+{
+  size_t i;
+
+  if (p->opts->no_trim) {
+    fprintf (p->log, "trim: off (free space is copied as it is)\n");
+    return 0;
+  }
+  for (i = 0; i < p->pt.nr_partitions; ++i) {
+    const struct wv_partition *part = &p->pt.partitions[i];
+    const char *what;
+    char name[64];
+    struct wv_ntfs *v;
+    bool bitlocker;
+    int r;
+
+    if (wv_trim_seen (&p->trim, part->number) ||
+        managed_kind (part, &what) != NOT_MANAGED)
+      continue;
+    r = wv_ntfs_probe (p->src, part->offset, &bitlocker);
+    if (r == -1)
+      return -1;
+    if (r == 0)
+      continue;
+    snprintf (name, sizeof name, "partition %u", part->number);
+    v = wv_ntfs_mount (p->ov, part->offset, part->length, name, false);
+    if (v == NULL)
+      return -1;
+    r = wv_trim_note (&p->trim, v, part->number, part->offset, part->length,
+                      true, p->log);
+    if (wv_ntfs_umount (v) == -1 || r == -1)
+      return -1;
+  }
+  return wv_trim_apply (&p->trim, p->src, p->map, p->log);
+}
+
 /* Steps 2-5 on the chosen volume. */
 static int
 patch_volume (struct planner *p)
@@ -1100,7 +1154,8 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   set_paths (&p);
   if (patch_volume (&p) == -1 ||
       wv_ntfs_fix_heads (p.ov, p.part, src->size, &p.win, p.log) == -1 ||
-      wv_overlay_diff (p.ov, add_run, &p) == -1)
+      wv_overlay_diff (p.ov, add_run, &p) == -1 ||
+      trim_free_space (&p) == -1)
     goto out;
   /* libntfs-3g can take a failed read for a missing record and go
    * on: a plan made without those bytes is not used.
@@ -1116,6 +1171,10 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   src->record = NULL;
   fprintf (p.log, "block map: %zu extents, %" PRIu64 " bytes\n",
            p.map->nr_extents, wv_map_bytes (p.map));
+  if (!opts->no_trim)
+    fprintf (p.log, "free space served as zeroes: %" PRIu64 " bytes in %zu "
+             "ranges\n", wv_rangeset_bytes (&p.map->zeros),
+             p.map->zeros.len);
   fprintf (p.log, "planner read: %" PRIu64 " bytes in %" PRIu64
            " requests\n", src->bytes_read - bytes0, src->requests - reqs0);
   if (wv_fingerprint (src, &p.map->read_set, p.map->fingerprint) == -1)
@@ -1136,6 +1195,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   wv_map_free (p.map);
   wv_overlay_free (p.ov);
   wv_labels_free (&p.labels);
+  wv_trim_free (&p.trim);
   wv_ptable_free (&p.pt);
   free_packages (&p);
   return map;

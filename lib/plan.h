@@ -5,6 +5,7 @@
 #ifndef WINVIRTIO_PLAN_H
 #define WINVIRTIO_PLAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "blockmap.h"
@@ -14,6 +15,7 @@ struct wv_plan_options {
   const char *drivers;          /* virtio-win tree (ISO layout) */
   unsigned partition;           /* 0: find the Windows volume */
   uint32_t sector_size;         /* 0: detect */
+  bool no_trim;                 /* keep free space (default: trim it) */
 };
 
 /* Compute the block map that makes the Windows on src bootable on

@@ -80,6 +80,23 @@ wv_rangeset_add (struct wv_rangeset *set, uint64_t offset, uint64_t length)
   return 0;
 }
 
+size_t
+wv_rangeset_find (const struct wv_rangeset *set, uint64_t offset)
+{
+  size_t lo = 0, hi = set->len;
+
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    const struct wv_range *r = &set->ranges[mid];
+
+    if (r->offset + r->length <= offset)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
 uint64_t
 wv_rangeset_bytes (const struct wv_rangeset *set)
 {

@@ -27,6 +27,10 @@ struct wv_rangeset {
 extern int wv_rangeset_add (struct wv_rangeset *set,
                             uint64_t offset, uint64_t length);
 
+/* Index of the first range that ends after offset (len if none). */
+extern size_t wv_rangeset_find (const struct wv_rangeset *set,
+                                uint64_t offset);
+
 /* Total number of bytes in the set. */
 extern uint64_t wv_rangeset_bytes (const struct wv_rangeset *set);
 

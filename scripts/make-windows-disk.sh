@@ -8,6 +8,18 @@
 #                        [--system-hive FILE[.gz|.xz]]
 #                        [--system-logs LOG1|- LOG2|-]
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
+#                        [--junk-free] [--data MIB] [--fragment N]
+#
+# For free-space trim tests and benchmarks:
+#   --junk-free   fill each NTFS volume with pseudo-random bytes before
+#                 mkntfs, so its free clusters hold old data, as on a
+#                 disk that has been used (default: zeroes)
+#   --data MIB    add MIB of pseudo-random data in 64 MiB files to the
+#                 Windows volume (\Users\Public\Data)
+#   --fragment N  write N 64 KiB files to the Windows volume (and at
+#                 most 200 to the Data volume) and delete half of
+#                 them: fragmented free space
+#                 that holds the deleted files' bytes
 #
 # --system-reg merges a .reg file (keys under HKEY_LOCAL_MACHINE\SYSTEM)
 # into the SYSTEM hive after it is made; --put adds the host file SRC
@@ -71,6 +83,7 @@ usage ()
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
   echo "       [--system-logs LOG1|- LOG2|-]"
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
+  echo "       [--junk-free] [--data MIB] [--fragment N]"
 }
 
 die ()
@@ -131,6 +144,9 @@ system_log2=-
 system_regs=()
 puts=()
 size=256M
+junk_free=
+data_mib=0
+fragment=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="${2:?}"; shift 2 ;;
@@ -141,6 +157,9 @@ while [ $# -gt 0 ]; do
     --system-logs) system_log1="${2:?}"; system_log2="${3:?}"; shift 3 ;;
     --system-reg) system_regs+=("${2:?}"); shift 2 ;;
     --put) puts+=("${2:?}"); shift 2 ;;
+    --junk-free) junk_free=1; shift ;;
+    --data) data_mib="${2:?}"; shift 2 ;;
+    --fragment) fragment="${2:?}"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
     *) [ -z "$output" ] || { usage >&2; exit 1; }
@@ -250,6 +269,57 @@ fake_file ()
       len += length(line)
     }
   }' > "$1"
+}
+
+# junk KEY BYTES: BYTES deterministic pseudo-random bytes (AES-CTR of
+# zeroes) on stdout, different for each KEY.
+junk ()
+{
+  local key
+  key=$(printf '%s' "$1" | sha256sum | cut -c1-32)
+  head -c "$2" /dev/zero |
+    openssl enc -aes-128-ctr -nosalt -K "$key" -iv 0 2>/dev/null
+}
+
+# extra_files DIR: the --data and --fragment files, as wv-ntfs-put
+# arguments (the deletions last).
+extra_files ()
+{
+  local d="$tmp/$1" i n
+  mkdir -p "$d"
+  if [ "$1" = extra-Windows ]; then
+    n=$(( (data_mib + 63) / 64 ))
+    for (( i = 0; i < n; i++ )); do
+      echo "$d/DATA$i.BIN:/Users/Public/Data/DATA$i.BIN"
+    done
+  fi
+  # The 32 MiB Data volume holds at most 200 of them.
+  n=$fragment
+  [ "$1" = extra-Data ] && (( n > 200 )) && n=200
+  for (( i = 0; i < n; i++ )); do
+    printf '%s\n' "$d/frag.bin:/Frag/F$i.BIN"
+  done
+  # A pseudo-random half: libntfs-3g spreads files over a few
+  # allocation streams, so "every other one" would free whole runs.
+  for (( i = 0; i < n; i++ )); do
+    (( (i * 2654435761 >> 16) & 1 )) && printf '%s\n' --rm "/Frag/F$i.BIN"
+  done
+  return 0
+}
+
+# make_extra_files DIR: write the host files extra_files names.
+make_extra_files ()
+{
+  local d="$tmp/$1" i n
+  mkdir -p "$d"
+  [ "$fragment" -gt 0 ] && junk "frag-$1" 65536 > "$d/frag.bin"
+  if [ "$1" = extra-Windows ]; then
+    n=$(( (data_mib + 63) / 64 ))
+    for (( i = 0; i < n; i++ )); do
+      junk "data-$i" $(( 64 * 1048576 )) > "$d/DATA$i.BIN"
+    done
+  fi
+  return 0
 }
 
 # make_hive FILE ROOTNAME REGFILE PREFIX
@@ -396,7 +466,11 @@ for i in "${!part_start[@]}"; do
   vol="$tmp/volume"
   sectors=$(( part_size[i] * spm ))
   rm -f "$vol"
-  truncate -s "${part_size[i]}M" "$vol"
+  if [ -n "$junk_free" ]; then
+    junk "free-$i" $(( part_size[i] * 1048576 )) > "$vol"
+  else
+    truncate -s "${part_size[i]}M" "$vol"
+  fi
   "$mkntfs" -F -f -q -s "$ss" -p $(( part_start[i] * spm )) -H 255 -S 63 \
     -L "${part_label[i]}" "$vol" "$sectors" > "$tmp/mkntfs.log" 2>&1 || {
     cat "$tmp/mkntfs.log" >&2
@@ -407,8 +481,16 @@ for i in "${!part_start[@]}"; do
     "System Reserved") system_reserved_files > "$tmp/args" ;;
     Data) data_files > "$tmp/args" ;;
   esac
+  case "${part_label[i]}" in
+    Windows|Data)
+      if [ "$data_mib" -gt 0 ] || [ "$fragment" -gt 0 ]; then
+        make_extra_files "extra-${part_label[i]}"
+        extra_files "extra-${part_label[i]}" >> "$tmp/args"
+      fi ;;
+  esac
   mapfile -t args < "$tmp/args"
   "$ntfsput" "$vol" "${args[@]}"
+  rm -rf "$tmp"/extra-*
   dd if="$vol" of="$disk" bs=1M seek="${part_start[i]}" \
     conv=notrunc,sparse status=none
   rm -f "$vol"

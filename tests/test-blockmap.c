@@ -209,6 +209,11 @@ check_maps_equal (const struct wv_map *a, const struct wv_map *b)
     CHECK (a->read_set.ranges[i].offset == b->read_set.ranges[i].offset);
     CHECK (a->read_set.ranges[i].length == b->read_set.ranges[i].length);
   }
+  CHECK (a->zeros.len == b->zeros.len);
+  for (i = 0; i < a->zeros.len; ++i) {
+    CHECK (a->zeros.ranges[i].offset == b->zeros.ranges[i].offset);
+    CHECK (a->zeros.ranges[i].length == b->zeros.ranges[i].length);
+  }
   CHECK (memcmp (a->fingerprint, b->fingerprint, WV_FINGERPRINT_LEN) == 0);
   CHECK ((a->summary == NULL) == (b->summary == NULL));
   CHECK (a->summary == NULL || strcmp (a->summary, b->summary) == 0);
@@ -953,9 +958,9 @@ test_bad_header (void)
   size_t len;
 
   raw_init (&r);
-  r.version = 2;
-  CHECK_RAW_REFUSED (&r, "tmp-blockmap-bad.map: block map version 2 is not "
-                     "supported by this winvirtio (supports 1)");
+  r.version = 3;
+  CHECK_RAW_REFUSED (&r, "tmp-blockmap-bad.map: block map version 3 is not "
+                     "supported by this winvirtio (supports 1 to 2)");
   r.version = 0;
   CHECK_RAW_REFUSED (&r, "block map version 0 is not supported");
   r.version = UINT32_MAX;
@@ -1158,6 +1163,73 @@ check_json_with_python (const char *path, const char *expected)
   }
 }
 
+/* Zero ranges (free-space trim): wv_map_add_zero cuts out extents
+ * and aligns; version 2 round trip; version 1 without them; damaged
+ * varints refused.
+ */
+static void
+test_zeros (void)
+{
+  const char *path = "tmp-blockmap-zeros.map";
+  struct wv_map *map = wv_map_new (UINT64_C (1) << 40), *loaded;
+  uint8_t data[1024] = { 7 }, *buf;
+  size_t len, i;
+  uint64_t big = UINT64_C (1) << 39;
+
+  CHECK (map != NULL);
+  CHECK (wv_map_add_extent (map, 4096, 1000, data, "a") == 0);
+  CHECK (wv_map_add_extent (map, 10000, 10, data, "b") == 0);
+  /* [0, 20480) less the extents, aligned inwards to 512. */
+  CHECK (wv_map_add_zero (map, 0, 20480) == 0);
+  CHECK (map->zeros.len == 3);
+  CHECK (map->zeros.ranges[0].offset == 0 &&
+         map->zeros.ranges[0].length == 4096);
+  CHECK (map->zeros.ranges[1].offset == 5120 &&
+         map->zeros.ranges[1].length == 9728 - 5120);
+  CHECK (map->zeros.ranges[2].offset == 10240 &&
+         map->zeros.ranges[2].length == 20480 - 10240);
+  /* Unaligned and too small: nothing; far away: a large varint. */
+  CHECK (wv_map_add_zero (map, 30000, 100) == 0);
+  CHECK (map->zeros.len == 3);
+  CHECK (wv_map_add_zero (map, big, big) == 0);
+  CHECK_FAILS (wv_map_add_zero (map, big, big + 1) == -1);
+  /* Many small ranges. */
+  for (i = 0; i < 1000; ++i)
+    CHECK (wv_map_add_zero (map, 65536 + i * 8192, 4096) == 0);
+  CHECK (map->zeros.len == 1004);
+
+  CHECK (wv_map_save (map, path) == 0);
+  buf = read_file (path, &len);
+  CHECK (buf[16] == 2);                         /* version 2 */
+  /* Compact: a few bytes per range, not 16. */
+  CHECK (len < 128 + 2 * 96 + 1010 + 4 * 1004 + 32);
+  loaded = wv_map_load (path);
+  CHECK (loaded != NULL);
+  check_maps_equal (map, loaded);
+  wv_map_free (loaded);
+
+  /* Every truncation of a version 2 map is refused. */
+  for (i = 0; i < len; i += 7)
+    check_refused (buf, i, __LINE__);
+  free (buf);
+
+  map->zeros.ranges[0].length = 8192;           /* overlaps extent a */
+  CHECK_FAILS (wv_map_save (map, path) == -1);
+  CHECK_ERROR_HAS ("overlaps extent 0");
+  map->zeros.ranges[0].length = 4000;           /* unaligned */
+  CHECK_FAILS (wv_map_save (map, path) == -1);
+  CHECK_ERROR_HAS ("is not aligned");
+
+  /* Without zero ranges: version 1, as before. */
+  wv_rangeset_reset (&map->zeros);
+  CHECK (wv_map_save (map, path) == 0);
+  buf = read_file (path, &len);
+  CHECK (buf[16] == 1);
+  free (buf);
+  unlink (path);
+  wv_map_free (map);
+}
+
 /* wv_map_dump, text and JSON, with awkward labels and summary. */
 static void
 test_dump (void)
@@ -1304,6 +1376,7 @@ main (void)
   test_bad_header ();
   test_bad_tables ();
   test_good_corners ();
+  test_zeros ();
   test_dump ();
 
   check_no_temp_files ();

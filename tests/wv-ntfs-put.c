@@ -3,7 +3,7 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Usage: wv-ntfs-put VOLUME [--no-short-names] [--mkdir PATH]...
- *                           [HOSTFILE:PATH]...
+ *                           [HOSTFILE:PATH]... [--rm PATH]...
  *
  * The tests and the demo build Windows-like disks without mounting
  * anything: mkntfs formats a plain file, and this program fills it
@@ -13,6 +13,9 @@
  *   --mkdir PATH      create directory PATH and any missing parents
  *   HOSTFILE:PATH     copy HOSTFILE to PATH, creating missing parent
  *                     directories; an existing file is replaced
+ *   --rm PATH         delete the file PATH (given with the case it
+ *                     was created with), leaving its old bytes in the
+ *                     clusters it frees, as Windows does
  *
  * PATH is absolute with '/' separators.  Names are looked up as
  * Windows does, ignoring case, and created with the case given.  Each
@@ -399,13 +402,44 @@ op_put (ntfs_volume *vol, const char *hostfile, const char *path)
   free (copy);
 }
 
+/* --rm PATH */
+static void
+op_rm (ntfs_volume *vol, const char *path)
+{
+  char *copy = strdup (path);
+  char *comps[64], *name;
+  ntfschar *uname = NULL;
+  ntfs_inode *dir_ni, *ni;
+  size_t n;
+  int len;
+  u64 mft;
+
+  if (copy == NULL)
+    die (errno, "strdup");
+  n = split_path (copy, comps, sizeof comps / sizeof comps[0]);
+  if (n == 0)
+    die (0, "cannot delete the root directory");
+  name = comps[n - 1];
+  dir_ni = open_inode (vol, make_dirs (vol, comps, n - 1), path);
+  mft = lookup (dir_ni, name);
+  if (mft == 0)
+    die (ENOENT, "%s", path);
+  ni = open_inode (vol, mft, path);
+  len = to_ucs (name, &uname);
+  /* ntfs_delete closes both inodes. */
+  if (ntfs_delete (vol, NULL, ni, dir_ni, uname, len) == -1)
+    die (errno, "%s: delete", path);
+  free (uname);
+  free (copy);
+}
+
 /* Print the usage message and exit. */
 static void __attribute__ ((noreturn))
 usage (FILE *fp, int status)
 {
   fprintf (fp,
            "usage: %s VOLUME [--no-short-names] [--mkdir PATH]... "
-           "[HOSTFILE:PATH]...\n"
+           "[HOSTFILE:PATH]... [--rm PATH]...\n"
            "Create directories and copy files into the NTFS volume image\n"
            "VOLUME (a plain file made by mkntfs), in the order given.\n",
            prog);
@@ -431,7 +465,8 @@ main (int argc, char *argv[])
   for (i = 2; i < argc; ++i) {
     if (strcmp (argv[i], "--no-short-names") == 0)
       short_names = 0;
-    else if (strcmp (argv[i], "--mkdir") == 0) {
+    else if (strcmp (argv[i], "--mkdir") == 0 ||
+             strcmp (argv[i], "--rm") == 0) {
       if (++i == argc)
         usage (stderr, EXIT_FAILURE);
     }
@@ -458,6 +493,8 @@ main (int argc, char *argv[])
       continue;
     if (strcmp (argv[i], "--mkdir") == 0)
       op_mkdir (vol, argv[++i]);
+    else if (strcmp (argv[i], "--rm") == 0)
+      op_rm (vol, argv[++i]);
     else {
       /* The last colon: an NTFS path never contains one. */
       colon = strrchr (argv[i], ':');

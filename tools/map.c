@@ -21,7 +21,8 @@ static void
 map_usage (void)
 {
   fprintf (stderr, "usage: %s map --drivers=DIR [--partition=N] "
-           "[--sector-size=512|4096] [--details] [-o MAPFILE] SOURCE\n",
+           "[--sector-size=512|4096] [--no-trim] [--details] [-o MAPFILE] "
+           "SOURCE\n",
            prog);
   exit (EXIT_FAILURE);
 }
@@ -89,6 +90,7 @@ do_map (int argc, char *argv[])
     { "sector-size", required_argument, NULL, 's' },
     { "verbose", no_argument, NULL, 'v' },
     { "details", no_argument, NULL, 'D' },
+    { "no-trim", no_argument, NULL, 'T' },
     { NULL }
   };
   struct wv_plan_options opts = { 0 };
@@ -105,6 +107,7 @@ do_map (int argc, char *argv[])
     case 'o': output = optarg; break;
     case 'v': verbose = 1; break;
     case 'D': details = true; break;
+    case 'T': opts.no_trim = true; break;
     case 'p': opts.partition = parse_unsigned ("--partition", optarg); break;
     case 's':
       opts.sector_size = parse_unsigned ("--sector-size", optarg);
