@@ -3,7 +3,8 @@
  *
  * Base block layout (regf): "regf" at 0, primary sequence number at
  * 4, secondary at 8, checksum at 0x1fc = XOR of the 127 preceding
- * little-endian dwords.  See hivex lib/hivex-internal.h (struct
+ * little-endian dwords; size of the hive bins after the base block at
+ * 0x28.  See hivex lib/hivex-internal.h (struct
  * ntreg_header).
  */
 
@@ -36,7 +37,7 @@ le32_at (const uint8_t *p)
 int
 wv_hive_check (const uint8_t *data, size_t len, const char *what)
 {
-  uint32_t sum = 0, seq1, seq2;
+  uint32_t sum = 0, seq1, seq2, bins;
   size_t i;
 
   if (len < BASE_BLOCK || memcmp (data, "regf", 4) != 0) {
@@ -59,6 +60,16 @@ wv_hive_check (const uint8_t *data, size_t len, const char *what)
               "and the hive's latest changes are still in its .LOG1/.LOG2 "
               "files; boot the VM and shut it down cleanly, then try again",
               what, seq1, seq2);
+    return -1;
+  }
+  /* hivex opens a hive cut short (it stops at the first bad bin), but
+   * what it commits then is not a hive hivex or Windows can open.
+   */
+  bins = le32_at (data + 0x28);
+  if (bins > len - BASE_BLOCK) {
+    wv_error ("the %s is truncated (its base block gives %" PRIu32
+              " bytes of hive bins, the file holds %zu): the file is "
+              "damaged", what, bins, len - BASE_BLOCK);
     return -1;
   }
   return 0;
