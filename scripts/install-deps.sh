@@ -13,6 +13,8 @@ packages=(
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl reglookup libregf-utils fdisk xz-utils gzip
   python3 valgrind
+  # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()
