@@ -30,7 +30,7 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -fno-omit-frame-pointer $san -fsanitize=fuzzer-no-link"
 
 # Is libFuzzer's runtime there?
-probe="$build/probe"
+probe="$(mktemp "$build/probe.XXXXXX")"
 printf 'int LLVMFuzzerTestOneInput (const unsigned char *d, unsigned long n)\n{ (void) d; (void) n; return 0; }\n' > "$probe.c"
 if ! "$CC" $san -fsanitize=fuzzer "$probe.c" -o "$probe" 2>"$probe.log"; then
   cat "$probe.log" >&2

@@ -7,7 +7,7 @@
 #        (after fuzzing/build.sh BUILDDIR; default: every harness built)
 #
 # Nothing here is committed: every seed is generated or copied at fuzz
-# time.  The corpus is $WV_CORPUS, default ../shared/corpus beside the
+# time.  The corpus is $WINVIRTIO_CORPUS, default ../shared/corpus beside the
 # source tree; without it only the generated seeds are made.  Each
 # harness has a function seeds_NAME below that fills $out; adding a
 # harness with seeds is adding one such function.  Seeds are kept
@@ -16,7 +16,7 @@ set -euo pipefail
 
 srcdir="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-fuzz-build}" && pwd)"
-corpus="${WV_CORPUS:-$srcdir/../shared/corpus}"
+corpus="${WINVIRTIO_CORPUS:-$srcdir/../shared/corpus}"
 [ -d "$corpus" ] || corpus="/work/shared/corpus"
 [ -d "$corpus" ] || corpus=""
 shift || true
