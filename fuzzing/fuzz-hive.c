@@ -9,8 +9,8 @@
  * input stands for SOFTWARE too).  Unlike the planner, the edits
  * run even if identification fails, with a default Windows 10 amd64
  * description, so that mutated hives reach lib/registry.c.  The
- * committed hive must open again with hivex and pass the same check
- * if the input did.
+ * committed hive must pass the same check, and open again with hivex,
+ * if the input passed the check.
  */
 
 #include <config.h>
@@ -99,6 +99,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       abort ();
     if (wv_hive_open (&again, out, outlen, 0, "patched hive") == 0)
       wv_hive_close (&again);
+    else if (checked)
+      abort ();                 /* we would write a hive hivex rejects */
   }
 
  out:
