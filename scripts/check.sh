@@ -31,7 +31,7 @@ if [ "${WV_CHECK_SANITIZERS:-1}" = 1 ]; then
     cd "$san/src" &&
     { [ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi; } &&
     mkdir -p ../build && cd ../build &&
-    { [ -f config.status ] ||
+    { [ -f config.status ] && ./config.status --quiet ||
         ../src/configure --enable-sanitizers --enable-werror; } &&
     make -j"$(nproc)" &&
     WINVIRTIO_NO_SKIP=1 WINVIRTIO_CORPUS="$corpus" make check -j"$(nproc)"
