@@ -18,4 +18,45 @@ if [ -f "$log" ]; then
   xfail=$(count XFAIL); xpass=$(count XPASS); error=$(count ERROR)
   echo "${pass:-0} passed, $(( ${fail:-0} + ${xpass:-0} + ${error:-0} )) failed, ${skip:-0} skipped"
 fi
+
+# The same suite built with ASan and UBSan (configure --enable-sanitizers),
+# from a copy of the source since the tree is configured in place.
+# WV_CHECK_SANITIZERS=0 skips it.
+if [ "${WV_CHECK_SANITIZERS:-1}" = 1 ]; then
+  san=build-sanitizers
+  corpus="${WINVIRTIO_CORPUS:-$PWD/../shared/corpus}"
+  scripts/copy-source.sh "$san/src"
+  sanstatus=0
+  (
+    cd "$san/src" &&
+    { [ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi; } &&
+    mkdir -p ../build && cd ../build &&
+    { [ -f config.status ] && ./config.status --quiet ||
+        ../src/configure --enable-sanitizers --enable-werror; } &&
+    make -j"$(nproc)" &&
+    WINVIRTIO_NO_SKIP=1 WINVIRTIO_CORPUS="$corpus" make check -j"$(nproc)"
+  ) || sanstatus=$?
+  log="$san/build/tests/test-suite.log"
+  if [ -f "$log" ]; then
+    [ $sanstatus -eq 0 ] || cat "$log" >&2
+    pass=$(count PASS); fail=$(count FAIL); skip=$(count SKIP)
+    xpass=$(count XPASS); error=$(count ERROR)
+    echo "sanitizers (ASan + UBSan): ${pass:-0} passed," \
+         "$(( ${fail:-0} + ${xpass:-0} + ${error:-0} )) failed, ${skip:-0} skipped"
+  fi
+  [ $sanstatus -eq 0 ] || { echo "sanitizer build: FAILED" >&2; status=1; }
+fi
+
+# Fuzzing, 15 seconds a harness (fuzzing/README.md), if clang's libFuzzer
+# runtime is installed.  WV_CHECK_FUZZ_SECONDS=0 skips it.
+fuzz_seconds="${WV_CHECK_FUZZ_SECONDS:-15}"
+if [ "$fuzz_seconds" -gt 0 ]; then
+  fuzzstatus=0
+  FUZZ_BUILDDIR=fuzz-build fuzzing/run.sh "$fuzz_seconds" || fuzzstatus=$?
+  case $fuzzstatus in
+    0) ;;
+    77) echo "fuzzing: skipped (no libFuzzer runtime: apt-get install libclang-rt-14-dev)" ;;
+    *) echo "fuzzing: FAILED" >&2; status=1 ;;
+  esac
+fi
 exit $status

@@ -15,6 +15,8 @@ packages=(
   python3 valgrind
   # ISO images of the fake virtio-win tree, made at test time
   xorriso genisoimage
+  # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

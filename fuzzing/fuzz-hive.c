@@ -1,0 +1,110 @@
+/* winvirtio fuzzing: a SYSTEM hive through hivex, winvirtio's hive
+ * checks, Windows identification and the registry edits.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ *
+ * The input is a hive.  As in the planner (lib/plan.c), the base
+ * block is checked (lib/hive.c), then the hive is opened writable with
+ * hivex and Windows identified from it, with the SOFTWARE hive named
+ * by $WV_FUZZ_SOFTWARE (fuzzing/seeds.sh makes one; without it the
+ * input stands for SOFTWARE too).  Unlike the planner, the edits
+ * run even if identification fails, with a default Windows 10 amd64
+ * description, so that mutated hives reach lib/registry.c.  The
+ * committed hive must pass the same check, and open again with hivex,
+ * if the input passed the check.
+ */
+
+#include <config.h>
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz-common.h"
+#include "hive.h"
+#include "hostfile.h"
+#include "registry.h"
+#include "windows.h"
+
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+static FILE *devnull;
+static struct wv_hive software;
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  const char *path;
+
+  (void) argc;
+  (void) argv;
+  wv_fuzz_quiet ();
+  devnull = fopen ("/dev/null", "w");
+  if (devnull == NULL)
+    abort ();
+  path = getenv ("WV_FUZZ_SOFTWARE");
+  if (path) {
+    uint8_t *data;
+    size_t len;
+
+    if (wv_read_host_file (path, SIZE_MAX, &data, &len) == -1 ||
+        wv_hive_open (&software, data, len, 0, "SOFTWARE hive") == -1)
+      abort ();
+    free (data);
+  }
+  return 0;
+}
+
+static void
+default_windows (struct wv_windows *w, hive_h *h)
+{
+  memset (w, 0, sizeof *w);
+  strcpy (w->product_name, "Windows 10 Pro");
+  strcpy (w->arch, "amd64");
+  w->major = 10;
+  w->build = 19045;
+  w->control_set = 1;
+  strcpy (w->control_set_name, "ControlSet001");
+  w->has_driver_database =
+    wv_hive_lookup (h, hivex_root (h), "DriverDatabase") != 0;
+  w->osdir = "w10";
+}
+
+int
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
+{
+  struct wv_hive hive = { 0 }, again = { 0 };
+  struct wv_windows w;
+  uint8_t *out = NULL;
+  size_t outlen, i;
+  bool changed = false, checked;
+  char desc[256];
+
+  checked = wv_hive_check (data, size, "SYSTEM hive") == 0;
+  if (wv_hive_open (&hive, data, size, 1, "SYSTEM hive") == -1)
+    return 0;
+  if (wv_windows_identify (hive.h, software.h ? software.h : hive.h,
+                           &w) == 0)
+    wv_windows_describe (&w, desc, sizeof desc);
+  else
+    default_windows (&w, hive.h);
+  for (i = 0; i < wv_nr_boot_drivers; ++i)
+    if (wv_registry_add_boot_driver (hive.h, &w, &wv_boot_drivers[i],
+                                     devnull, &changed) == -1)
+      goto out;
+  if (changed && wv_hive_commit (&hive, &out, &outlen) == 0) {
+    if (checked && wv_hive_check (out, outlen, "patched hive") == -1)
+      abort ();
+    if (wv_hive_open (&again, out, outlen, 0, "patched hive") == 0)
+      wv_hive_close (&again);
+    else if (checked)
+      abort ();                 /* we would write a hive hivex rejects */
+  }
+
+ out:
+  free (out);
+  wv_hive_close (&hive);
+  return 0;
+}

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# winvirtio fuzzing: build the seed corpora, BUILDDIR/seeds/NAME/ for
+# harness fuzz-NAME, from ../shared/corpus and the test disk builders.
+# Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+#
+# Usage: fuzzing/seeds.sh [BUILDDIR [NAME...]]
+#        (after fuzzing/build.sh BUILDDIR; default: every harness built)
+#
+# Nothing here is committed: every seed is generated or copied at fuzz
+# time.  The corpus is $WINVIRTIO_CORPUS, default ../shared/corpus beside the
+# source tree; without it only the generated seeds are made.  Each
+# harness has a function seeds_NAME below that fills $out; adding a
+# harness with seeds is adding one such function.  Seeds are kept
+# small (MAX_SEED bytes): libFuzzer mutates whole inputs.
+set -euo pipefail
+
+srcdir="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-fuzz-build}" && pwd)"
+corpus="${WINVIRTIO_CORPUS:-$srcdir/../shared/corpus}"
+[ -d "$corpus" ] || corpus="/work/shared/corpus"
+[ -d "$corpus" ] || corpus=""
+shift || true
+MAX_SEED=$(( 4 * 1024 * 1024 ))
+export ASAN_OPTIONS=detect_leaks=0
+
+tmp="$(mktemp -d "$build/seeds-tmp.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+# Helper programs from the engine build (built with the sanitizers,
+# which does them no harm).
+make -s -C "$build/engine/tests" wv-mkhive wv-ntfs-put >/dev/null
+make -s -C "$build/engine/tools" winvirtio >/dev/null
+mkhive="$build/engine/tests/wv-mkhive"
+ntfsput="$build/engine/tests/wv-ntfs-put"
+winvirtio="$build/engine/tools/winvirtio"
+
+# uncompress FILE OUT: copy a corpus file, unpacking .xz and .gz.
+uncompress ()
+{
+  case "$1" in
+    *.xz) xz -dc "$1" > "$2" ;;
+    *.gz) gzip -dc "$1" > "$2" ;;
+    *) cat "$1" > "$2" ;;
+  esac
+  if [ "$(stat -c %s "$2")" -gt $MAX_SEED ]; then rm -f "$2"; fi
+}
+
+# The test hives, from tests/data/*.reg as the disk builder makes them.
+hives ()
+{
+  local v
+  [ -f "$tmp/win10-system" ] && return 0
+  for v in win7 win10; do
+    "$mkhive" "$tmp/$v-system" SYSTEM
+    hivexregedit --merge "$tmp/$v-system" \
+      --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$srcdir/tests/data/$v-system.reg"
+    "$mkhive" "$tmp/$v-software" SOFTWARE
+    hivexregedit --merge "$tmp/$v-software" \
+      --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$srcdir/tests/data/$v-software.reg"
+  done
+}
+
+# volume OUT VERSION SECTOR: a small Windows-like NTFS volume, its
+# backup boot sector and trailing zeros cut (fuzz-ntfs puts zeros back).
+volume ()
+{
+  local vol="$tmp/vol"
+  hives
+  rm -f "$vol"
+  truncate -s 2M "$vol"
+  mkntfs -F -f -q -s "$3" -L Windows "$vol" >/dev/null 2>&1
+  printf 'MZ fake driver\n' > "$tmp/disk.sys"
+  "$ntfsput" "$vol" --mkdir /Windows/System32/drivers \
+    "$tmp/$2-system:/Windows/System32/config/SYSTEM" \
+    "$tmp/$2-software:/Windows/System32/config/SOFTWARE" \
+    "$tmp/disk.sys:/Windows/System32/drivers/disk.sys"
+  /usr/bin/python3 - "$vol" "$1" "$3" <<'PY'
+import sys
+ss = int(sys.argv[3])
+data = open(sys.argv[1], 'rb').read()[:-ss].rstrip(b'\0')
+open(sys.argv[2], 'wb').write(data)
+PY
+}
+
+# The fake virtio-win tree fuzz-ntfs copies drivers from, and the
+# SOFTWARE hive fuzz-hive identifies Windows with.
+drivers ()
+{
+  hives
+  cp "$tmp/win10-software" "$tmp/software.hive"
+  mv -f "$tmp/software.hive" "$build/software.hive"
+  if [ ! -d "$build/virtio-win" ]; then
+    "$srcdir/scripts/make-fake-virtio-win.sh" "$tmp/virtio-win" >/dev/null
+    mv -T "$tmp/virtio-win" "$build/virtio-win" 2>/dev/null || true
+  fi
+}
+
+seeds_hive ()
+{
+  local f
+  hives
+  cp "$tmp/win7-system" "$tmp/win10-system" "$out/"
+  [ -n "$corpus" ] || return 0
+  for f in $(find "$corpus/hives" -type f ! -iname '*.log*' | sort); do
+    g="${f#$corpus/hives/}"
+    uncompress "$f" "$out/$(echo "${g%.[gx]z}" | tr / _)"
+  done
+}
+
+seeds_ntfs ()
+{
+  volume "$out/win10-512" win10 512
+  volume "$out/win7-512" win7 512
+  volume "$out/win10-4096" win10 4096
+}
+
+seeds_partition ()
+{
+  local d
+  # Small disks, partitioned by sfdisk; the NTFS boot sector of a seed
+  # volume for the bare-volume case.
+  d="$tmp/disk"
+  rm -f "$d"; truncate -s 128K "$d"
+  printf 'label: gpt\nfirst-lba: 34\nstart=40, size=40, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name="EFI system partition"\nstart=80, size=100, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, name="Basic data partition"\n' |
+    sfdisk -q "$d" >/dev/null
+  cp "$d" "$out/gpt"
+  rm -f "$d"; truncate -s 64K "$d"
+  printf 'label: dos\nstart=2, size=20, type=7, bootable\nstart=22, size=20, type=42\nstart=42, size=80, type=f\nstart=44, size=20, type=7\nstart=66, size=20, type=7\n' |
+    sfdisk -q "$d" >/dev/null
+  cp "$d" "$out/mbr"
+  volume "$tmp/v" win10 512
+  head -c 4096 "$tmp/v" > "$out/ntfs-boot"
+}
+
+seeds_blockmap ()
+{
+  # A real map: winvirtio map on a seed volume with the fake drivers.
+  drivers
+  volume "$tmp/v" win10 512
+  truncate -s 2M "$tmp/v"
+  "$winvirtio" map --drivers="$build/virtio-win" -o "$out/win10.map" "$tmp/v" \
+    >/dev/null
+}
+
+names=("$@")
+if [ ${#names[@]} -eq 0 ]; then
+  for h in "$build"/fuzz-*; do
+    [ -x "$h" ] && names+=("${h##*/fuzz-}")
+  done
+fi
+for name in "${names[@]}"; do
+  out="$build/seeds/$name"
+  rm -rf "$out" "$out.new"
+  mkdir -p "$out.new"
+  out="$out.new"
+  if declare -F "seeds_$name" >/dev/null; then
+    "seeds_$name"
+  fi
+  mv -T "$out" "${out%.new}"
+  out="${out%.new}"
+  echo "  SEEDS  $name: $(ls "$out" | wc -l) files"
+done
+drivers
