@@ -4,6 +4,7 @@
 
 #include <config.h>
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
@@ -53,6 +54,19 @@ wv_source_pread (struct wv_source *src, void *buf, size_t count,
               "end of the disk (%" PRIu64 " bytes): the image is truncated "
               "or its metadata is corrupt",
               src->name, count, offset, src->size);
+    return -1;
+  }
+  /* Fail-stop: after one failed read, every later read fails too.  A
+   * source that fails once and then succeeds (a flaky link) would let
+   * libntfs-3g see part of an operation fail and the rest succeed, and
+   * its error paths are not safe for that (a double close in
+   * ntfs_set_ntfs_dos_name was seen); the plan is refused anyway.
+   */
+  if (src->read_errors > 0) {
+    src->read_errors++;
+    wv_debug ("%s: read of %zu bytes at offset %" PRIu64 " not tried: an "
+              "earlier read failed", src->name, count, offset);
+    errno = EIO;
     return -1;
   }
   if (src->pread (src->opaque, buf, count, offset) == -1) {

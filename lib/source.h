@@ -37,7 +37,8 @@ struct wv_source {
 
   /* Reads that failed.  A caller may go on after a failed read
    * (libntfs-3g sometimes does), so the planner checks this count
-   * and never uses a plan made while a read failed.
+   * and never uses a plan made while a read failed.  After the first
+   * failure every read fails (fail-stop, see source.c).
    */
   uint64_t read_errors;
 
