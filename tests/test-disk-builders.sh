@@ -307,8 +307,13 @@ for drv in viostor vioscsi; do
     $vw/$drv/w7/x86/$drv.sys
 done
 # 12 drivers (with sriov twice) in 12 Windows, fewer for smbus (2k25
-# only); x86 for w7 and w10, ARM64 for w11 (3 drivers).
-test "$(find $vw -name '*.inf' | wc -l)" = $(( 11 * (12 + 2) + 3 + 1 + 12 + 2 + 1 ))
+# only); x86 for w7 and w10, ARM64 for w11 (3 drivers); and viostor
+# alone for xp/x86, 2k3/x86 and 2k3/amd64.
+test "$(find $vw -name '*.inf' | wc -l)" = $(( 11 * (12 + 2) + 3 + 1 + 12 + 2 + 1 + 3 ))
+for f in xp/x86 2k3/x86 2k3/amd64; do
+  test -s $vw/viostor/$f/viostor.sys
+  test ! -e $vw/vioscsi/${f%/*}
+done
 # Every driver differs; a second run gives the same bytes.
 test "$(md5sum $vw/*/*/amd64/*.sys | cut -d' ' -f1 | sort -u | wc -l)" = \
   "$(ls $vw/*/*/amd64/*.sys | wc -l)"
