@@ -54,9 +54,11 @@ if [ ! -f config.status ] || [ ../src/configure -nt config.status ]; then
 fi
 make -s -C lib >/dev/null
 lib="$build/engine/lib/.libs/libwinvirtio.a"
-libs="$(pkg-config --libs libnbd hivex libntfs-3g nettle zlib)"
+libs="$(pkg-config --libs libnbd hivex libntfs-3g nettle zlib libarchive) -lpthread"
 incs="-I$build/engine -I$build/src/lib -I$srcdir/fuzzing
-      $(pkg-config --cflags libnbd hivex libntfs-3g nettle zlib)"
+      $(pkg-config --cflags libnbd hivex libntfs-3g nettle zlib libarchive)"
+# fuzz-vmdk drives the plugin's own parsers (plugin/), not lib/.
+vmdk_srcs="descriptor disk flat grain-cache io ova sparse"
 
 # Every harness.  Adding one is adding fuzzing/fuzz-NAME.c.
 cd "$build"
@@ -67,7 +69,13 @@ for h in "$srcdir"/fuzzing/fuzz-*.c; do
        [ "$srcdir/fuzzing/fuzz-common.c" -nt "$name" ] ||
        [ "$srcdir/fuzzing/fuzz-common.h" -nt "$name" ]; then
     echo "  CCLD   $name"
+    extra=()
+    if [ "$name" = fuzz-vmdk ]; then
+      for f in $vmdk_srcs; do extra+=("$build/src/plugin/$f.c"); done
+      extra+=("-I$build/src/plugin")
+    fi
     "$CC" $cflags -fsanitize=fuzzer -Wall -Wextra $incs \
-      "$h" "$srcdir/fuzzing/fuzz-common.c" "$lib" $libs -o "$name"
+      "$h" "$srcdir/fuzzing/fuzz-common.c" "${extra[@]}" "$lib" $libs \
+      -o "$name"
   fi
 done

@@ -142,6 +142,43 @@ seeds_blockmap ()
     >/dev/null
 }
 
+seeds_inf ()
+{
+  local f i=0
+  # The fake tree's INFs (UTF-16LE) and the corpus's real ones.
+  drivers
+  for f in "$build"/virtio-win/viostor/w10/amd64/viostor.inf \
+           "$build"/virtio-win/NetKVM/w10/amd64/netkvm.inf; do
+    cp "$f" "$out/fake-$((i++))"
+  done
+  [ -n "$corpus" ] || return 0
+  for f in $(find "$corpus/inf" -type f \( -iname '*.inf' -o -iname '*.inx' \) | sort); do
+    uncompress "$f" "$out/$(basename "$f")"
+  done
+}
+
+seeds_hivelog ()
+{
+  [ -n "$corpus" ] || return 0
+  "$srcdir/fuzzing/make-hivelog-seeds.sh" "$corpus" "$out" >/dev/null
+}
+
+seeds_vmdk ()
+{
+  local f
+  # Small VMDKs of each subformat qemu-img writes, and the corpus's.
+  truncate -s 1M "$tmp/raw"
+  printf 'winvirtio fuzz seed' | dd of="$tmp/raw" bs=1 seek=70000 conv=notrunc status=none
+  for f in monolithicSparse streamOptimized monolithicFlat; do
+    qemu-img convert -q -f raw -O vmdk -o subformat=$f "$tmp/raw" "$tmp/$f.vmdk"
+  done
+  cp "$tmp/monolithicSparse.vmdk" "$tmp/streamOptimized.vmdk" "$out/"
+  [ -n "$corpus" ] || return 0
+  for f in $(find "$corpus/vmdk" -type f -size -4M | sort); do
+    uncompress "$f" "$out/$(echo "${f#$corpus/vmdk/}" | tr / _)"
+  done
+}
+
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for h in "$build"/fuzz-*; do
