@@ -303,7 +303,7 @@ if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
     ok "$infname: package $pkg as $oem, $nid device IDs (reglookup, icat)"
   done < "$tmp/packages"
 else
-  for drv in viostor vioscsi; do
+  for drv in $boot_drivers; do
     i=$(grep -i "/$drv/" "$tmp/packages" | head -1 | cut -d: -f2)
     [ -n "$i" ] || fail "no $drv package in $drivers for $osdir/$arch"
     guid=$(inf_version "$i" ClassGuid)

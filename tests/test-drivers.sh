@@ -174,10 +174,12 @@ error ()
   fi
 }
 oses="2k12, 2k12R2, 2k16, 2k19, 2k22, 2k25, 2k8R2, w10, w11, w7, w8, w8.1"
-error "$t/vw.iso:/viostor has no folder for this Windows (Test Windows 2k3, virtio-win folder 2k3); it has: $oses.  Use a virtio-win release that supports this Windows" \
-  $t/vw.iso 2k3 x86 5.2 3790 server viostor
-error "$t/vw/viostor has no folder for this Windows (Test Windows xp, virtio-win folder xp); it has: $oses.  Use a virtio-win release that supports this Windows" \
-  $t/vw xp x86 5.1 2600 client viostor
+# (virtio-win, and the fake tree, have viostor but no vioscsi for XP
+# and 2003.)
+error "$t/vw.iso:/vioscsi has no folder for this Windows (Test Windows 2k3, virtio-win folder 2k3); it has: $oses.  Use a virtio-win release that supports this Windows" \
+  $t/vw.iso 2k3 x86 5.2 3790 server vioscsi
+error "$t/vw/vioscsi has no folder for this Windows (Test Windows xp, virtio-win folder xp); it has: $oses.  Use a virtio-win release that supports this Windows" \
+  $t/vw xp x86 5.1 2600 client vioscsi
 error "$t/inst/drivers/by-driver/viostor/2k19 has no x86 folder for this x86 Windows (it has: amd64): use a virtio-win release with x86 drivers for this Windows" \
   $t/inst 2k19 x86 10.0 17763 server viostor
 error "$t/vw: no nosuch folder in the driver tree (it has: Balloon, fwcfg, NetKVM, pvpanic, qemupciserial, smbus, sriov, vioinput, viorng, vioscsi, vioserial, viostor); point winvirtio at a virtio-win ISO tree" \
@@ -188,7 +190,7 @@ error "$t/vw: winvirtio does not install sriov on Test Windows w10: the SR-IOV f
   $t/vw w10 amd64 10.0 19045 client sriov
 error "$t/inst/drivers/by-os/amd64/w10: no nosuch driver for this Windows (it has: balloon, fwcfg, netkvm, pvpanic, qemupciserial, vioinput, viorng, vioscsi, vioserial, viostor)" \
   $t/inst/drivers/by-os w10 amd64 10.0 19045 client nosuch
-have="2k12/amd64, 2k12R2/amd64, 2k16/amd64, 2k19/amd64, 2k22/amd64, 2k25/amd64, 2k8R2/amd64, w10/amd64, w10/x86, w11/amd64, w11/ARM64, w7/amd64, w7/x86, w8.1/amd64, w8/amd64"
+have="2k12/amd64, 2k12R2/amd64, 2k16/amd64, 2k19/amd64, 2k22/amd64, 2k25/amd64, 2k3/amd64, 2k3/x86, 2k8R2/amd64, w10/amd64, w10/x86, w11/amd64, w11/ARM64, w7/amd64, w7/x86, w8.1/amd64, w8/amd64, xp/x86"
 error "$t/vw.iso has no drivers for this Windows (Test Windows w8.1 (6.3 build 9600, x86), virtio-win folder w8.1/x86); it has drivers for: $have.  Use a virtio-win release that supports this Windows" \
   $t/vw.iso w8.1 x86 6.3 9600 client
 error "$t/inst/drivers/by-os has no drivers for this Windows (Test Windows w8 (6.2 build 9200, x86), virtio-win folder w8/x86); it has drivers for: ${have//x86/i386}.  Use a virtio-win release that supports this Windows" \

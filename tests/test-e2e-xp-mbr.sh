@@ -52,7 +52,7 @@ ntfsresize --info --no-action "$t/vol" > /dev/null
 fsstat -o $(( start / 512 )) "$t/out-map.raw" | grep -q '^File System Type: NTFS'
 
 # vioscsi is left out, and said so; nothing of it is in the hive.
-grep -qFx 'driver: vioscsi left out (not in the driver tree for xp/x86; virtio-win has none for Windows before Vista): give the guest a virtio-blk (not virtio-scsi) disk' "$t/summary"
+grep -qFx 'driver: vioscsi left out (not in the driver source for xp/x86; virtio-win has none for Windows before Vista): give the guest a virtio-blk (not virtio-scsi) disk' "$t/summary"
 if grep -qi 'vioscsi' <(grep -v '^driver: vioscsi left out' "$t/summary"); then
   fail "vioscsi was registered or copied"
 fi
