@@ -8,9 +8,13 @@
  * by $WV_FUZZ_SOFTWARE (fuzzing/seeds.sh makes one; without it the
  * input stands for SOFTWARE too).  Unlike the planner, the edits
  * run even if identification fails, with a default Windows 10 amd64
- * description, so that mutated hives reach lib/registry.c.  The
- * committed hive must pass the same check, and open again with hivex,
- * if the input passed the check.
+ * description, so that mutated hives reach the registry code.  The
+ * driver packages are those of $WV_FUZZ_DRIVERS (a virtio-win tree,
+ * read once, for Windows 10 amd64): each is registered as the planner
+ * does (lib/driverstore.c: DriverDatabase lookup and entries, the
+ * service; CriticalDeviceDatabase on a hive without DriverDatabase).
+ * The committed hive must pass the same check, and open again with
+ * hivex, if the input passed the check.
  */
 
 #include <config.h>
@@ -21,9 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driverstore.h"
 #include "fuzz-common.h"
 #include "hive.h"
 #include "hostfile.h"
+#include "pkginfo.h"
 #include "registry.h"
 #include "windows.h"
 
@@ -32,6 +38,9 @@ int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 static FILE *devnull;
 static struct wv_hive software;
+static struct wv_pkg_info *pkgs;
+static size_t nr_pkgs;
+static void default_windows (struct wv_windows *w, hive_h *h);
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
@@ -54,6 +63,14 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
       abort ();
     free (data);
   }
+  path = getenv ("WV_FUZZ_DRIVERS");
+  if (path) {
+    struct wv_windows w;
+
+    default_windows (&w, NULL);
+    if (wv_pkg_load_all (path, &w, devnull, &pkgs, &nr_pkgs) == -1)
+      abort ();
+  }
   return 0;
 }
 
@@ -68,7 +85,7 @@ default_windows (struct wv_windows *w, hive_h *h)
   w->control_set = 1;
   strcpy (w->control_set_name, "ControlSet001");
   w->has_driver_database =
-    wv_hive_lookup (h, hivex_root (h), "DriverDatabase") != 0;
+    h && wv_hive_lookup (h, hivex_root (h), "DriverDatabase") != 0;
   w->osdir = "w10";
 }
 
@@ -90,10 +107,30 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     wv_windows_describe (&w, desc, sizeof desc);
   else
     default_windows (&w, hive.h);
-  for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (wv_registry_add_boot_driver (hive.h, &w, &wv_boot_drivers[i],
-                                     devnull, &changed) == -1)
+  for (i = 0; i < nr_pkgs; ++i) {
+    struct wv_pkg_state st;
+    char folder[128];
+    char *no_infs[] = { NULL };
+
+    if (!w.has_driver_database) {
+      if (pkgs[i].boot &&
+          wv_pkg_add_service (hive.h, &w, &pkgs[i], NULL, true, devnull,
+                              &changed) == -1)
+        goto out;
+      continue;
+    }
+    if (wv_pkg_folder_name (&pkgs[i], &w, folder, sizeof folder) == -1 ||
+        wv_pkg_lookup (hive.h, &w, &pkgs[i], folder, no_infs, &st) == -1)
       goto out;
+    if (!st.same &&
+        wv_pkg_register (hive.h, &w, &pkgs[i], folder, st.oem_inf, 0,
+                         devnull, &changed) == -1)
+      goto out;
+    if (pkgs[i].boot &&
+        wv_pkg_add_service (hive.h, &w, &pkgs[i], st.oem_inf, true, devnull,
+                            &changed) == -1)
+      goto out;
+  }
   if (changed && wv_hive_commit (&hive, &out, &outlen) == 0) {
     if (checked && wv_hive_check (out, outlen, "patched hive") == -1)
       abort ();

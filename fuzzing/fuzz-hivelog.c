@@ -37,6 +37,7 @@
 static void
 quiet (const char *msg)
 {
+  (void) msg;
 }
 
 static uint32_t

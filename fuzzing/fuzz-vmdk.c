@@ -62,6 +62,7 @@ nbdkit_error (const char *fs, ...)
 void
 nbdkit_debug (const char *fs, ...)
 {
+  (void) fs;
 }
 
 static uint64_t next_extent;    /* where the next extent must start */
@@ -70,6 +71,8 @@ int
 nbdkit_add_extent (struct nbdkit_extents *extents,
                    uint64_t offset, uint64_t length, uint32_t type)
 {
+  (void) extents;
+  (void) type;
   if (offset != next_extent || length == 0)
     abort ();
   next_extent = offset + length;

@@ -577,9 +577,13 @@ load_packages (struct planner *p)
   }
   if (p->win.has_driver_database) {
     char infdir[64];
+    int r;
 
+    /* (A Windows without an INF folder gets one in write_packages.) */
     snprintf (infdir, sizeof infdir, "%s\\INF", p->sysroot);
-    if (wv_ntfs_list_dir (p->v, infdir, add_inf_name, p) == -1)
+    r = wv_ntfs_exists (p->v, infdir);
+    if (r == -1 ||
+        (r == 1 && wv_ntfs_list_dir (p->v, infdir, add_inf_name, p) == -1))
       return -1;
   }
   return 0;
@@ -882,7 +886,8 @@ write_packages (struct planner *p)
             p->system32);
   snprintf (infdir, sizeof infdir, "%s\\INF", p->sysroot);
   snprintf (virtio, sizeof virtio, "%s\\Drivers\\VirtIO", p->sysroot);
-  if (ensure_dir (p, virtio) == -1)
+  if (ensure_dir (p, virtio) == -1 ||
+      (p->win.has_driver_database && ensure_dir (p, infdir) == -1))
     return -1;
 
   for (i = 0; i < p->nr_pkgs; ++i) {
