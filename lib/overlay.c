@@ -14,6 +14,9 @@
  * the O(n) insertion are not a concern; writes mostly ascend, which
  * makes insertion near the end cheap.
  *
+ * Short reads are kept too (clean blocks, data equal to orig), with
+ * read-ahead: see fill_blocks.
+ *
  * The diff works in 512-byte sectors, the smallest unit a disk can
  * have, so the map holds no unchanged sector.
  */
@@ -26,9 +29,11 @@
 
 #include "log.h"
 #include "overlay.h"
+#include "rangeset.h"
 
 #define BLKSIZE 4096
 #define SECTOR 512
+#define READAHEAD 16            /* blocks: 64 KiB */
 
 struct block {
   uint64_t blkno;
@@ -108,50 +113,117 @@ block_len (const struct wv_overlay *ov, uint64_t n)
   return left < BLKSIZE ? left : BLKSIZE;
 }
 
-/* Find block n, creating it from the source if absent. */
-static struct block *
-get_block (struct wv_overlay *ov, uint64_t n)
+/* Add what the planner used to the source's read set (if recording):
+ * the ranges libntfs-3g read, and the whole of each block it wrote,
+ * not what was read ahead and never used.
+ */
+static int
+record (struct wv_overlay *ov, uint64_t offset, uint64_t len)
 {
-  size_t i = lower_bound (ov, n);
-  struct block b;
+  if (ov->src->record &&
+      wv_rangeset_add (ov->src->record, offset, len) == -1)
+    return -1;
+  return 0;
+}
 
-  if (i < ov->len && ov->blocks[i].blkno == n)
-    return &ov->blocks[i];
+/* Read the source's blocks n, n+1, ... in one request, at most
+ * READAHEAD of them and not past the next block held (index i) or the
+ * end of the disk, and insert them at index i.  libntfs-3g reads
+ * metadata a record or a cluster at a time, again and again: keeping
+ * what was read, with some read-ahead, turns those into a few
+ * requests, which is what matters over a distant source (VDDK, a WAN
+ * link).  The read is not added to the read set: the callers add
+ * what was used (record), so bytes read ahead do not make a map depend
+ * on them.
+ */
+static int
+fill_blocks (struct wv_overlay *ov, size_t i, uint64_t n)
+{
+  uint64_t last = (ov->src->size - 1) / BLKSIZE;
+  uint64_t k = READAHEAD, j;
+  uint8_t *buf = NULL;
+  size_t len;
+  int r = -1;
 
-  if (ov->len == ov->cap) {
+  if (k > last - n + 1)
+    k = last - n + 1;
+  if (i < ov->len && ov->blocks[i].blkno - n < k)
+    k = ov->blocks[i].blkno - n;
+
+  if (ov->len + k > ov->cap) {
     size_t ncap = ov->cap ? ov->cap * 2 : 256;
-    struct block *nb = realloc (ov->blocks, ncap * sizeof *nb);
+    struct block *nb;
 
+    while (ncap < ov->len + k)
+      ncap *= 2;
+    nb = realloc (ov->blocks, ncap * sizeof *nb);
     if (nb == NULL) {
       wv_error ("realloc: %m");
-      return NULL;
+      return -1;
     }
     ov->blocks = nb;
     ov->cap = ncap;
   }
 
-  b.blkno = n;
-  b.data = calloc (1, BLKSIZE);
-  b.orig = malloc (BLKSIZE);
-  if (b.data == NULL || b.orig == NULL) {
-    wv_error ("malloc: %m");
-    goto err;
+  len = (k - 1) * BLKSIZE + block_len (ov, n + k - 1);
+  buf = calloc (k, BLKSIZE);
+  if (buf == NULL) {
+    wv_error ("calloc: %m");
+    return -1;
   }
-  if (wv_source_pread (ov->src, b.data, block_len (ov, n),
-                       n * BLKSIZE) == -1)
-    goto err;
-  memcpy (b.orig, b.data, BLKSIZE);
+  {
+    struct wv_rangeset *saved = ov->src->record;
+    int e;
 
-  memmove (&ov->blocks[i + 1], &ov->blocks[i],
+    ov->src->record = NULL;
+    e = wv_source_pread (ov->src, buf, len, n * BLKSIZE);
+    ov->src->record = saved;
+    if (e == -1)
+      goto out;
+  }
+
+  memmove (&ov->blocks[i + k], &ov->blocks[i],
            (ov->len - i) * sizeof ov->blocks[0]);
-  ov->blocks[i] = b;
-  ov->len++;
-  return &ov->blocks[i];
+  for (j = 0; j < k; ++j) {
+    struct block *b = &ov->blocks[i + j];
 
- err:
-  free (b.data);
-  free (b.orig);
-  return NULL;
+    b->blkno = n + j;
+    b->data = malloc (BLKSIZE);
+    b->orig = malloc (BLKSIZE);
+    if (b->data == NULL || b->orig == NULL) {
+      /* Keep the array consistent: drop the blocks not filled. */
+      free (b->data);
+      free (b->orig);
+      memmove (&ov->blocks[i + j], &ov->blocks[i + k],
+               (ov->len - i) * sizeof ov->blocks[0]);
+      ov->len += j;
+      wv_error ("malloc: %m");
+      goto out;
+    }
+    memcpy (b->data, buf + j * BLKSIZE, BLKSIZE);
+    memcpy (b->orig, buf + j * BLKSIZE, BLKSIZE);
+  }
+  ov->len += k;
+  r = 0;
+
+ out:
+  free (buf);
+  return r;
+}
+
+/* Find block n, reading it (and some after it) from the source if
+ * absent.
+ */
+static struct block *
+get_block (struct wv_overlay *ov, uint64_t n)
+{
+  size_t i = lower_bound (ov, n);
+
+  if (i < ov->len && ov->blocks[i].blkno == n)
+    return &ov->blocks[i];
+  if (fill_blocks (ov, i, n) == -1)
+    return NULL;
+  return &ov->blocks[i];
 }
 
 /* Check a request against the size of the disk. */
@@ -191,15 +263,23 @@ wv_overlay_pread (struct wv_overlay *ov, void *buf, size_t count,
       if (len > count)
         len = count;
       memcpy (p, ov->blocks[i].data + boff, len);
+      if (record (ov, offset, len) == -1)
+        return -1;
     }
     else {
-      /* Read from the source up to the next block we hold, in one
-       * request: this keeps the request count low for long reads.
+      /* A short read (metadata) is kept, with read-ahead; a long one
+       * (the hive's data) is read from the source up to the next block
+       * we hold, in one request, and not kept.
        */
       next_held = i < ov->len ? ov->blocks[i].blkno * BLKSIZE : UINT64_MAX;
       len = count;
       if (next_held - offset < len)
         len = next_held - offset;
+      if (len <= READAHEAD * BLKSIZE) {
+        if (fill_blocks (ov, i, n) == -1)
+          return -1;
+        continue;
+      }
       if (wv_source_pread (ov->src, p, len, offset) == -1)
         return -1;
     }
@@ -224,7 +304,8 @@ wv_overlay_pwrite (struct wv_overlay *ov, const void *buf, size_t count,
     size_t boff = offset % BLKSIZE;
     size_t len = BLKSIZE - boff;
 
-    if (b == NULL)
+    if (b == NULL ||
+        record (ov, b->blkno * BLKSIZE, block_len (ov, b->blkno)) == -1)
       return -1;
     if (len > count)
       len = count;
