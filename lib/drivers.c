@@ -181,7 +181,8 @@ names_join (struct names *ns)
   size_t len = 0, i;
   FILE *fp;
 
-  qsort (ns->v, ns->n, sizeof *ns->v, compare_names);
+  if (ns->n > 0)
+    qsort (ns->v, ns->n, sizeof *ns->v, compare_names);
   fp = open_memstream (&buf, &len);
   if (fp) {
     for (i = 0; i < ns->n; i++)
@@ -341,8 +342,9 @@ open_one (const char *path)
   if ((src->is_iso ? wv_srclist_iso (path, &src->list)
        : wv_srclist_dir (path, &src->list)) == -1)
     goto err;
-  qsort (src->list.files, src->list.nr_files, sizeof *src->list.files,
-         compare_files);
+  if (src->list.nr_files > 0)
+    qsort (src->list.files, src->list.nr_files, sizeof *src->list.files,
+           compare_files);
   find_layout (src);
   if (src->prefix == NULL) {
     wv_error ("strdup: %m");
@@ -635,7 +637,8 @@ read_group (const struct wv_drvsrc *src, const struct group *g,
     goto err;
   }
   /* Files in name order, whatever the layout. */
-  qsort (g->idx, g->n, sizeof *g->idx, compare_idx);
+  if (g->n > 0)
+    qsort (g->idx, g->n, sizeof *g->idx, compare_idx);
   for (i = 0; i < g->n; i++)
     paths[i] = src->list.files[g->idx[i]].path;
   if (wv_src_read (src->root, src->is_iso, paths, g->n, datas, lens) == -1)
@@ -681,7 +684,8 @@ read_groups (const struct wv_drvsrc *src, const struct wv_windows *w,
   struct wv_drvpkg *pkgs;
   size_t i, n = 0;
 
-  qsort (gs->v, gs->n, sizeof *gs->v, compare_groups);
+  if (gs->n > 0)                /* (qsort of NULL, 0 is undefined) */
+    qsort (gs->v, gs->n, sizeof *gs->v, compare_groups);
   pkgs = calloc (gs->n + 1, sizeof *pkgs);
   if (pkgs == NULL) {
     wv_error ("calloc: %m");

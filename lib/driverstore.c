@@ -225,7 +225,8 @@ wv_pkg_folder_name (const struct wv_pkg_info *info,
   }
   for (i = 0; i < info->nr_files; ++i)
     order[i] = &info->files[i];
-  qsort (order, info->nr_files, sizeof *order, compare_files);
+  if (info->nr_files > 0)
+    qsort (order, info->nr_files, sizeof *order, compare_files);
 
   sha256_init (&ctx);
   for (i = 0; i < info->nr_files; ++i) {

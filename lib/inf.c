@@ -660,8 +660,9 @@ index_strings (struct wv_inf *inf)
   for (i = 0; i < s->nr_lines; i++)
     if (s->lines[i].key && s->lines[i].nr_fields > 0)
       inf->strings[inf->nr_strings++] = &s->lines[i];
-  qsort (inf->strings, inf->nr_strings, sizeof *inf->strings,
-         compare_string_lines);
+  if (inf->nr_strings > 0)
+    qsort (inf->strings, inf->nr_strings, sizeof *inf->strings,
+           compare_string_lines);
   return 0;
 }
 

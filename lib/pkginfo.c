@@ -356,7 +356,8 @@ from_drvpkg (struct wv_drvpkg *dp, const struct wv_windows *w,
     dp->files[i].data = NULL;
     info->nr_files++;
   }
-  qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
+  if (info->nr_files > 0)
+    qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
   r = describe (info, w);
   if (r == 1)
     return 1;
