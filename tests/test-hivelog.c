@@ -495,8 +495,13 @@ main (void)
 
   if (top == NULL)
     top = "..";
-  if (asprintf (&corpus, "%s/../shared/corpus", top) == -1 ||
-      asprintf (&probe, "%s/hives/yarp/NewDirtyHive1", corpus) == -1)
+  if (getenv ("WINVIRTIO_CORPUS")) {
+    if ((corpus = strdup (getenv ("WINVIRTIO_CORPUS"))) == NULL)
+      abort ();
+  }
+  else if (asprintf (&corpus, "%s/../shared/corpus", top) == -1)
+    abort ();
+  if (asprintf (&probe, "%s/hives/yarp/NewDirtyHive1", corpus) == -1)
     abort ();
   if (access (probe, R_OK) != 0) {
     printf ("%s: test skipped because %s is absent\n", __FILE__, probe);

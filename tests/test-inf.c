@@ -1086,8 +1086,11 @@ main (int argc, char *argv[])
   test_decorations ();
   test_reg_data ();
 
-  snprintf (corpus, sizeof corpus, "%s/../shared/corpus",
-            srcdir ? srcdir : "..");
+  if (getenv ("WINVIRTIO_CORPUS"))
+    snprintf (corpus, sizeof corpus, "%s", getenv ("WINVIRTIO_CORPUS"));
+  else
+    snprintf (corpus, sizeof corpus, "%s/../shared/corpus",
+              srcdir ? srcdir : "..");
   snprintf (probe, sizeof probe, "%s/inf/virtio-win/viostor.inf", corpus);
   if (access (probe, R_OK) != 0) {
     printf ("%s: corpus tests skipped because %s is absent\n", argv[0],
