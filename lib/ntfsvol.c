@@ -700,6 +700,33 @@ replace_contents (struct wv_ntfs *v, ntfs_inode *ni, const char *path,
   return r;
 }
 
+/* Open directory dir and look name up in it: *dir_ni_r is then open,
+ * *uname_r (name in UTF-16, to free) set, and *mref_r the entry's MFT
+ * reference or (u64) -1 if there is none.  what ("file", "directory")
+ * is for messages.  Returns 0 or -1 (nothing left open).
+ */
+static int
+lookup_in_dir (struct wv_ntfs *v, const char *dir, const char *name,
+               const char *what, ntfs_inode **dir_ni_r,
+               ntfschar **uname_r, int *ulen_r, u64 *mref_r)
+{
+  *dir_ni_r = open_path (v, dir);
+  if (*dir_ni_r == NULL) {
+    if (errno == ENOENT)
+      wv_error ("%s: directory %s not found", v->name, dir);
+    return -1;
+  }
+  *uname_r = NULL;
+  *ulen_r = ntfs_mbstoucs (name, uname_r);
+  if (*ulen_r <= 0) {
+    wv_error ("%s: invalid %s name %s", v->name, what, name);
+    ntfs_inode_close (*dir_ni_r);
+    return -1;
+  }
+  *mref_r = ntfs_inode_lookup_by_name (*dir_ni_r, *uname_r, *ulen_r);
+  return 0;
+}
+
 /* Create name in dir_ni with data.  Consumes dir_ni (closes it). */
 static int
 create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
@@ -775,20 +802,9 @@ wv_ntfs_put_file (struct wv_ntfs *v, const char *dir, const char *name,
     wv_error ("asprintf: %m");
     return -1;
   }
-  dir_ni = open_path (v, dir);
-  if (dir_ni == NULL) {
-    if (errno == ENOENT)
-      wv_error ("%s: directory %s not found", v->name, dir);
+  if (lookup_in_dir (v, dir, name, "file", &dir_ni, &uname, &ulen,
+                     &mref) == -1)
     return -1;
-  }
-  ulen = ntfs_mbstoucs (name, &uname);
-  if (ulen <= 0) {
-    wv_error ("%s: invalid file name %s", v->name, name);
-    ntfs_inode_close (dir_ni);
-    return -1;
-  }
-
-  mref = ntfs_inode_lookup_by_name (dir_ni, uname, ulen);
   if (mref != (u64) -1) {
     *created_r = false;
     ni = ntfs_inode_open (v->vol, MREF (mref));
@@ -827,19 +843,9 @@ wv_ntfs_mkdir (struct wv_ntfs *v, const char *dir, const char *name,
     wv_error ("asprintf: %m");
     return -1;
   }
-  dir_ni = open_path (v, dir);
-  if (dir_ni == NULL) {
-    if (errno == ENOENT)
-      wv_error ("%s: directory %s not found", v->name, dir);
+  if (lookup_in_dir (v, dir, name, "directory", &dir_ni, &uname, &ulen,
+                     &mref) == -1)
     return -1;
-  }
-  ulen = ntfs_mbstoucs (name, &uname);
-  if (ulen <= 0) {
-    wv_error ("%s: invalid directory name %s", v->name, name);
-    ntfs_inode_close (dir_ni);
-    return -1;
-  }
-  mref = ntfs_inode_lookup_by_name (dir_ni, uname, ulen);
   if (mref != (u64) -1) {
     ni = ntfs_inode_open (v->vol, MREF (mref));
     if (ni == NULL) {
