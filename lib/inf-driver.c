@@ -752,6 +752,7 @@ wv_inf_install (const struct wv_inf *inf, const struct wv_inf_target *t,
 {
   struct wv_inf_install *ins;
   const struct wv_inf_section *s, *hw, *svcs;
+  const struct wv_inf_line *l;
   char buf[300];
   size_t i;
 
@@ -771,6 +772,16 @@ wv_inf_install (const struct wv_inf *inf, const struct wv_inf_target *t,
     return NULL;
   }
   ins->section = s->name;
+  l = wv_inf_find (s, "Include");
+  if (l) {
+    ins->include = l->fields;
+    ins->nr_include = l->nr_fields;
+  }
+  l = wv_inf_find (s, "Needs");
+  if (l) {
+    ins->needs = l->fields;
+    ins->nr_needs = l->nr_fields;
+  }
   if (read_copyfiles (inf, s, ins) == -1 ||
       read_regs (inf, s, &ins->regs, &ins->nr_regs) == -1)
     goto err;
@@ -781,10 +792,10 @@ wv_inf_install (const struct wv_inf *inf, const struct wv_inf_target *t,
   snprintf (buf, sizeof buf, "%s.Services", s->name);
   svcs = wv_inf_section (inf, buf);
   for (i = 0; svcs && i < svcs->nr_lines; i++) {
-    const struct wv_inf_line *l = &svcs->lines[i];
+    const struct wv_inf_line *a = &svcs->lines[i];
     struct wv_inf_service *p;
 
-    if (l->key == NULL || strcasecmp (l->key, "AddService") != 0)
+    if (a->key == NULL || strcasecmp (a->key, "AddService") != 0)
       continue;
     if (ins->nr_services >= MAX_ITEMS) {
       wv_error ("%s: more than %d services", wv_inf_name (inf), MAX_ITEMS);
@@ -793,7 +804,7 @@ wv_inf_install (const struct wv_inf *inf, const struct wv_inf_target *t,
     if (grow (&ins->services, ins->nr_services, sizeof *p) == -1)
       goto err;
     p = ins->services;
-    if (read_service (inf, l, &p[ins->nr_services]) == -1) {
+    if (read_service (inf, a, &p[ins->nr_services]) == -1) {
       free (p[ins->nr_services].regs);
       free (p[ins->nr_services].eventlog_regs);
       goto err;

@@ -246,6 +246,13 @@ struct wv_inf_install {
   size_t nr_hw_regs;
   struct wv_inf_service *services; /* of <section>.Services */
   size_t nr_services;
+  /* Include= and Needs=: sections of other (system) INFs this one
+   * relies on, which winvirtio does not read: the caller decides.
+   */
+  const char *const *include;
+  size_t nr_include;
+  const char *const *needs;
+  size_t nr_needs;
 };
 
 /* Resolve install section name for t as Windows does (name.NT<arch>,

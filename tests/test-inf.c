@@ -969,6 +969,7 @@ test_reg_data (void)
     parse_str ("[Manufacturer]\nM = Models, NTamd64\n"
                "[Models.NTamd64]\nDev = inst, ROOT\\TEST\n"
                "[inst.NTamd64]\nAddReg = r\nDelReg = d\n"
+               "Include = mf.inf, machine.inf\nNeeds = MFINSTALL.mf\n"
                "[r]\n"
                "HKR,,Multi,0x00010000,\"a\",\"bc\"\n"
                "HKR,,Bin,0x00000001,01,ff,7F\n"
@@ -1000,6 +1001,10 @@ test_reg_data (void)
   }
   check_str ("reg section", ins->section, "inst.NTamd64");
   check_num ("reg count", ins->nr_regs, 9);
+  check_num ("include", ins->nr_include, 2);
+  check_str ("include 1", ins->include[1], "machine.inf");
+  check_num ("needs", ins->nr_needs, 1);
+  check_str ("needs 0", ins->needs[0], "MFINSTALL.mf");
   check_num ("multi type", ins->regs[0].type, 7);
   wv_inf_reg_data (inf, &ins->regs[0], &data, &len);
   check_mem ("multi data", data, len, multi, sizeof multi);
