@@ -194,20 +194,6 @@ print_text (struct wv_source *src, const struct wv_inspect *r, bool details)
     printf ("verdict: refused: %s\n", r->refusal);
 }
 
-/* Parse a small unsigned number or exit. */
-static unsigned
-parse_unsigned (const char *opt, const char *s)
-{
-  char *end;
-  unsigned long v = strtoul (s, &end, 10);
-
-  if (*s == '\0' || *end != '\0' || v > 1000000) {
-    fprintf (stderr, "%s: %s: invalid number: %s\n", prog, opt, s);
-    exit (2);
-  }
-  return v;
-}
-
 int
 do_inspect (int argc, char *argv[])
 {
@@ -229,19 +215,12 @@ do_inspect (int argc, char *argv[])
   optind = 1;
   while ((c = getopt_long (argc, argv, "d:p:v", long_options, NULL)) != -1) {
     switch (c) {
-    case 'd': opts.drivers = optarg; break;
     case 'j': json = true; break;
     case 'D': details = true; break;
     case 'v': verbose = 1; break;
-    case 'p': opts.partition = parse_unsigned ("--partition", optarg); break;
-    case 's':
-      opts.sector_size = parse_unsigned ("--sector-size", optarg);
-      if (opts.sector_size != 512 && opts.sector_size != 4096) {
-        fprintf (stderr, "%s: --sector-size must be 512 or 4096\n", prog);
-        exit (2);
-      }
-      break;
-    default: inspect_usage ();
+    default:
+      if (!parse_plan_option (c, optarg, &opts, 2))
+        inspect_usage ();
     }
   }
   if (optind != argc - 1)

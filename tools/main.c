@@ -4,15 +4,54 @@
 
 #include <config.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "plan.h"
 #include "winvirtio.h"
 
 const char *prog = "winvirtio";
 int verbose = 0;
+
+/* A small unsigned number, or exit with status. */
+static unsigned
+parse_unsigned (const char *opt, const char *s, int status)
+{
+  char *end;
+  unsigned long v = strtoul (s, &end, 10);
+
+  if (*s == '\0' || *end != '\0' || v > 1000000) {
+    fprintf (stderr, "%s: %s: invalid number: %s\n", prog, opt, s);
+    exit (status);
+  }
+  return v;
+}
+
+bool
+parse_plan_option (int c, const char *arg, struct wv_plan_options *opts,
+                   int status)
+{
+  switch (c) {
+  case 'd':
+    opts->drivers = arg;
+    return true;
+  case 'p':
+    opts->partition = parse_unsigned ("--partition", arg, status);
+    return true;
+  case 's':
+    opts->sector_size = parse_unsigned ("--sector-size", arg, status);
+    if (opts->sector_size != 512 && opts->sector_size != 4096) {
+      fprintf (stderr, "%s: --sector-size must be 512 or 4096\n", prog);
+      exit (status);
+    }
+    return true;
+  default:
+    return false;
+  }
+}
 
 static void
 error_to_stderr (const char *msg)

@@ -66,20 +66,6 @@ print_summary (const char *summary, bool details, const char *indent)
   }
 }
 
-/* Parse a small unsigned number or exit. */
-static unsigned
-parse_unsigned (const char *opt, const char *s)
-{
-  char *end;
-  unsigned long v = strtoul (s, &end, 10);
-
-  if (*s == '\0' || *end != '\0' || v > 1000000) {
-    fprintf (stderr, "%s: %s: invalid number: %s\n", prog, opt, s);
-    exit (EXIT_FAILURE);
-  }
-  return v;
-}
-
 int
 do_map (int argc, char *argv[])
 {
@@ -103,20 +89,13 @@ do_map (int argc, char *argv[])
   optind = 1;
   while ((c = getopt_long (argc, argv, "d:o:p:v", long_options, NULL)) != -1) {
     switch (c) {
-    case 'd': opts.drivers = optarg; break;
     case 'o': output = optarg; break;
     case 'v': verbose = 1; break;
     case 'D': details = true; break;
     case 'T': opts.no_trim = true; break;
-    case 'p': opts.partition = parse_unsigned ("--partition", optarg); break;
-    case 's':
-      opts.sector_size = parse_unsigned ("--sector-size", optarg);
-      if (opts.sector_size != 512 && opts.sector_size != 4096) {
-        fprintf (stderr, "%s: --sector-size must be 512 or 4096\n", prog);
-        exit (EXIT_FAILURE);
-      }
-      break;
-    default: map_usage ();
+    default:
+      if (!parse_plan_option (c, optarg, &opts, EXIT_FAILURE))
+        map_usage ();
     }
   }
   if (optind != argc - 1 || opts.drivers == NULL)

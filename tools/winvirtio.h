@@ -12,6 +12,15 @@
 extern const char *prog;
 extern int verbose;
 
+/* main.c: the planner options map and inspect share (-d/--drivers,
+ * -p/--partition, --sector-size as 's'): set *opts from option c and
+ * return true, or return false if c is not one of them.  A bad value
+ * exits with status.
+ */
+struct wv_plan_options;
+extern bool parse_plan_option (int c, const char *arg,
+                               struct wv_plan_options *opts, int status);
+
 /* map.c */
 extern int do_map (int argc, char *argv[]);
 /* The plan's summary; without details, the registry's per-key lines
