@@ -55,6 +55,7 @@
 
 #include <nettle/sha2.h>
 
+#include "le.h"
 #include "blockmap.h"
 #include "cleanup.h"
 #include "log.h"
@@ -130,21 +131,6 @@ put_le64 (uint8_t *p, uint64_t v)
 
   for (i = 0; i < 8; ++i)
     p[i] = v >> (8 * i);
-}
-
-/* Load a little-endian u32. */
-static uint32_t
-get_le32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] | (uint32_t) p[1] << 8 |
-    (uint32_t) p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-/* Load a little-endian u64. */
-static uint64_t
-get_le64 (const uint8_t *p)
-{
-  return (uint64_t) get_le32 (p) | (uint64_t) get_le32 (p + 4) << 32;
 }
 
 /* True if all len bytes at p are zero. */

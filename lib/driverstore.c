@@ -113,6 +113,7 @@
 #include <hivex.h>
 #include <nettle/sha2.h>
 
+#include "le.h"
 #include "cleanup.h"
 #include "driverstore.h"
 #include "log.h"
@@ -284,17 +285,6 @@ put_le64 (uint8_t *p, uint64_t x)
 
   for (i = 0; i < 8; ++i)
     p[i] = x >> (8 * i);
-}
-
-static uint64_t
-get_le64 (const uint8_t *p)
-{
-  uint64_t x = 0;
-  int i;
-
-  for (i = 7; i >= 0; --i)
-    x = x << 8 | p[i];
-  return x;
 }
 
 /* The 48-byte Version value (layout above). */

@@ -22,6 +22,7 @@
 
 #include <hivex.h>
 
+#include "le.h"
 #include "cleanup.h"
 #include "hive.h"
 #include "hivelog.h"
@@ -29,12 +30,6 @@
 #include "log.h"
 
 #define BASE_BLOCK 4096
-
-static uint32_t
-le32_at (const uint8_t *p)
-{
-  return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t) p[3] << 24;
-}
 
 /* The checks every hive must pass, dirty or not. */
 static int
@@ -45,7 +40,7 @@ check_base (const uint8_t *data, size_t len, const char *what)
               "file is damaged", what);
     return -1;
   }
-  if (wv_regf_checksum (data) != le32_at (data + 0x1fc)) {
+  if (wv_regf_checksum (data) != get_le32 (data + 0x1fc)) {
     wv_error ("the %s has a bad base block checksum: the file is damaged "
               "or was being written when the disk was copied; boot the VM "
               "and shut it down cleanly, then try again", what);
@@ -57,14 +52,14 @@ check_base (const uint8_t *data, size_t len, const char *what)
 static bool
 is_dirty (const uint8_t *data)
 {
-  return le32_at (data + 4) != le32_at (data + 8);
+  return get_le32 (data + 4) != get_le32 (data + 8);
 }
 
 /* A clean hive holds all the hive bins its base block declares. */
 static int
 check_size (const uint8_t *data, size_t len, const char *what)
 {
-  uint32_t hbins = le32_at (data + 40);
+  uint32_t hbins = get_le32 (data + 40);
 
   if (hbins < 4096 || hbins % 4096 != 0 ||
       len - BASE_BLOCK < (size_t) hbins) {
@@ -86,7 +81,7 @@ wv_hive_check (const uint8_t *data, size_t len, const char *what)
               " and %" PRIu32 " differ): Windows was not shut down cleanly "
               "and the hive's latest changes are still in its .LOG1/.LOG2 "
               "files; boot the VM and shut it down cleanly, then try again",
-              what, le32_at (data + 4), le32_at (data + 8));
+              what, get_le32 (data + 4), get_le32 (data + 8));
     return -1;
   }
   return check_size (data, len, what);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "le.h"
 #include "hivelog.h"
 #include "log.h"
 
@@ -81,18 +82,6 @@ struct replay {
   uint32_t last_seq;
 };
 
-static uint32_t
-le32 (const uint8_t *p)
-{
-  return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static uint64_t
-le64 (const uint8_t *p)
-{
-  return le32 (p) | (uint64_t) le32 (p + 4) << 32;
-}
-
 static void
 put_le32 (uint8_t *p, uint32_t v)
 {
@@ -109,7 +98,7 @@ wv_regf_checksum (const uint8_t *bb)
   size_t i;
 
   for (i = 0; i < BB_CHECKSUM; i += 4)
-    sum ^= le32 (bb + i);
+    sum ^= get_le32 (bb + i);
   if (sum == 0)
     sum = 1;
   else if (sum == 0xffffffff)
@@ -142,7 +131,7 @@ wv_marvin32 (const uint8_t *data, size_t len)
   size_t i;
 
   for (i = 0; i + 4 <= len; i += 4)
-    marvin_mix (&lo, &hi, le32 (data + i));
+    marvin_mix (&lo, &hi, get_le32 (data + i));
   marvin_mix (&lo, &hi, 0x80);  /* the final block of a length % 4 == 0 */
   marvin_mix (&lo, &hi, 0);
   return (uint64_t) hi << 32 | lo;
@@ -182,29 +171,29 @@ check_log (struct hlog *l, size_t max_len)
     snprintf (l->why, sizeof l->why, "not a transaction log");
     return;
   }
-  if (wv_regf_checksum (d) != le32 (d + BB_CHECKSUM)) {
+  if (wv_regf_checksum (d) != get_le32 (d + BB_CHECKSUM)) {
     snprintf (l->why, sizeof l->why, "bad base block checksum");
     return;
   }
-  if (le32 (d + BB_SEQ1) != le32 (d + BB_SEQ2)) {
+  if (get_le32 (d + BB_SEQ1) != get_le32 (d + BB_SEQ2)) {
     snprintf (l->why, sizeof l->why,
               "its own base block is dirty (sequence numbers %" PRIu32
-              " and %" PRIu32 ")", le32 (d + BB_SEQ1), le32 (d + BB_SEQ2));
+              " and %" PRIu32 ")", get_le32 (d + BB_SEQ1), get_le32 (d + BB_SEQ2));
     return;
   }
-  if (le32 (d + BB_MAJOR) != 1 || le32 (d + BB_MINOR) < 1 ||
-      le32 (d + BB_MINOR) > 6 || le32 (d + BB_FORMAT) != 1 ||
-      le32 (d + BB_CLUSTER) != 1) {
+  if (get_le32 (d + BB_MAJOR) != 1 || get_le32 (d + BB_MINOR) < 1 ||
+      get_le32 (d + BB_MINOR) > 6 || get_le32 (d + BB_FORMAT) != 1 ||
+      get_le32 (d + BB_CLUSTER) != 1) {
     snprintf (l->why, sizeof l->why, "unsupported format (version %" PRIu32
-              ".%" PRIu32 ")", le32 (d + BB_MAJOR), le32 (d + BB_MINOR));
+              ".%" PRIu32 ")", get_le32 (d + BB_MAJOR), get_le32 (d + BB_MINOR));
     return;
   }
-  if (!hbins_size_ok (le32 (d + BB_HBINS), max_len)) {
+  if (!hbins_size_ok (get_le32 (d + BB_HBINS), max_len)) {
     snprintf (l->why, sizeof l->why, "bad hive bins data size %" PRIu32,
-              le32 (d + BB_HBINS));
+              get_le32 (d + BB_HBINS));
     return;
   }
-  type = le32 (d + BB_TYPE);
+  type = get_le32 (d + BB_TYPE);
   if (type == TYPE_LOG_NEW || type == TYPE_LOG_OLD || type == TYPE_LOG_VERYOLD)
     l->type = type == TYPE_LOG_NEW ? TYPE_LOG_NEW : TYPE_LOG_OLD;
   else
@@ -237,10 +226,10 @@ static int
 apply_old (struct replay *rp, struct hlog *l)
 {
   const uint8_t *d = l->d;
-  uint32_t hbins = le32 (d + BB_HBINS);
+  uint32_t hbins = get_le32 (d + BB_HBINS);
   size_t bitmap = hbins / HBIN_ALIGN, pages, start, bit, k;
 
-  if (le64 (d + BB_TIME) != le64 (rp->hive + BB_TIME)) {
+  if (get_le64 (d + BB_TIME) != get_le64 (rp->hive + BB_TIME)) {
     snprintf (l->why, sizeof l->why,
               "written at another time than the hive (last written "
               "timestamps differ)");
@@ -274,7 +263,7 @@ apply_old (struct replay *rp, struct hlog *l)
       k++;
     }
   rp->hbins = hbins;
-  rp->flags = le32 (d + BB_FLAGS);
+  rp->flags = get_le32 (d + BB_FLAGS);
   rp->log_base = d;
   rp->used |= l->bit;
   rp->applied = pages;
@@ -297,31 +286,31 @@ check_entry (const struct replay *rp, struct hlog *l, size_t pos,
     snprintf (l->why, sizeof l->why, "no log entry at offset %zu", pos);
     return 0;
   }
-  size = le32 (e + 4);
-  hbins = le32 (e + 16);
-  count = le32 (e + 20);
+  size = get_le32 (e + 4);
+  hbins = get_le32 (e + 16);
+  count = get_le32 (e + 20);
   if (size < 512 || size % 512 != 0 || size > room ||
       !hbins_size_ok (hbins, rp->max_len) || count == 0 ||
       count > (size - ENTRY_HEADER) / 8) {
     snprintf (l->why, sizeof l->why, "bad log entry at offset %zu", pos);
     return 0;
   }
-  if (le64 (e + 32) != wv_marvin32 (e, 32) ||
-      le64 (e + 24) != wv_marvin32 (e + ENTRY_HEADER, size - ENTRY_HEADER)) {
+  if (get_le64 (e + 32) != wv_marvin32 (e, 32) ||
+      get_le64 (e + 24) != wv_marvin32 (e + ENTRY_HEADER, size - ENTRY_HEADER)) {
     snprintf (l->why, sizeof l->why,
               "log entry at offset %zu has a bad hash", pos);
     return 0;
   }
-  if (le32 (e + 12) != seq) {
+  if (get_le32 (e + 12) != seq) {
     snprintf (l->why, sizeof l->why,
               "log entry at offset %zu has sequence number %" PRIu32
-              ", expected %" PRIu32, pos, le32 (e + 12), seq);
+              ", expected %" PRIu32, pos, get_le32 (e + 12), seq);
     return 0;
   }
   total = ENTRY_HEADER + (uint64_t) count * 8;
   for (i = 0; i < count; ++i) {
-    uint32_t off = le32 (e + ENTRY_HEADER + i * 8);
-    uint32_t len = le32 (e + ENTRY_HEADER + i * 8 + 4);
+    uint32_t off = get_le32 (e + ENTRY_HEADER + i * 8);
+    uint32_t len = get_le32 (e + ENTRY_HEADER + i * 8 + 4);
 
     total += len;
     if (len == 0 || (uint64_t) off + len > hbins || total > size) {
@@ -345,20 +334,20 @@ apply_new_entries (struct replay *rp, struct hlog *l, uint32_t first)
 
   while (pos < l->len && (size = check_entry (rp, l, pos, seq)) != 0) {
     const uint8_t *e = l->d + pos;
-    uint32_t count = le32 (e + 20), i;
+    uint32_t count = get_le32 (e + 20), i;
     size_t src = pos + ENTRY_HEADER + (size_t) count * 8;
 
-    if (grow (rp, le32 (e + 16)) == -1)
+    if (grow (rp, get_le32 (e + 16)) == -1)
       return -1;
     for (i = 0; i < count; ++i) {
-      uint32_t off = le32 (e + ENTRY_HEADER + i * 8);
-      uint32_t len = le32 (e + ENTRY_HEADER + i * 8 + 4);
+      uint32_t off = get_le32 (e + ENTRY_HEADER + i * 8);
+      uint32_t len = get_le32 (e + ENTRY_HEADER + i * 8 + 4);
 
       memcpy (rp->out + WV_REGF_BASE_BLOCK + off, l->d + src, len);
       src += len;
     }
-    rp->hbins = le32 (e + 16);
-    rp->flags = (rp->flags & ~UINT32_C (1)) | (le32 (e + 8) & 1);
+    rp->hbins = get_le32 (e + 16);
+    rp->flags = (rp->flags & ~UINT32_C (1)) | (get_le32 (e + 8) & 1);
     rp->last_seq = seq;
     rp->any_seq = true;
     n++;
@@ -380,7 +369,7 @@ apply_new_entries (struct replay *rp, struct hlog *l, uint32_t first)
 static bool
 eligible (const struct replay *rp, struct hlog *l)
 {
-  uint32_t lseq = le32 (l->d + BB_SEQ1), hseq = le32 (rp->hive + BB_SEQ2);
+  uint32_t lseq = get_le32 (l->d + BB_SEQ1), hseq = get_le32 (rp->hive + BB_SEQ2);
 
   if (!seq_ge (lseq, hseq)) {
     snprintf (l->why, sizeof l->why,
@@ -403,24 +392,24 @@ apply_new (struct replay *rp, struct hlog *a, struct hlog *b)
     first = b, second = NULL;
   else if (b->type != TYPE_LOG_NEW)
     second = NULL;
-  else if (!seq_ge (le32 (b->d + BB_SEQ1), le32 (a->d + BB_SEQ1)))
+  else if (!seq_ge (get_le32 (b->d + BB_SEQ1), get_le32 (a->d + BB_SEQ1)))
     first = b, second = a;
 
   if (eligible (rp, first) &&
-      apply_new_entries (rp, first, le32 (first->d + BB_SEQ1)) == -1)
+      apply_new_entries (rp, first, get_le32 (first->d + BB_SEQ1)) == -1)
     return -1;
   if (second == NULL || !eligible (rp, second))
     return 0;
   if (rp->any_seq) {
-    if (le32 (second->d + BB_SEQ1) != rp->last_seq + 1) {
+    if (get_le32 (second->d + BB_SEQ1) != rp->last_seq + 1) {
       snprintf (second->why, sizeof second->why,
                 "does not continue the other log (sequence number %" PRIu32
-                ", expected %" PRIu32 ")", le32 (second->d + BB_SEQ1),
+                ", expected %" PRIu32 ")", get_le32 (second->d + BB_SEQ1),
                 rp->last_seq + 1);
       return 0;
     }
   }
-  return apply_new_entries (rp, second, le32 (second->d + BB_SEQ1));
+  return apply_new_entries (rp, second, get_le32 (second->d + BB_SEQ1));
 }
 
 static void
@@ -438,23 +427,23 @@ see (uint32_t *max, uint32_t v)
 static uint32_t
 highest_seq (const uint8_t *hive, const struct hlog *logs)
 {
-  uint32_t max = le32 (hive + BB_SEQ1);
+  uint32_t max = get_le32 (hive + BB_SEQ1);
   size_t i, pos;
 
-  see (&max, le32 (hive + BB_SEQ2));
+  see (&max, get_le32 (hive + BB_SEQ2));
   for (i = 0; i < 2; ++i) {
     const uint8_t *d = logs[i].d;
 
     if (d == NULL || logs[i].len < LOG_BASE_BLOCK)
       continue;
     if (memcmp (d, "regf", 4) == 0) {
-      see (&max, le32 (d + BB_SEQ1));
-      see (&max, le32 (d + BB_SEQ2));
+      see (&max, get_le32 (d + BB_SEQ1));
+      see (&max, get_le32 (d + BB_SEQ2));
     }
     for (pos = LOG_BASE_BLOCK; pos + ENTRY_HEADER <= logs[i].len; pos += 512)
       if (memcmp (d + pos, "HvLE", 4) == 0 &&
-          le64 (d + pos + 32) == wv_marvin32 (d + pos, 32))
-        see (&max, le32 (d + pos + 12));
+          get_le64 (d + pos + 32) == wv_marvin32 (d + pos, 32))
+        see (&max, get_le32 (d + pos + 12));
   }
   return max;
 }
@@ -469,8 +458,8 @@ check_bins (const struct replay *rp, const char *what)
     const uint8_t *b = rp->out + WV_REGF_BASE_BLOCK + pos;
     uint32_t size;
 
-    if (memcmp (b, "hbin", 4) != 0 || le32 (b + 4) != pos ||
-        (size = le32 (b + 8)) < HBIN_ALIGN || size % HBIN_ALIGN != 0 ||
+    if (memcmp (b, "hbin", 4) != 0 || get_le32 (b + 4) != pos ||
+        (size = get_le32 (b + 8)) < HBIN_ALIGN || size % HBIN_ALIGN != 0 ||
         size > rp->hbins - pos) {
       wv_error ("the %s replayed from its transaction logs has a bad hive "
                 "bin at offset %zu: the logs do not match the hive; boot "
@@ -517,7 +506,7 @@ wv_hivelog_replay (const uint8_t *hive, size_t len,
   };
   struct replay rp = {
     .hive = hive, .hivelen = len, .max_len = max_len,
-    .flags = le32 (hive + BB_FLAGS),
+    .flags = get_le32 (hive + BB_FLAGS),
   };
   uint32_t seq;
   size_t i;
@@ -557,7 +546,7 @@ wv_hivelog_replay (const uint8_t *hive, size_t len,
               " and %" PRIu32 " differ) and its transaction logs cannot be "
               "replayed (%s: %s; %s: %s): Windows was not shut down cleanly; "
               "boot the VM and shut it down cleanly, then try again",
-              what, le32 (hive + BB_SEQ1), le32 (hive + BB_SEQ2),
+              what, get_le32 (hive + BB_SEQ1), get_le32 (hive + BB_SEQ2),
               logs[0].name, logs[0].why, logs[1].name, logs[1].why);
     goto err;
   }

@@ -34,27 +34,11 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "le.h"
 #include "log.h"
 #include "ntfsheads.h"
 
 #define HEADS_OFFSET 0x1a
-
-static uint16_t
-le16 (const uint8_t *p)
-{
-  return p[0] | p[1] << 8;
-}
-
-static uint64_t
-le64 (const uint8_t *p)
-{
-  uint64_t v = 0;
-  int i;
-
-  for (i = 7; i >= 0; --i)
-    v = v << 8 | p[i];
-  return v;
-}
 
 unsigned
 wv_ntfs_heads_for (uint64_t disk_size)
@@ -72,8 +56,8 @@ wv_ntfs_heads_for (uint64_t disk_size)
 static uint64_t
 backup_offset (const struct wv_partition *part, const uint8_t *boot)
 {
-  uint16_t bps = le16 (&boot[0x0b]);
-  uint64_t sectors = le64 (&boot[0x28]);
+  uint16_t bps = get_le16 (&boot[0x0b]);
+  uint64_t sectors = get_le64 (&boot[0x28]);
 
   if (bps < 256 || bps > 4096 || (bps & (bps - 1)) != 0 ||
       sectors == 0 || sectors >= part->length / bps)
@@ -102,7 +86,7 @@ wv_ntfs_fix_heads (struct wv_overlay *ov, const struct wv_partition *part,
   if (memcmp (&boot[3], "NTFS    ", 8) != 0)
     return 0;
   heads = wv_ntfs_heads_for (disk_size);
-  old = le16 (&boot[HEADS_OFFSET]);
+  old = get_le16 (&boot[HEADS_OFFSET]);
   if (old == heads) {
     fprintf (log, "ntfs heads: already %u (for a disk of %" PRIu64
              " bytes)\n", heads, disk_size);

@@ -47,6 +47,7 @@
 
 #include <zlib.h>
 
+#include "le.h"
 #include "cleanup.h"
 #include "log.h"
 #include "partition.h"
@@ -119,28 +120,6 @@ read_at (struct ctx *c, void *buf, size_t count, uint64_t offset,
     return -1;
   }
   return 0;
-}
-
-/* Little-endian 16-bit field. */
-static inline uint16_t
-le16 (const uint8_t *p)
-{
-  return p[0] | (p[1] << 8);
-}
-
-/* Little-endian 32-bit field. */
-static inline uint32_t
-le32 (const uint8_t *p)
-{
-  return (uint32_t) p[0] | ((uint32_t) p[1] << 8) |
-    ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
-}
-
-/* Little-endian 64-bit field. */
-static inline uint64_t
-le64 (const uint8_t *p)
-{
-  return le32 (p) | ((uint64_t) le32 (p + 4) << 32);
 }
 
 /* Append a zeroed partition to pt, or return NULL after wv_error. */
@@ -224,8 +203,8 @@ mbr_decode (const uint8_t *sector, struct mbr_entry e[4])
 
     e[i].status = p[0];
     e[i].type = p[4];
-    e[i].start = le32 (p + 8);
-    e[i].count = le32 (p + 12);
+    e[i].start = get_le32 (p + 8);
+    e[i].count = get_le32 (p + 12);
   }
 }
 
@@ -581,24 +560,24 @@ gpt_read_header (struct ctx *c, uint64_t lba, struct gpt_header *h,
     return fail (c, "no \"EFI PART\" signature at LBA %" PRIu64, lba);
   c->saw_gpt_signature = true;
 
-  header_size = le32 (buf + 12);
+  header_size = get_le32 (buf + 12);
   if (header_size < GPT_MIN_HEADER_SIZE || header_size > c->ss)
     return fail (c, "header at LBA %" PRIu64 " has size %" PRIu32
                  ", not in %d..%" PRIu32,
                  lba, header_size, GPT_MIN_HEADER_SIZE, c->ss);
-  crc = le32 (buf + 16);
+  crc = get_le32 (buf + 16);
   memset (buf + 16, 0, 4);
   if (crc32 (0, buf, header_size) != crc)
     return fail (c, "header at LBA %" PRIu64 " has a bad checksum", lba);
 
-  h->my_lba = le64 (buf + 24);
-  h->alternate_lba = le64 (buf + 32);
-  h->first_usable = le64 (buf + 40);
-  h->last_usable = le64 (buf + 48);
-  h->entries_lba = le64 (buf + 72);
-  h->nr_entries = le32 (buf + 80);
-  h->entry_size = le32 (buf + 84);
-  h->entries_crc = le32 (buf + 88);
+  h->my_lba = get_le64 (buf + 24);
+  h->alternate_lba = get_le64 (buf + 32);
+  h->first_usable = get_le64 (buf + 40);
+  h->last_usable = get_le64 (buf + 48);
+  h->entries_lba = get_le64 (buf + 72);
+  h->nr_entries = get_le32 (buf + 80);
+  h->entry_size = get_le32 (buf + 84);
+  h->entries_crc = get_le32 (buf + 88);
   if (alternate_r)
     *alternate_r = h->alternate_lba;
 
@@ -656,7 +635,7 @@ guid_to_text (const uint8_t *g, char *text)
 {
   snprintf (text, 37,
             "%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-            le32 (g), (unsigned) le16 (g + 4), (unsigned) le16 (g + 6),
+            get_le32 (g), (unsigned) get_le16 (g + 4), (unsigned) get_le16 (g + 6),
             g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 
@@ -671,14 +650,14 @@ utf16le_to_utf8 (const uint8_t *in, size_t n, char *out, size_t outsize)
   size_t i, o = 0;
 
   for (i = 0; i < n; ++i) {
-    uint32_t cp = le16 (in + 2 * i);
+    uint32_t cp = get_le16 (in + 2 * i);
     unsigned char enc[4];
     size_t len;
 
     if (cp == 0)
       break;
     if (cp >= 0xD800 && cp <= 0xDBFF) {
-      uint32_t lo = i + 1 < n ? le16 (in + 2 * (i + 1)) : 0;
+      uint32_t lo = i + 1 < n ? get_le16 (in + 2 * (i + 1)) : 0;
 
       if (lo >= 0xDC00 && lo <= 0xDFFF) {
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
@@ -761,8 +740,8 @@ gpt_parse_entries (struct ctx *c, const struct gpt_header *h,
 
   for (i = 0; i < h->nr_entries; ++i) {
     const uint8_t *e = entries + (size_t) i * h->entry_size;
-    const uint64_t first = le64 (e + 32);
-    const uint64_t last = le64 (e + 40);
+    const uint64_t first = get_le64 (e + 32);
+    const uint64_t last = get_le64 (e + 40);
     struct wv_partition *p;
 
     if (guid_is_zero (e))
@@ -902,7 +881,7 @@ read_bare (struct wv_source *src, uint32_t ss, const uint8_t *sector0,
   struct ctx c;
 
   if (ss == 0)
-    ss = le16 (sector0 + 11) == 4096 ? 4096 : 512;
+    ss = get_le16 (sector0 + 11) == 4096 ? 4096 : 512;
   ctx_init (&c, src, ss);
   pt->type = WV_PT_NONE;
   pt->sector_size = ss;

@@ -64,6 +64,7 @@
 
 #include <nbdkit-plugin.h>
 
+#include "le.h"
 #include "cleanup.h"
 #include "descriptor.h"
 #include "disk.h"
@@ -129,31 +130,6 @@ struct sparse_extent {
 /* What a grain table entry says about a grain. */
 enum grain_state { GRAIN_UNALLOCATED, GRAIN_ZERO, GRAIN_DATA };
 
-/* Little-endian loads from unaligned on-disk bytes. */
-static uint16_t
-get16 (const unsigned char *p)
-{
-  uint16_t v;
-  memcpy (&v, p, sizeof v);
-  return le16toh (v);
-}
-
-static uint32_t
-get32 (const unsigned char *p)
-{
-  uint32_t v;
-  memcpy (&v, p, sizeof v);
-  return le32toh (v);
-}
-
-static uint64_t
-get64 (const unsigned char *p)
-{
-  uint64_t v;
-  memcpy (&v, p, sizeof v);
-  return le64toh (v);
-}
-
 /* Decode and check the 512 byte sparse header. */
 int
 sparse_parse_header (const unsigned char *buf, const char *name,
@@ -161,20 +137,20 @@ sparse_parse_header (const unsigned char *buf, const char *name,
 {
   uint64_t gt_sectors;
 
-  if (get32 (buf) != SPARSE_MAGIC) {
+  if (get_le32 (buf) != SPARSE_MAGIC) {
     nbdkit_error ("%s: not a VMDK sparse extent (no KDMV magic)", name);
     return -1;
   }
-  h->version = get32 (buf + 4);
-  h->flags = get32 (buf + 8);
-  h->capacity = get64 (buf + 12);
-  h->grain_sectors = get64 (buf + 20);
-  h->desc_offset = get64 (buf + 28);
-  h->desc_size = get64 (buf + 36);
-  h->gtes_per_gt = get32 (buf + 44);
-  h->gd_offset = get64 (buf + 56);
-  h->overhead = get64 (buf + 64);
-  h->compress_algorithm = get16 (buf + 77);
+  h->version = get_le32 (buf + 4);
+  h->flags = get_le32 (buf + 8);
+  h->capacity = get_le64 (buf + 12);
+  h->grain_sectors = get_le64 (buf + 20);
+  h->desc_offset = get_le64 (buf + 28);
+  h->desc_size = get_le64 (buf + 36);
+  h->gtes_per_gt = get_le32 (buf + 44);
+  h->gd_offset = get_le64 (buf + 56);
+  h->overhead = get_le64 (buf + 64);
+  h->compress_algorithm = get_le16 (buf + 77);
 
   if (h->version < 1 || h->version > 3) {
     nbdkit_error ("%s: unsupported VMDK sparse version %" PRIu32,
@@ -229,11 +205,11 @@ read_footer (const struct io_file *f, const char *name,
     return -1;
   }
   /* [footer marker][footer: magic + header][end-of-stream marker] */
-  if (get32 (footer + 8) != 0 || get32 (footer + 12) != MARKER_FOOTER ||
-      get32 (footer + SECTOR) != SPARSE_MAGIC ||
-      get64 (footer + 2 * SECTOR) != 0 ||
-      get32 (footer + 2 * SECTOR + 8) != 0 ||
-      get32 (footer + 2 * SECTOR + 12) != MARKER_EOS) {
+  if (get_le32 (footer + 8) != 0 || get_le32 (footer + 12) != MARKER_FOOTER ||
+      get_le32 (footer + SECTOR) != SPARSE_MAGIC ||
+      get_le64 (footer + 2 * SECTOR) != 0 ||
+      get_le32 (footer + 2 * SECTOR + 8) != 0 ||
+      get_le32 (footer + 2 * SECTOR + 12) != MARKER_EOS) {
     nbdkit_error ("%s: grain directory is at the end of the file "
                   "but the footer is invalid", name);
     return -1;
@@ -349,7 +325,7 @@ read_gd (struct sparse_extent *se, uint64_t offset, uint32_t size)
     return -1;
   }
   for (i = 0; i < se->gd_entries; i++)
-    se->gd[i] = size == 4 ? get32 (raw + i * 4) : get64 (raw + i * 8);
+    se->gd[i] = size == 4 ? get_le32 (raw + i * 4) : get_le64 (raw + i * 8);
   return 0;
 }
 
@@ -408,10 +384,10 @@ open_cowd (struct sparse_extent *se)
     nbdkit_error ("pread: %s: %m", se->name);
     return -1;
   }
-  capacity = get32 (buf + 12);
-  grain = get32 (buf + 16);
-  gd_offset = get32 (buf + 20);
-  gd_size = get32 (buf + 24);
+  capacity = get_le32 (buf + 12);
+  grain = get_le32 (buf + 16);
+  gd_offset = get_le32 (buf + 20);
+  gd_size = get_le32 (buf + 24);
   if (grain == 0 || grain > MAX_GRAIN_SECTORS) {
     nbdkit_error ("%s: invalid COWD grain size %" PRIu64 " sectors "
                   "(must be 1..%d)", se->name, grain, MAX_GRAIN_SECTORS);
@@ -457,27 +433,27 @@ open_se (struct sparse_extent *se)
     nbdkit_error ("pread: %s: %m", se->name);
     return -1;
   }
-  if (get64 (buf + 8) != SE_VERSION) {
+  if (get_le64 (buf + 8) != SE_VERSION) {
     nbdkit_error ("%s: unsupported seSparse version 0x%" PRIx64,
-                  se->name, get64 (buf + 8));
+                  se->name, get_le64 (buf + 8));
     return -1;
   }
-  capacity = get64 (buf + 16);
-  if (get64 (buf + 24) != SE_GRAIN_SECTORS ||
-      get64 (buf + 32) != SE_GT_SECTORS || get64 (buf + 40) != 0 ||
-      get64 (buf + 48) != 0 || get64 (buf + 56) != 0 ||
-      get64 (buf + 64) != 0 || get64 (buf + 72) != 0) {
+  capacity = get_le64 (buf + 16);
+  if (get_le64 (buf + 24) != SE_GRAIN_SECTORS ||
+      get_le64 (buf + 32) != SE_GT_SECTORS || get_le64 (buf + 40) != 0 ||
+      get_le64 (buf + 48) != 0 || get_le64 (buf + 56) != 0 ||
+      get_le64 (buf + 64) != 0 || get_le64 (buf + 72) != 0) {
     nbdkit_error ("%s: unsupported seSparse header (grain %" PRIu64
                   " sectors, grain tables %" PRIu64 " sectors, flags 0x%"
                   PRIx64 "): only 8, 64 and 0 are known", se->name,
-                  get64 (buf + 24), get64 (buf + 32), get64 (buf + 40));
+                  get_le64 (buf + 24), get_le64 (buf + 32), get_le64 (buf + 40));
     return -1;
   }
-  vol_offset = get64 (buf + 80);
-  gd_offset = get64 (buf + 128);
-  gd_size = get64 (buf + 136);
-  gts_offset = get64 (buf + 144);
-  grains_offset = get64 (buf + 192);
+  vol_offset = get_le64 (buf + 80);
+  gd_offset = get_le64 (buf + 128);
+  gd_size = get_le64 (buf + 136);
+  gts_offset = get_le64 (buf + 144);
+  grains_offset = get_le64 (buf + 192);
   if (capacity > DISK_MAX_SECTORS || vol_offset > UINT64_MAX / SECTOR ||
       gd_offset > UINT64_MAX / SECTOR || gd_size > UINT64_MAX / SECTOR ||
       gts_offset > UINT64_MAX / SECTOR ||
@@ -490,12 +466,12 @@ open_se (struct sparse_extent *se)
     nbdkit_error ("pread: %s: %m", se->name);
     return -1;
   }
-  if (get64 (vol) != SE_VOLATILE_MAGIC) {
+  if (get_le64 (vol) != SE_VOLATILE_MAGIC) {
     nbdkit_error ("%s: bad seSparse volatile header magic 0x%" PRIx64,
-                  se->name, get64 (vol));
+                  se->name, get_le64 (vol));
     return -1;
   }
-  if (get64 (vol + 24) != 0) {
+  if (get_le64 (vol + 24) != 0) {
     nbdkit_error ("%s: seSparse journal needs replaying (the disk was "
                   "not closed cleanly): power the VM on and off in ESXi, "
                   "or consolidate the snapshot, then retry", se->name);
@@ -558,15 +534,15 @@ sparse_open (const struct io_file *f, const char *name)
     nbdkit_error ("strdup: %m");
     goto err;
   }
-  if (get32 (magic) == SPARSE_MAGIC) {
+  if (get_le32 (magic) == SPARSE_MAGIC) {
     se->kind = KIND_HOSTED;
     r = open_hosted (se);
   }
-  else if (get32 (magic) == COWD_MAGIC) {
+  else if (get_le32 (magic) == COWD_MAGIC) {
     se->kind = KIND_COWD;
     r = open_cowd (se);
   }
-  else if (get64 (magic) == SE_MAGIC) {
+  else if (get_le64 (magic) == SE_MAGIC) {
     se->kind = KIND_SE;
     r = open_se (se);
   }
@@ -613,7 +589,7 @@ static uint64_t
 raw_gte (const struct sparse_extent *se, const unsigned char *raw,
          uint32_t i)
 {
-  return se->gte_size == 4 ? get32 (raw + i * 4) : get64 (raw + i * 8);
+  return se->gte_size == 4 ? get_le32 (raw + i * 4) : get_le64 (raw + i * 8);
 }
 
 /* Return the GT for GD entry I, loading it into the cache, or NULL
@@ -794,7 +770,7 @@ read_compressed_grain (struct sparse_extent *se, uint64_t off,
       nbdkit_error ("pread: %s: %m", se->name);
       return -1;
     }
-    len = get32 (marker + 8);
+    len = get_le32 (marker + 8);
     off += sizeof marker;
     if (len == 0 || len > max) {
       nbdkit_error ("%s: compressed grain at byte %" PRIu64
