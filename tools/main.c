@@ -74,7 +74,7 @@ usage (FILE *fp, int status)
 "\n"
 "Usage:\n"
 "  %s map --drivers=DIR [--partition=N] [--sector-size=512|4096]\n"
-"                [--details] [-o MAPFILE] SOURCE\n"
+"                [--no-trim] [--details] [-o MAPFILE] SOURCE\n"
 "  %s inspect [--drivers=DIR] [--partition=N] [--sector-size=512|4096]\n"
 "                [--details] [--json] SOURCE\n"
 "  %s dump [--json] MAPFILE\n"
