@@ -74,15 +74,14 @@ expect_fail $t/log "this block map was made for a disk of" \
 cp --sparse=always $t/disk.img $t/changed.img
 part=$(sed -n 's/^partition: .*offset \([0-9]*\),.*/\1/p' $t/summary)
 test -n "$part"
-printf 'X' | dd of=$t/changed.img bs=1 seek=$((part + 0x48)) \
-  conv=notrunc status=none
+flip_byte $t/changed.img $((part + 0x48))
 expect_fail $t/log "the source has changed since this block map was made" \
   nbdkit -U - --filter="$filter" file $t/changed.img winvirtio-map=$t/map \
   --run 'nbdinfo "$uri"'
 
 # A damaged map file.
 cp $t/map $t/bad.map
-printf 'X' | dd of=$t/bad.map bs=1 seek=200 conv=notrunc status=none
+flip_byte $t/bad.map 200
 expect_fail $t/log "bad.map" \
   nbdkit -U - --filter="$filter" file $t/disk.img winvirtio-map=$t/bad.map \
   --run 'nbdinfo "$uri"'

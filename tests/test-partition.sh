@@ -267,7 +267,7 @@ must_fail "bad GPT (read with 512-byte sectors)" $gpt4k 512
 # ---- (4) Primary GPT header corrupt: the backup gives the same table.
 expect $gpt 512 1 > $t-gpt-backup.exp
 cp $gpt $t-hdr.img
-poke $t-hdr.img $(( 512 + 56 )) 1 0x5a        # disk GUID: bad checksum
+flip_byte $t-hdr.img $(( 512 + 56 ))          # disk GUID: bad checksum
 check $t-hdr.img $t-gpt-backup.exp
 cp $gpt $t-sig.img
 poke_str $t-sig.img 512 X                     # no "EFI PART"
@@ -280,11 +280,11 @@ check $t-sig4k.img $t-gpt4k-backup.exp
 
 # ---- (5) Primary entry array corrupt: the backup is used.
 cp $gpt $t-ent.img
-poke $t-ent.img 1024 1 0x5a                   # type GUID of entry 1
+flip_byte $t-ent.img 1024                     # type GUID of entry 1
 check $t-ent.img $t-gpt-backup.exp
 # Both copies corrupt: an error naming both problems.
 size=$(stat -c %s $t-ent.img)
-poke $t-ent.img $(( size - 512 + 56 )) 1 0x5a
+flip_byte $t-ent.img $(( size - 512 + 56 ))
 must_fail "primary GPT is bad (.*bad checksum) and so is the backup" \
           $t-ent.img
 # Primary entries wrong behind good checksums: the backup is used.

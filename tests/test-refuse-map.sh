@@ -126,7 +126,7 @@ map_refused map-tiny "$t/win10.img" "$t/tiny.map" \
 
 # A damaged map file: one flipped byte, or cut short.
 cp "$t/win10.map" "$t/flipped.map"
-printf 'X' | dd of="$t/flipped.map" bs=1 seek=300 conv=notrunc status=none
+flip_byte "$t/flipped.map" 300
 map_refused map-flipped "$t/win10.img" "$t/flipped.map" \
   "$(pwd)/$t/flipped.map: block map is corrupt (checksum mismatch); run 'winvirtio map' again to make a new one"
 head -c 1000 "$t/win10.map" > "$t/cut.map"
@@ -142,7 +142,7 @@ psize=$(part_size "$t/win10.img" 3)
 off=$(python3 "$mapfile" "$t/win10.map" unread "$start" \
   $((start + psize)))
 cp --sparse=always "$t/win10.img" "$t/unread.img"
-printf 'Z' | dd of="$t/unread.img" bs=1 seek="$off" conv=notrunc status=none
+flip_byte "$t/unread.img" "$off"
 serve "$t/win10.img" "$t/win10.map" "$t/a.raw" winvirtio-trim=false
 serve "$t/unread.img" "$t/win10.map" "$t/b.raw" winvirtio-trim=false
 [ "$(cmp -l "$t/a.raw" "$t/b.raw" | wc -l)" = 1 ] ||
