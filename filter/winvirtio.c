@@ -4,9 +4,10 @@
  *
  * The filter serves the plugin's disk unchanged except for the ranges
  * in a block map, which it serves patched.  The map is computed once,
- * in .after_fork, through a shared read-only context on the plugin
- * (winvirtio-drivers=DIR), or loaded from a file and checked against
- * the plugin (winvirtio-map=FILE).  After that it is never modified,
+ * in .after_fork, through a shared read-only context on the plugin,
+ * with the drivers of winvirtio-drivers=PATH or of the default
+ * locations ($VIRTIO_WIN, /usr/share/virtio-win), or loaded from a
+ * file and checked against the plugin (winvirtio-map=FILE).  After that it is never modified,
  * so the data path takes no lock.
  *
  * With winvirtio-trim=true (the default) the map's zero ranges, the
@@ -28,6 +29,7 @@
 #include <nbdkit-filter.h>
 
 #include "blockmap.h"
+#include "drivers.h"
 #include "log.h"
 #include "plan.h"
 #include "source.h"
@@ -116,17 +118,28 @@ static int
 winvirtio_config_complete (nbdkit_next_config_complete *next,
                            nbdkit_backend *nxdata)
 {
-  if ((drivers_dir == NULL) == (map_file == NULL)) {
-    nbdkit_error ("winvirtio: give exactly one of winvirtio-drivers=DIR "
+  if (drivers_dir && map_file) {
+    nbdkit_error ("winvirtio: give at most one of winvirtio-drivers=PATH "
                   "(compute the block map now) and winvirtio-map=FILE "
                   "(use one made by 'winvirtio map')");
     return -1;
+  }
+  /* Neither: the default driver source, found now (made absolute, as
+   * winvirtio-drivers is) so that a missing one stops nbdkit before
+   * it serves or forks.
+   */
+  if (drivers_dir == NULL && map_file == NULL) {
+    drivers_dir = wv_drvsrc_default ();
+    if (drivers_dir == NULL)
+      return -1;
+    nbdkit_debug ("winvirtio: driver source: %s (default)", drivers_dir);
   }
   return next (nxdata);
 }
 
 #define winvirtio_config_help \
-  "winvirtio-drivers=DIR    virtio-win driver tree: plan the patch now.\n" \
+  "winvirtio-drivers=PATH   virtio-win ISO or driver tree (default:\n" \
+  "                         $VIRTIO_WIN, /usr/share/virtio-win).\n" \
   "winvirtio-map=FILE       Serve a block map made by 'winvirtio map'.\n" \
   "winvirtio-partition=N    The Windows partition (default: find it).\n" \
   "winvirtio-trim=false     Copy free space too (default: zeroes).\n" \

@@ -140,7 +140,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     fix_hashes (log1, l1len);
     fix_hashes (log2, l2len);
   }
-  if (wv_hive_prepare (hive, hlen, log1, l1len, log2, l2len, "SYSTEM",
+  if (wv_hive_prepare (hive, hlen, log1, l1len, log2, l2len, false, "SYSTEM",
                        "SYSTEM hive", MAX_LEN, &r) == 0 && r.data) {
     /* The result must be a clean hive. */
     if (wv_hive_check (r.data, r.len, "recovered") == -1)

@@ -362,52 +362,68 @@ open_one (const char *path)
 struct wv_drvsrc *
 wv_drvsrc_open (const char *path)
 {
-  const char *base;
-  CLEANUP_FREE char *iso = NULL;
+  CLEANUP_FREE char *def = NULL, *iso = NULL;
   struct wv_drvsrc *src;
   struct stat st;
 
-  if (path) {
-    src = open_one (path);
-    /* A directory holding only the ISO, as /usr/share/virtio-win
-     * without the drivers folder.
-     */
-    if (src && !src->is_iso && !any_inf (&src->list)) {
-      if (asprintf (&iso, "%s/virtio-win.iso", path) == -1) {
-        wv_error ("asprintf: %m");
-        wv_drvsrc_close (src);
-        return NULL;
-      }
-      if (stat (iso, &st) == 0 && S_ISREG (st.st_mode)) {
-        wv_drvsrc_close (src);
-        return open_one (iso);
-      }
-      wv_error ("%s has no driver (.inf file) and no virtio-win.iso: "
-                "this is not a virtio-win tree", path);
+  if (path == NULL) {
+    path = def = wv_drvsrc_default ();
+    if (def == NULL)
+      return NULL;
+  }
+  src = open_one (path);
+  /* A directory holding only the ISO, as /usr/share/virtio-win
+   * without the drivers folder.
+   */
+  if (src && !src->is_iso && !any_inf (&src->list)) {
+    if (asprintf (&iso, "%s/virtio-win.iso", path) == -1) {
+      wv_error ("asprintf: %m");
       wv_drvsrc_close (src);
       return NULL;
     }
-    return src;
+    if (stat (iso, &st) == 0 && S_ISREG (st.st_mode)) {
+      wv_drvsrc_close (src);
+      return open_one (iso);
+    }
+    wv_error ("%s has no driver (.inf file) and no virtio-win.iso: "
+              "this is not a virtio-win tree", path);
+    wv_drvsrc_close (src);
+    return NULL;
   }
+  return src;
+}
+
+char *
+wv_drvsrc_default (void)
+{
+  const char *base;
+  CLEANUP_FREE char *abs = NULL;
+  char *iso;
+  struct stat st;
 
   base = getenv ("VIRTIO_WIN");
   if (base == NULL || *base == '\0')
     base = "/usr/share/virtio-win";
-  if (stat (base, &st) == 0 && S_ISDIR (st.st_mode)) {
-    if (asprintf (&iso, "%s/virtio-win.iso", base) == -1) {
+  abs = realpath (base, NULL);
+  if (abs == NULL) {
+    wv_error ("no virtio-win drivers: %s does not exist.  Install the "
+              "virtio-win package, or say where the virtio-win ISO or "
+              "driver tree is (winvirtio --drivers=PATH, the filter's "
+              "winvirtio-drivers=PATH, or VIRTIO_WIN=PATH)", base);
+    return NULL;
+  }
+  if (stat (abs, &st) == 0 && S_ISDIR (st.st_mode)) {
+    if (asprintf (&iso, "%s/virtio-win.iso", abs) == -1) {
       wv_error ("asprintf: %m");
       return NULL;
     }
     if (stat (iso, &st) == 0 && S_ISREG (st.st_mode))
-      return open_one (iso);
-    return wv_drvsrc_open (base);
+      return iso;
+    free (iso);
   }
-  if (stat (base, &st) == 0)
-    return open_one (base);
-  wv_error ("no virtio-win drivers: %s does not exist.  Install the "
-            "virtio-win package, or say where the virtio-win ISO or "
-            "driver tree is", base);
-  return NULL;
+  iso = abs;
+  abs = NULL;
+  return iso;
 }
 
 void

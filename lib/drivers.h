@@ -31,10 +31,18 @@ struct wv_drvsrc;               /* an open driver source */
 
 /* Open path (ISO file or directory), or with path NULL the default
  * locations, as virt-v2v: $VIRTIO_WIN if set, else /usr/share/virtio-win;
- * a directory there is tried as DIR/virtio-win.iso, then as DIR.
+ * a directory there is tried as DIR/virtio-win.iso, then as DIR
+ * (wv_drvsrc_default).
  * Returns NULL after wv_error.
  */
 extern struct wv_drvsrc *wv_drvsrc_open (const char *path);
+
+/* The default location as an absolute path: $VIRTIO_WIN if set, else
+ * /usr/share/virtio-win, and in a directory its virtio-win.iso if
+ * there is one.  Returns a string to free, or NULL after wv_error
+ * (which names the variable and the options that give a path).
+ */
+extern char *wv_drvsrc_default (void);
 
 /* Close a source (NULL is allowed). */
 extern void wv_drvsrc_close (struct wv_drvsrc *src);

@@ -90,7 +90,7 @@ wv_hive_check (const uint8_t *data, size_t len, const char *what)
 int
 wv_hive_prepare (const uint8_t *data, size_t len,
                  const uint8_t *log1, size_t log1len,
-                 const uint8_t *log2, size_t log2len,
+                 const uint8_t *log2, size_t log2len, bool single,
                  const char *name, const char *what, size_t max_len,
                  struct wv_hivelog_result *r)
 {
@@ -99,7 +99,7 @@ wv_hive_prepare (const uint8_t *data, size_t len,
     return -1;
   if (!is_dirty (data))
     return check_size (data, len, what);
-  if (wv_hivelog_replay (data, len, log1, log1len, log2, log2len,
+  if (wv_hivelog_replay (data, len, log1, log1len, log2, log2len, single,
                          name, what, max_len, r) == -1)
     return -1;
   if (check_size (r->data, r->len, what) == -1) {
@@ -108,6 +108,62 @@ wv_hive_prepare (const uint8_t *data, size_t len,
     return -1;
   }
   return 0;
+}
+
+/* Read path + suffix into *data_r if it exists (else leave it NULL). */
+static int
+read_log (struct wv_ntfs *v, const char *path, const char *suffix,
+          size_t max_len, uint8_t **data_r, size_t *len_r)
+{
+  CLEANUP_FREE char *log = NULL;
+  int r;
+
+  if (asprintf (&log, "%s%s", path, suffix) == -1) {
+    wv_error ("asprintf: %m");
+    return -1;
+  }
+  r = wv_ntfs_exists (v, log);
+  if (r <= 0)
+    return r;
+  return wv_ntfs_read_file (v, log, max_len, data_r, len_r);
+}
+
+int
+wv_hive_read_logs (struct wv_ntfs *v, const char *path, size_t max_len,
+                   struct wv_hive_logs *l)
+{
+  memset (l, 0, sizeof *l);
+  if (read_log (v, path, ".LOG1", max_len, &l->log1, &l->log1len) == -1 ||
+      read_log (v, path, ".LOG2", max_len, &l->log2, &l->log2len) == -1)
+    goto err;
+  if (l->log1len == 0 && l->log2len == 0) {
+    uint8_t *log = NULL;
+    size_t len = 0;
+
+    if (read_log (v, path, ".LOG", max_len, &log, &len) == -1)
+      goto err;
+    if (len > 0) {
+      wv_hive_logs_free (l);
+      l->log1 = log;
+      l->log1len = len;
+      l->single = true;
+    }
+    else
+      free (log);
+  }
+  return 0;
+
+ err:
+  wv_hive_logs_free (l);
+  return -1;
+}
+
+void
+wv_hive_logs_free (struct wv_hive_logs *l)
+{
+  free (l->log1);
+  free (l->log2);
+  memset (l, 0, sizeof *l);
 }
 
 /* Write data to a new private temporary file; returns its path. */

@@ -15,6 +15,7 @@
 #include <hivex.h>
 
 #include "hivelog.h"
+#include "ntfsvol.h"
 
 struct wv_hive {
   char *path;                   /* temporary file (unlinked on close) */
@@ -29,7 +30,8 @@ struct wv_hive {
 extern int wv_hive_check (const uint8_t *data, size_t len, const char *what);
 
 /* The same checks, but a dirty hive is recovered from its logs
- * (log1/log2: the contents of NAME.LOG1/NAME.LOG2, NULL if missing):
+ * (log1/log2: the contents of NAME.LOG1/NAME.LOG2, NULL if missing;
+ * with single, log1 is NAME.LOG, see wv_hive_read_logs):
  * then r->data is the recovered hive (malloc'd: the caller frees it)
  * and is what must be edited and written back; r->data is NULL if the
  * hive was clean.  See lib/hivelog.h.
@@ -37,8 +39,26 @@ extern int wv_hive_check (const uint8_t *data, size_t len, const char *what);
 extern int wv_hive_prepare (const uint8_t *data, size_t len,
                             const uint8_t *log1, size_t log1len,
                             const uint8_t *log2, size_t log2len,
-                            const char *name, const char *what,
+                            bool single, const char *name, const char *what,
                             size_t max_len, struct wv_hivelog_result *r);
+
+/* The transaction logs of a hive on an NTFS volume. */
+struct wv_hive_logs {
+  uint8_t *log1, *log2;         /* NULL if the file does not exist */
+  size_t log1len, log2len;
+  bool single;                  /* log1 is NAME.LOG, log2 is NULL */
+};
+
+/* Read the logs of the hive at path (at most max_len bytes each):
+ * NAME.LOG1 and NAME.LOG2, the two logs of Windows Vista and later;
+ * or, when neither exists or has anything in it, the single NAME.LOG
+ * of Windows XP and Server 2003 if it has something in it (Vista and
+ * later may keep an empty or stale NAME.LOG beside the two).  Returns 0
+ * or -1 after wv_error; free with wv_hive_logs_free.
+ */
+extern int wv_hive_read_logs (struct wv_ntfs *v, const char *path,
+                              size_t max_len, struct wv_hive_logs *l);
+extern void wv_hive_logs_free (struct wv_hive_logs *l);
 
 /* Stage data and open it with hivex (writable or not).  Returns 0 or
  * -1.

@@ -496,10 +496,11 @@ write_base_block (struct replay *rp, uint32_t seq)
 int
 wv_hivelog_replay (const uint8_t *hive, size_t len,
                    const uint8_t *log1, size_t log1len,
-                   const uint8_t *log2, size_t log2len,
+                   const uint8_t *log2, size_t log2len, bool single,
                    const char *name, const char *what, size_t max_len,
                    struct wv_hivelog_result *r)
 {
+  const size_t nr_logs = single ? 1 : 2;
   struct hlog logs[2] = {
     { .bit = 1, .d = log1, .len = log1len },
     { .bit = 2, .d = log2, .len = log2len },
@@ -517,8 +518,15 @@ wv_hivelog_replay (const uint8_t *hive, size_t len,
     wv_error ("the %s is too short or too large to replay", what);
     return -1;
   }
+  if (single && log2) {
+    wv_error ("internal error: a single log and a second one");
+    return -1;
+  }
   for (i = 0; i < 2; ++i) {
-    snprintf (logs[i].name, sizeof logs[i].name, "%s.LOG%zu", name, i + 1);
+    if (single)
+      snprintf (logs[i].name, sizeof logs[i].name, "%s.LOG", name);
+    else
+      snprintf (logs[i].name, sizeof logs[i].name, "%s.LOG%zu", name, i + 1);
     check_log (&logs[i], max_len);
   }
 
@@ -541,6 +549,15 @@ wv_hivelog_replay (const uint8_t *hive, size_t len,
       if (logs[i].type == TYPE_LOG_OLD && apply_old (&rp, &logs[i]) == -1)
         goto err;
 
+  if (rp.applied == 0 && nr_logs == 1) {
+    wv_error ("the %s is dirty (base block sequence numbers %" PRIu32
+              " and %" PRIu32 " differ) and its transaction log cannot be "
+              "replayed (%s: %s): Windows was not shut down cleanly; "
+              "boot the VM and shut it down cleanly, then try again",
+              what, get_le32 (hive + BB_SEQ1), get_le32 (hive + BB_SEQ2),
+              logs[0].name, logs[0].why);
+    goto err;
+  }
   if (rp.applied == 0) {
     wv_error ("the %s is dirty (base block sequence numbers %" PRIu32
               " and %" PRIu32 " differ) and its transaction logs cannot be "

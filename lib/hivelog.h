@@ -59,7 +59,9 @@ extern uint64_t wv_marvin32 (const uint8_t *data, size_t len);
 
 /* Replay the logs of a dirty hive.  hive must have a valid base block
  * (wv_hive_check_base); log1/log2 are the contents of NAME.LOG1 and
- * NAME.LOG2, or NULL if the file does not exist.  name is the hive's
+ * NAME.LOG2, or NULL if the file does not exist.  With single, log1 is
+ * the one NAME.LOG of Windows before Vista (old format, the same as an
+ * old LOG1) and log2 is NULL.  name is the hive's
  * file name ("SYSTEM"), what its description in messages ("SYSTEM
  * hive").  The recovered hive is never more than max_len bytes.
  * Returns 0 and fills *r, or -1 after wv_error.
@@ -67,6 +69,7 @@ extern uint64_t wv_marvin32 (const uint8_t *data, size_t len);
 extern int wv_hivelog_replay (const uint8_t *hive, size_t len,
                               const uint8_t *log1, size_t log1len,
                               const uint8_t *log2, size_t log2len,
+                              bool single,
                               const char *name, const char *what,
                               size_t max_len,
                               struct wv_hivelog_result *r);

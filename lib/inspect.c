@@ -193,34 +193,17 @@ warnings (hive_h *system, hive_h *software, struct wv_inspect *r)
 }
 
 /* Step 2: Windows, its services and warnings, on the volume found. */
-/* The SYSTEM hive's transaction log HIVE.LOGn, if it exists (*data_r
- * stays NULL if not).
- */
-static int
-read_hive_log (struct wv_ntfs *v, const char *hive, int n,
-               uint8_t **data_r, size_t *len_r)
-{
-  char path[96];
-  int r;
-
-  snprintf (path, sizeof path, "%s.LOG%d", hive, n);
-  r = wv_ntfs_exists (v, path);
-  if (r <= 0)
-    return r;
-  return wv_ntfs_read_file (v, path, MAX_HIVE, data_r, len_r);
-}
-
 static int
 inspect_windows (struct wv_source *src, struct wv_overlay *ov,
                  struct wv_inspect *r)
 {
   const struct wv_inspect_volume *vol = &r->volumes[r->windows_volume];
   CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL;
-  CLEANUP_FREE uint8_t *log1 = NULL, *log2 = NULL;
+  struct wv_hive_logs logs = { 0 };
   struct wv_hivelog_result rec = { 0 };
   struct wv_hive system = { 0 }, software = { 0 };
   char name[64], hive[64], softpath[64];
-  size_t syslen, softlen, log1len = 0, log2len = 0;
+  size_t syslen, softlen;
   bool refused;
   struct wv_ntfs *v;
   int ret = 0;
@@ -235,8 +218,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   if (v == NULL ||
       wv_ntfs_read_file (v, hive, MAX_HIVE, &sys, &syslen) == -1 ||
       wv_ntfs_read_file (v, softpath, MAX_HIVE, &soft, &softlen) == -1 ||
-      read_hive_log (v, hive, 1, &log1, &log1len) == -1 ||
-      read_hive_log (v, hive, 2, &log2, &log2len) == -1) {
+      wv_hive_read_logs (v, hive, MAX_HIVE, &logs) == -1) {
     r->windows_error = wv_error_capture_end ();
     goto out;
   }
@@ -247,7 +229,8 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
    * planner's refusal.
    */
   wv_error_capture_begin ();
-  refused = wv_hive_prepare (sys, syslen, log1, log1len, log2, log2len,
+  refused = wv_hive_prepare (sys, syslen, logs.log1, logs.log1len,
+                             logs.log2, logs.log2len, logs.single,
                              "SYSTEM", "SYSTEM hive", MAX_HIVE, &rec) == -1;
   r->hive_refusal = wv_error_capture_end ();
   if (!refused) {
@@ -273,6 +256,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
  out:
   wv_hive_close (&system);
   wv_hive_close (&software);
+  wv_hive_logs_free (&logs);
   if (v)
     wv_ntfs_umount (v);
   free (rec.data);
@@ -302,8 +286,21 @@ inspect_drivers (const struct wv_plan_options *opts, struct wv_inspect *r)
 {
   size_t i;
 
-  r->drivers = opts->drivers;
-  if (opts->drivers == NULL || !r->have_windows)
+  struct wv_drvsrc *src;
+
+  wv_error_capture_begin ();
+  src = wv_drvsrc_open (opts->drivers);
+  r->drivers_error = wv_error_capture_end ();
+  if (src == NULL)
+    return 0;
+  r->drivers = strdup (wv_drvsrc_name (src));
+  r->drivers_layout = strdup (wv_drvsrc_layout (src));
+  wv_drvsrc_close (src);
+  if (r->drivers == NULL || r->drivers_layout == NULL) {
+    wv_error ("strdup: %m");
+    return -1;
+  }
+  if (!r->have_windows)
     return 0;
   r->packages = calloc (wv_nr_boot_drivers, sizeof *r->packages);
   if (r->packages == NULL) {
@@ -420,6 +417,9 @@ wv_inspect_free (struct wv_inspect *r)
     free (r->packages[i].error);
   }
   free (r->packages);
+  free (r->drivers);
+  free (r->drivers_layout);
+  free (r->drivers_error);
   free (r->pt_error);
   free (r->windows_error);
   free (r->hive_refusal);

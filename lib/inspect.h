@@ -84,8 +84,12 @@ struct wv_inspect {
   size_t nr_warnings;
   char **warnings;
 
-  /* The driver source, for the boot drivers. */
-  const char *drivers;
+  /* The driver source (the one given, or the default one found) and
+   * its layout, or why there is none; then the boot drivers in it.
+   */
+  char *drivers;
+  char *drivers_layout;
+  char *drivers_error;
   size_t nr_packages;
   struct wv_inspect_package *packages;
 

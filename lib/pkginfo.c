@@ -433,6 +433,8 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
   src = wv_drvsrc_open (drivers);
   if (src == NULL)
     return -1;
+  fprintf (log, "driver source: %s (%s)\n", wv_drvsrc_name (src),
+           wv_drvsrc_layout (src));
   for (i = 0; i < wv_nr_boot_drivers; ++i) {
     struct wv_drvpkg *dp = NULL;
     int k;

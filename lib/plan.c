@@ -657,30 +657,14 @@ register_packages (struct planner *p, hive_h *h, bool *changed_r)
   return 0;
 }
 
-/* Read the SYSTEM hive's transaction log NAME.LOGn, if it exists
- * (*data_r stays NULL if not).
- */
-static int
-read_hive_log (struct planner *p, int n, uint8_t **data_r, size_t *len_r)
-{
-  char path[96];
-  int r;
-
-  snprintf (path, sizeof path, "%s.LOG%d", p->hive, n);
-  r = wv_ntfs_exists (p->v, path);
-  if (r <= 0)
-    return r;
-  return wv_ntfs_read_file (p->v, path, MAX_HIVE, data_r, len_r);
-}
-
 /* Step 3: identify Windows and edit the SYSTEM hive. */
 static int
 patch_registry (struct planner *p)
 {
   CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL, *newsys = NULL;
-  CLEANUP_FREE uint8_t *log1 = NULL, *log2 = NULL;
+  struct wv_hive_logs logs = { 0 };
   struct wv_hivelog_result rec = { 0 };
-  size_t syslen, softlen, newlen, log1len = 0, log2len = 0;
+  size_t syslen, softlen, newlen;
   struct wv_hive system = { 0 }, software = { 0 };
   char desc[256];
   bool changed = false;
@@ -688,9 +672,9 @@ patch_registry (struct planner *p)
 
   if (wv_ntfs_read_file (p->v, p->hive, MAX_HIVE, &sys, &syslen) == -1 ||
       wv_ntfs_read_file (p->v, p->software, MAX_HIVE, &soft, &softlen) == -1 ||
-      read_hive_log (p, 1, &log1, &log1len) == -1 ||
-      read_hive_log (p, 2, &log2, &log2len) == -1 ||
-      wv_hive_prepare (sys, syslen, log1, log1len, log2, log2len,
+      wv_hive_read_logs (p->v, p->hive, MAX_HIVE, &logs) == -1 ||
+      wv_hive_prepare (sys, syslen, logs.log1, logs.log1len,
+                       logs.log2, logs.log2len, logs.single,
                        "SYSTEM", "SYSTEM hive", MAX_HIVE, &rec) == -1 ||
       wv_hive_open (&system, rec.data ? rec.data : sys,
                     rec.data ? rec.len : syslen, 1, "SYSTEM hive") == -1 ||
@@ -713,7 +697,7 @@ patch_registry (struct planner *p)
     fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
              p->hive, rec.applied,
              rec.new_format ? "log entries" : "dirty pages",
-             rec.logs_used & 1 ? "LOG1" : "",
+             logs.single ? "LOG" : rec.logs_used & 1 ? "LOG1" : "",
              rec.logs_used == 3 ? " and " : "",
              rec.logs_used & 2 ? "LOG2" : "");
   if (changed || rec.data) {
@@ -732,6 +716,7 @@ patch_registry (struct planner *p)
  out:
   wv_hive_close (&system);
   wv_hive_close (&software);
+  wv_hive_logs_free (&logs);
   free (rec.data);
   return r;
 }
@@ -1140,10 +1125,6 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   uint64_t errors0 = src->read_errors;
   int r = -1;
 
-  if (opts->drivers == NULL) {
-    wv_error ("no virtio-win driver tree given");
-    return NULL;
-  }
   p.log = open_memstream (&p.summary, &p.summary_len);
   p.map = wv_map_new (src->size);
   p.ov = wv_overlay_new (src);

@@ -6,7 +6,7 @@
 #   make-windows-disk.sh OUTPUT --version xp|2k3|win7|win10 --layout gpt|mbr
 #                        [--sector-size 512|4096] [--size 256M]
 #                        [--system-hive FILE[.gz|.xz]]
-#                        [--system-logs LOG1|- LOG2|-]
+#                        [--system-logs LOG1|- LOG2|-] [--system-log LOG]
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
 #                        [--junk-free] [--data MIB] [--fragment N]
 #
@@ -29,7 +29,8 @@
 #
 # --system-logs puts the SYSTEM hive's transaction logs beside it, as
 # System32\config\SYSTEM.LOG1 and SYSTEM.LOG2 ("-": that log absent;
-# .gz and .xz are decompressed), for a dirty --system-hive.
+# .gz and .xz are decompressed), for a dirty --system-hive;
+# --system-log puts the single SYSTEM.LOG of Windows XP and 2003.
 #
 # The disk looks enough like an installed Windows (a VMware guest;
 # amd64, or x86 for xp) for winvirtio to plan on it, but boots
@@ -81,7 +82,7 @@ usage ()
 {
   echo "usage: $prog OUTPUT --version xp|2k3|win7|win10 --layout gpt|mbr"
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
-  echo "       [--system-logs LOG1|- LOG2|-]"
+  echo "       [--system-logs LOG1|- LOG2|-] [--system-log LOG]"
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
   echo "       [--junk-free] [--data MIB] [--fragment N]"
 }
@@ -141,6 +142,7 @@ ss=512
 system_hive=
 system_log1=-
 system_log2=-
+system_log=-
 system_regs=()
 puts=()
 size=256M
@@ -155,6 +157,7 @@ while [ $# -gt 0 ]; do
     --size) size="${2:?}"; shift 2 ;;
     --system-hive) system_hive="${2:?}"; shift 2 ;;
     --system-logs) system_log1="${2:?}"; system_log2="${3:?}"; shift 3 ;;
+    --system-log) system_log="${2:?}"; shift 2 ;;
     --system-reg) system_regs+=("${2:?}"); shift 2 ;;
     --put) puts+=("${2:?}"); shift 2 ;;
     --junk-free) junk_free=1; shift ;;
@@ -397,6 +400,10 @@ windows_files ()
   if [ "$system_log2" != - ]; then
     unpack "$system_log2" "$d/SYSTEM.LOG2"
     echo "$d/SYSTEM.LOG2:$root/$sys32/config/$system.LOG2"
+  fi
+  if [ "$system_log" != - ]; then
+    unpack "$system_log" "$d/SYSTEM.LOG"
+    echo "$d/SYSTEM.LOG:$root/$sys32/config/$system.LOG"
   fi
   echo "$d/SOFTWARE:$root/$sys32/config/$software"
   for f in $drivers; do

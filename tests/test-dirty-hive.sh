@@ -12,7 +12,10 @@
 # block, and
 #  - win10 (new format): H0 -> H1 in LOG1 and H1 -> H2 in LOG2, and a
 #    stale damaged entry numbered above the rest in LOG1;
-#  - win7 (old format): H0 -> H2 as dirty pages in LOG1, LOG2 empty.  The disk (make-windows-disk.sh --system-logs) is
+#  - win7 (old format): H0 -> H2 as dirty pages in LOG1, LOG2 empty;
+#  - xp (old format, the single SYSTEM.LOG of Windows XP and 2003):
+#    H0 -> H2 as dirty pages in SYSTEM.LOG, no LOG1 or LOG2.
+# The disk (make-windows-disk.sh --system-logs / --system-log) is
 # converted through the filter, then checked with tools winvirtio did
 # not write:
 #  - check-converted.sh (sleuthkit, hivexregedit, reglookup, ntfsresize);
@@ -50,23 +53,29 @@ mkdir "$t"
 cleanup_fn rm -rf "$t"
 "$abs_top_srcdir/scripts/make-fake-virtio-win.sh" "$t/vw"
 source "$abs_top_srcdir/tests/corpus-hive.sh"
-# dirty_disk VERSION LAYOUT OFFSET [--old] REPLAYED SUMMARY: the test
+# dirty_disk VERSION LAYOUT OFFSET [--old [--single]] REPLAYED SUMMARY: the test
 # on a VERSION disk; wv-hivelog prints REPLAYED, the summary says
 # "...SYSTEM was dirty: SUMMARY" (both evaluated, with $n, H0's
 # sequence number, and $pages, the dirty pages of an old log).
 dirty_disk ()
 {
-  local version=$1 layout=$2 offset=$3 old= d="$t/$1" n pages created orig
+  local version=$1 layout=$2 offset=$3 old= single= d="$t/$1" n pages
+  local created orig logs
 
   shift 3
   if [ "$1" = --old ]; then
     old=--old
     shift
   fi
+  if [ "$1" = --single ]; then
+    single=1
+    shift
+  fi
   mkdir "$d"
 
   # The three states of the hive.
   case "$version" in
+    xp) wv-mkhive "$d/H0" '$$$PROTO.HIV' ;;
     win7) wv-mkhive "$d/H0" \
             "CMI-CreateHive{2A7FB991-7BBE-4F9D-B91E-7CB51D4737F5}" ;;
     win10) wv-mkhive "$d/H0" \
@@ -86,7 +95,8 @@ dirty_disk ()
   n=$(od -An -tu4 -j8 -N4 "$d/H0" | tr -d ' ')
   pages=$(sed -n 's/.*, \([0-9]*\) dirty pages$/\1/p' "$d/made")
 
-  # The replay alone gives H2's hive bins, byte for byte.
+  # The replay alone gives H2's hive bins, byte for byte.  (wv-hivelog
+  # reads two logs; the single log is replayed the same, test-hivelog.)
   $VG wv-hivelog "$d/SYSTEM" "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2" \
     "$d/SYSTEM.replayed" > "$d/replay"
   cat "$d/replay"
@@ -94,10 +104,19 @@ dirty_disk ()
     fail "$version: wv-hivelog did not say: $(eval echo "\"$1\"")"
   cmp <(tail -c +4097 "$d/SYSTEM.replayed") <(tail -c +4097 "$d/H2")
 
+  # The single log of XP is the old-format LOG1 (LOG2 is empty then).
+  if [ -n "$single" ]; then
+    [ ! -s "$d/SYSTEM.LOG2" ]
+    mv "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG"
+    rm "$d/SYSTEM.LOG2"
+    logs=(--system-log "$d/SYSTEM.LOG")
+  else
+    logs=(--system-logs "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2")
+  fi
   WV_BUILDDIR="$abs_top_builddir" \
     "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/disk.img" \
     --version $version --layout $layout --system-hive "$d/SYSTEM" \
-    --system-logs "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2"
+    "${logs[@]}"
 
   # Plan, then stream through the filter (planning at startup).
   $VG winvirtio map --details --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
@@ -114,7 +133,7 @@ dirty_disk ()
   diff -u <(grep -v '^saved:' "$d/summary" | sed 's/, from .*)$/)/') \
           <(sed 's/, from .*)$/)/' "$d/report")
   "$abs_top_srcdir/scripts/check-converted.sh" "$d/disk.img" \
-    "$d/out.raw" "$t/vw"
+    "$d/out.raw" "$t/vw" "" "$(test $version = xp && echo x86 || echo amd64)"
 
   # The served hive: H2 plus our changes.
   icat_hive "$d/out.raw" $offset "$d/SYSTEM.new"
@@ -136,15 +155,26 @@ dirty_disk ()
     "$d/h2.ureg" "$d/new.ureg" "$d/summary"
 
   # The served logs: the source's, and Windows will not replay them.
-  icat_hive "$d/out.raw" $offset "$d/LOG1.new" SYSTEM.LOG1
-  icat_hive "$d/out.raw" $offset "$d/LOG2.new" SYSTEM.LOG2
-  cmp "$d/SYSTEM.LOG1" "$d/LOG1.new"
-  cmp "$d/SYSTEM.LOG2" "$d/LOG2.new"
-  python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
-    "$d/SYSTEM.new" "$d/LOG1.new" "$d/LOG2.new" | tee "$d/ignored"
-  if python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
-       "$d/SYSTEM" "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2"; then
-    fail "$version: hive-logs-ignored.py accepts the dirty source hive"
+  if [ -n "$single" ]; then
+    icat_hive "$d/out.raw" $offset "$d/LOG.new" SYSTEM.LOG
+    cmp "$d/SYSTEM.LOG" "$d/LOG.new"
+    python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+      "$d/SYSTEM.new" "$d/LOG.new" | tee "$d/ignored"
+    if python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+         "$d/SYSTEM" "$d/SYSTEM.LOG"; then
+      fail "$version: hive-logs-ignored.py accepts the dirty source hive"
+    fi
+  else
+    icat_hive "$d/out.raw" $offset "$d/LOG1.new" SYSTEM.LOG1
+    icat_hive "$d/out.raw" $offset "$d/LOG2.new" SYSTEM.LOG2
+    cmp "$d/SYSTEM.LOG1" "$d/LOG1.new"
+    cmp "$d/SYSTEM.LOG2" "$d/LOG2.new"
+    python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+      "$d/SYSTEM.new" "$d/LOG1.new" "$d/LOG2.new" | tee "$d/ignored"
+    if python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+         "$d/SYSTEM" "$d/SYSTEM.LOG1" "$d/SYSTEM.LOG2"; then
+      fail "$version: hive-logs-ignored.py accepts the dirty source hive"
+    fi
   fi
 
   # A second pass over the converted disk changes nothing.
@@ -183,3 +213,8 @@ grep -qFx "$t/win10/LOG1.new: 4 sequence numbers, highest $(( $(od -An -tu4 -j8 
 dirty_disk win7 mbr $(( 51 * 1048576 )) --old \
   'replayed $pages dirty pages from LOG1, last sequence number 0, new sequence number $(( n + 2 ))' \
   'replayed $pages dirty pages from LOG1'
+# Windows XP's single SYSTEM.LOG (old format), without LOG1 or LOG2;
+# XP has no vioscsi in virtio-win.
+WV_BOOT_DRIVERS=viostor dirty_disk xp mbr $(( 51 * 1048576 )) --old --single \
+  'replayed $pages dirty pages from LOG1, last sequence number 0, new sequence number $(( n + 2 ))' \
+  'replayed $pages dirty pages from LOG'

@@ -212,19 +212,19 @@ fi
 grep -q "^winvirtio: $t/short.iso" $t/err
 
 # Default locations: $VIRTIO_WIN (as virt-v2v), DIR/virtio-win.iso
-# first, then DIR itself.
+# first, then DIR itself; made absolute.
 cp $t/vw.iso $t/inst/virtio-win.iso
 VIRTIO_WIN=$t/inst $src "" w10 amd64 10.0 19045 client > $t/def
-head -1 $t/def | grep -qx "source $t/inst/virtio-win.iso: ISO image"
+head -1 $t/def | grep -qx "source $PWD/$t/inst/virtio-win.iso: ISO image"
 rm $t/inst/virtio-win.iso
 VIRTIO_WIN=$t/inst $src "" w10 amd64 10.0 19045 client > $t/def
-head -1 $t/def | grep -qx "source $t/inst: installed package (by-driver)"
+head -1 $t/def | grep -qx "source $PWD/$t/inst: installed package (by-driver)"
 VIRTIO_WIN=$t/vw.iso $src "" w10 amd64 10.0 19045 client > $t/def
-head -1 $t/def | grep -qx "source $t/vw.iso: ISO image"
+head -1 $t/def | grep -qx "source $PWD/$t/vw.iso: ISO image"
 # An installed folder with only the ISO in it.
 mkdir $t/only-iso
 cp $t/vw.iso $t/only-iso/virtio-win.iso
 $src $t/only-iso w10 amd64 10.0 19045 client > $t/def
 head -1 $t/def | grep -qx "source $t/only-iso/virtio-win.iso: ISO image"
-VIRTIO_WIN=$t/nonexistent error "no virtio-win drivers: $t/nonexistent does not exist.  Install the virtio-win package, or say where the virtio-win ISO or driver tree is" \
+VIRTIO_WIN=$t/nonexistent error "no virtio-win drivers: $t/nonexistent does not exist.  Install the virtio-win package, or say where the virtio-win ISO or driver tree is (winvirtio --drivers=PATH, the filter's winvirtio-drivers=PATH, or VIRTIO_WIN=PATH)" \
   "" w10 amd64 10.0 19045 client

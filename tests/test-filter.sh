@@ -35,21 +35,41 @@ expect_fail ()
 # The built filter loads into the nbdkit on PATH (the ABI is tied to
 # one nbdkit version), and every parameter in --help is documented.
 nbdkit --filter="$filter" null --help > $t/help
-grep -q '^winvirtio-drivers=DIR' $t/help
+grep -q '^winvirtio-drivers=PATH' $t/help
 for key in $(sed -n 's/^\(winvirtio-[a-z]*\)=.*/\1/p' $t/help); do
   grep -q "^=item B<$key=>" "$abs_top_srcdir/filter/nbdkit-winvirtio-filter.pod" ||
     fail "$key is in --help but not in nbdkit-winvirtio-filter.pod"
 done
 
-# One of winvirtio-drivers and winvirtio-map is required.
-expect_fail $t/log "give exactly one of winvirtio-drivers=DIR" \
-  nbdkit -U - --filter="$filter" null 1M --run true
+# At most one of winvirtio-drivers and winvirtio-map.
+touch $t/some.map
+expect_fail $t/log "give at most one of winvirtio-drivers=PATH" \
+  nbdkit -U - --filter="$filter" null 1M winvirtio-drivers=$t \
+  winvirtio-map=$t/some.map --run true
+# With neither, the default location, which must exist at startup.
+VIRTIO_WIN=$t/nonexistent expect_fail $t/log \
+  "no virtio-win drivers: $t/nonexistent does not exist" \
+  nbdkit -U - --filter="$filter" null 1M --run 'nbdinfo "$uri"'
+grep -q "export-size" $t/log && fail "an export was served"
 
 WV_BUILDDIR="$abs_top_builddir" \
   "$abs_top_srcdir/scripts/make-windows-disk.sh" $t/disk.img \
   --version win10 --layout gpt
 "$abs_top_srcdir/scripts/make-fake-virtio-win.sh" $t/vw
 winvirtio map --drivers=$t/vw -o $t/map $t/disk.img > $t/summary
+grep -qFx "driver source: $PWD/$t/vw (ISO layout)" $t/summary
+
+# Without --drivers, $VIRTIO_WIN (both made absolute): the same map,
+# byte for byte, and the filter computes the same too.
+VIRTIO_WIN=$t/vw winvirtio map -o $t/default.map $t/disk.img > $t/log
+grep -qFx "driver source: $PWD/$t/vw (ISO layout)" $t/log
+cmp $t/map $t/default.map
+nbdkit -U - --filter="$filter" file $t/disk.img winvirtio-map=$t/map \
+  --run "nbdcopy \"\$uri\" $t/with-map.raw"
+VIRTIO_WIN=$t/vw nbdkit -U - --filter="$filter" file $t/disk.img \
+  --run "nbdcopy \"\$uri\" $t/with-default.raw"
+cmp $t/with-map.raw $t/with-default.raw
+rm $t/with-map.raw $t/with-default.raw
 
 # A disk with no Windows on it: nbdkit stops, nothing is served.
 truncate -s 64M $t/empty.img

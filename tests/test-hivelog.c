@@ -133,7 +133,7 @@ prepare (const char *dir, const char *base, struct wv_hivelog_result *r)
     exit (EXIT_FAILURE);
   }
   last_error[0] = '\0';
-  ret = wv_hive_prepare (h.d, h.len, l1.d, l1.len, l2.d, l2.len,
+  ret = wv_hive_prepare (h.d, h.len, l1.d, l1.len, l2.d, l2.len, false,
                          "SYSTEM", "SYSTEM hive", MAX_HIVE, r);
   free (h.d);
   free (l1.d);
@@ -307,6 +307,45 @@ test_old_dirty (void)
   free (win.d);
 }
 
+/* Windows XP and 2003 keep one NAME.LOG in the old format: given as
+ * the single log, OldDirtyHive's log recovers the same bytes as when
+ * it is LOG1, and the messages name NAME.LOG.
+ */
+static void
+test_single_log (void)
+{
+  struct file h = load ("yarp/OldDirtyHive/OldDirtyHive");
+  struct file l = load ("yarp/OldDirtyHive/OldDirtyHive.LOG1");
+  struct wv_hivelog_result dual, single;
+  const char *want = "the SYSTEM hive is dirty (base block sequence "
+    "numbers 5 and 4 differ) and its transaction log cannot be replayed "
+    "(SYSTEM.LOG: missing): Windows was not shut down cleanly; boot the "
+    "VM and shut it down cleanly, then try again";
+
+  CHECK (wv_hive_prepare (h.d, h.len, l.d, l.len, NULL, 0, false, "SYSTEM",
+                          "SYSTEM hive", MAX_HIVE, &dual) == 0);
+  CHECK (wv_hive_prepare (h.d, h.len, l.d, l.len, NULL, 0, true, "SYSTEM",
+                          "SYSTEM hive", MAX_HIVE, &single) == 0);
+  CHECK (dual.data && single.data && dual.len == single.len &&
+         memcmp (dual.data, single.data, dual.len) == 0);
+  CHECK (single.logs_used == 1 && single.applied == dual.applied);
+  free (dual.data);
+  free (single.data);
+
+  last_error[0] = '\0';
+  CHECK (wv_hive_prepare (h.d, h.len, NULL, 0, NULL, 0, true, "SYSTEM",
+                          "SYSTEM hive", MAX_HIVE, &single) == -1);
+  if (strcmp (last_error, want) != 0) {
+    fprintf (stderr, "single log:\n  got:      %s\n  expected: %s\n",
+             last_error, want);
+    failures++;
+  }
+  CHECK (wv_hive_prepare (h.d, h.len, l.d, l.len, l.d, l.len, true, "SYSTEM",
+                          "SYSTEM hive", MAX_HIVE, &single) == -1);
+  free (h.d);
+  free (l.d);
+}
+
 static void
 refused (const char *dir, const char *base, const char *msg)
 {
@@ -436,7 +475,7 @@ test_mutations (void)
     for (i = 0; i < 3; ++i) {
       size_t n = cut + i * 7 > l2.len ? l2.len : cut + i * 7;
 
-      if (wv_hive_prepare (h.d, h.len, l1.d, l1.len, l2.d, n, "S", "S",
+      if (wv_hive_prepare (h.d, h.len, l1.d, l1.len, l2.d, n, false, "S", "S",
                            MAX_HIVE, &r) == 0)
         ok++;
       else
@@ -444,7 +483,7 @@ test_mutations (void)
       free (r.data);
     }
   for (cut = 0; cut <= ol.len; cut += 509) {
-    if (wv_hive_prepare (oh.d, oh.len, ol.d, cut, NULL, 0, "S", "S",
+    if (wv_hive_prepare (oh.d, oh.len, ol.d, cut, NULL, 0, false, "S", "S",
                          MAX_HIVE, &r) == 0)
       ok++;
     else
@@ -458,7 +497,7 @@ test_mutations (void)
   for (i = 0; i < 0x300; ++i) {
     memcpy (m, l2.d, l2.len);
     m[512 + i] ^= 0xff;
-    if (wv_hive_prepare (h.d, h.len, l1.d, l1.len, m, l2.len, "S", "S",
+    if (wv_hive_prepare (h.d, h.len, l1.d, l1.len, m, l2.len, false, "S", "S",
                          MAX_HIVE, &r) == 0)
       ok++;
     else
@@ -470,7 +509,7 @@ test_mutations (void)
   for (i = 0; i < 0x400; i += 3) {
     memcpy (m, ol.d, ol.len);
     m[i] ^= 0x5a;
-    if (wv_hive_prepare (oh.d, oh.len, m, ol.len, NULL, 0, "S", "S",
+    if (wv_hive_prepare (oh.d, oh.len, m, ol.len, NULL, 0, false, "S", "S",
                          MAX_HIVE, &r) == 0)
       ok++;
     else
@@ -513,6 +552,7 @@ main (void)
   test_new_dirty_1 ();
   test_new_dirty_2 ();
   test_old_dirty ();
+  test_single_log ();
   test_refused ();
   test_real ();
   test_mutations ();

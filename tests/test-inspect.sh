@@ -76,7 +76,7 @@ check ()
   grep -qFx "  architecture: $arch" "$d/out"
   grep -qFx "  virtio-win folder: $osdir/$arch" "$d/out"
   grep -qF "  driver binding: $binding" "$d/out"
-  grep -qFx "  viostor: $t/vw/viostor/$osdir/$arch/viostor.sys ($(stat -c %s "$t/vw/viostor/$osdir/$arch/viostor.sys") bytes)" "$d/out"
+  grep -qFx "  viostor: $PWD/$t/vw/viostor/$osdir/$arch/viostor.sys ($(stat -c %s "$t/vw/viostor/$osdir/$arch/viostor.sys") bytes)" "$d/out"
 
   # The verdict is winvirtio map's plan.
   $VG winvirtio map --drivers="$t/vw" "$disk" > "$d/map"
@@ -215,6 +215,20 @@ nbdkit -U - file "$t/win7.img" \
   --run "$VG winvirtio inspect --drivers=$t/vw \"\$uri\" > $t/nbd"
 diff -u <(tail -n +2 "$t/win7/out" | grep -v '^  planner read:') \
         <(tail -n +2 "$t/nbd" | grep -v '^  planner read:')
+
+# Without --drivers: the default location ($VIRTIO_WIN), the same
+# report; none there: no driver source, and the planner's refusal.
+VIRTIO_WIN=$t/vw $VG winvirtio inspect "$t/win7.img" > "$t/default"
+diff -u "$t/win7/out" "$t/default"
+grep -qFx "driver source: $PWD/$t/vw (ISO layout)" "$t/default"
+r=0
+VIRTIO_WIN=$t/none $VG winvirtio inspect "$t/win7.img" > "$t/none.out" ||
+  r=$?
+cat "$t/none.out"
+[ $r = 1 ]
+msg="no virtio-win drivers: $t/none does not exist.  Install the virtio-win package, or say where the virtio-win ISO or driver tree is (winvirtio --drivers=PATH, the filter's winvirtio-drivers=PATH, or VIRTIO_WIN=PATH)"
+grep -qFx "driver source: none: $msg" "$t/none.out"
+grep -qFx "verdict: refused: $msg" "$t/none.out"
 
 # Usage errors and an unreadable source: exit status 2.
 r=0; winvirtio inspect 2> /dev/null || r=$?

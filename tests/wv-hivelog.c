@@ -49,7 +49,7 @@ main (int argc, char *argv[])
     exit (EXIT_FAILURE);
   read_or_null (argv[2], &l1, &l1len);
   read_or_null (argv[3], &l2, &l2len);
-  if (wv_hive_prepare (h, hlen, l1, l1len, l2, l2len, "SYSTEM",
+  if (wv_hive_prepare (h, hlen, l1, l1len, l2, l2len, false, "SYSTEM",
                        "SYSTEM hive", MAX_HIVE, &r) == -1)
     exit (EXIT_FAILURE);
   out = r.data ? r.data : h;

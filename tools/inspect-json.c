@@ -144,6 +144,10 @@ json_packages (const struct wv_inspect *r)
 
   printf ("  ");
   key ("driver_source"); str (r->drivers);
+  printf (", ");
+  key ("driver_source_layout"); str (r->drivers_layout);
+  printf (", ");
+  key ("driver_source_error"); str (r->drivers_error);
   printf (",\n  \"driver_files\": [");
   for (i = 0; i < r->nr_packages; ++i) {
     const struct wv_inspect_package *p = &r->packages[i];

@@ -22,7 +22,7 @@
 static void
 inspect_usage (void)
 {
-  fprintf (stderr, "usage: %s inspect [--drivers=DIR] [--partition=N] "
+  fprintf (stderr, "usage: %s inspect [--drivers=PATH] [--partition=N] "
            "[--sector-size=512|4096] [--details] [--json] SOURCE\n", prog);
   exit (2);
 }
@@ -139,10 +139,11 @@ print_packages (const struct wv_inspect *r)
   size_t i;
 
   if (r->drivers == NULL) {
-    printf ("driver source: none given (--drivers)\n");
+    printf ("driver source: none: %s\n",
+            r->drivers_error ? r->drivers_error : "?");
     return;
   }
-  printf ("driver source: %s\n", r->drivers);
+  printf ("driver source: %s (%s)\n", r->drivers, r->drivers_layout);
   for (i = 0; i < r->nr_packages; ++i) {
     const struct wv_inspect_package *p = &r->packages[i];
 

@@ -30,13 +30,27 @@ parse_unsigned (const char *opt, const char *s, int status)
   return v;
 }
 
+/* --drivers, made absolute. */
+static char *drivers_path;
+
 bool
 parse_plan_option (int c, const char *arg, struct wv_plan_options *opts,
                    int status)
 {
   switch (c) {
   case 'd':
-    opts->drivers = arg;
+    /* Absolute, as the filter makes winvirtio-drivers, so that the
+     * summary (and the map that holds it) names the same source
+     * whichever made it.
+     */
+    free (drivers_path);
+    drivers_path = realpath (arg, NULL);
+    if (drivers_path == NULL) {
+      fprintf (stderr, "%s: cannot open the virtio-win drivers %s: %m\n",
+               prog, arg);
+      exit (status);
+    }
+    opts->drivers = drivers_path;
     return true;
   case 'p':
     opts->partition = parse_unsigned ("--partition", arg, status);
@@ -73,9 +87,9 @@ usage (FILE *fp, int status)
 "Make a Windows disk bootable on VirtIO while it is copied.\n"
 "\n"
 "Usage:\n"
-"  %s map --drivers=DIR [--partition=N] [--sector-size=512|4096]\n"
+"  %s map [--drivers=PATH] [--partition=N] [--sector-size=512|4096]\n"
 "                [--no-trim] [--details] [-o MAPFILE] SOURCE\n"
-"  %s inspect [--drivers=DIR] [--partition=N] [--sector-size=512|4096]\n"
+"  %s inspect [--drivers=PATH] [--partition=N] [--sector-size=512|4096]\n"
 "                [--details] [--json] SOURCE\n"
 "  %s dump [--json] MAPFILE\n"
 "  %s --help | --version\n"

@@ -20,7 +20,7 @@
 static void
 map_usage (void)
 {
-  fprintf (stderr, "usage: %s map --drivers=DIR [--partition=N] "
+  fprintf (stderr, "usage: %s map [--drivers=PATH] [--partition=N] "
            "[--sector-size=512|4096] [--no-trim] [--details] [-o MAPFILE] "
            "SOURCE\n",
            prog);
@@ -98,7 +98,7 @@ do_map (int argc, char *argv[])
         map_usage ();
     }
   }
-  if (optind != argc - 1 || opts.drivers == NULL)
+  if (optind != argc - 1)
     map_usage ();
 
   src = wv_source_open (argv[optind]);
