@@ -10,16 +10,11 @@
  * recomputed, and with FLAGS bit 0 so are the logs' base block
  * checksums and the Marvin32 hashes of the chain of log entries (a bad
  * checksum or hash is refused or stops the replay at once; those paths
- * are reached with bit 0 clear).  The seeds are the corpus's dirty
- * hives with their logs in this format: see
- * fuzzing/make-hivelog-seeds.sh.
- *
- * Build (from the top of a configured build tree, BUILD, of SRC):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -I BUILD -I SRC/lib SRC/fuzzing/fuzz-hivelog.c SRC/lib/hive.c \
- *     SRC/lib/hivelog.c SRC/lib/hostfile.c SRC/lib/log.c -lhivex \
- *     -o fuzz-hivelog
- *   ./fuzz-hivelog -max_len=1048576 SEEDS
+ * are reached with bit 0 clear).  With FLAGS bit 1, LOG1 is replayed
+ * as the single SYSTEM.LOG of Windows XP and LOG2 is left out.  The
+ * seeds are the corpus's dirty hives with their logs in this format:
+ * see fuzzing/make-hivelog-seeds.sh.  Built and run by fuzzing/build.sh and
+ * fuzzing/run.sh.
  */
 
 #include <config.h>
@@ -140,7 +135,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     fix_hashes (log1, l1len);
     fix_hashes (log2, l2len);
   }
-  if (wv_hive_prepare (hive, hlen, log1, l1len, log2, l2len, false, "SYSTEM",
+  /* flags bit 1: the single SYSTEM.LOG of Windows XP (log1 only). */
+  if (wv_hive_prepare (hive, hlen, log1, l1len,
+                       flags & 2 ? NULL : log2, flags & 2 ? 0 : l2len,
+                       (flags & 2) != 0, "SYSTEM",
                        "SYSTEM hive", MAX_LEN, &r) == 0 && r.data) {
     /* The result must be a clean hive. */
     if (wv_hive_check (r.data, r.len, "recovered") == -1)
