@@ -18,7 +18,7 @@ do_dump (int argc, char *argv[])
 {
   static const struct option long_options[] = {
     { "json", no_argument, NULL, 'j' },
-    { NULL }
+    { NULL, 0, NULL, 0 }
   };
   struct wv_map *map;
   bool json = false;

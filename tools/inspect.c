@@ -205,7 +205,7 @@ do_inspect (int argc, char *argv[])
     { "json", no_argument, NULL, 'j' },
     { "details", no_argument, NULL, 'D' },
     { "verbose", no_argument, NULL, 'v' },
-    { NULL }
+    { NULL, 0, NULL, 0 }
   };
   struct wv_plan_options opts = { 0 };
   struct wv_inspect r;

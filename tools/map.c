@@ -77,7 +77,7 @@ do_map (int argc, char *argv[])
     { "verbose", no_argument, NULL, 'v' },
     { "details", no_argument, NULL, 'D' },
     { "no-trim", no_argument, NULL, 'T' },
-    { NULL }
+    { NULL, 0, NULL, 0 }
   };
   struct wv_plan_options opts = { 0 };
   const char *output = NULL;
