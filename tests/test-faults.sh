@@ -55,24 +55,23 @@ winvirtio map --drivers=$t/vw -o $t/file.map $t/disk.img > $t/summary
 
 # nbdkit servers in the background, killed at exit.  start NAME ARGS:
 # nbdkit -f on $T/NAME.sock, its pid in $T/NAME.pid, its messages in
-# $T/NAME.log.  (Clients that connect before the filter has planned
-# wait in the listen queue.)
+# $T/NAME.log; returns once nbdkit listens (it writes the pid file
+# then).  (Clients that connect before the filter has planned wait in
+# the listen queue.)
 pids=()
 cleanup_fn 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done'
 start ()
 {
-  local name=$1 i
+  local name=$1 pid
   shift
-  rm -f $T/$name.sock
-  nbdkit -f -U $T/$name.sock "$@" 2> $T/$name.log &
-  echo $! > $T/$name.pid
-  pids+=($!)
-  for i in $(seq 100); do
-    [ -S $T/$name.sock ] && return 0
-    sleep 0.1
-  done
-  cat $T/$name.log
-  fail "nbdkit $* did not start"
+  rm -f $T/$name.sock $T/$name.pid
+  nbdkit -f -U $T/$name.sock -P $T/$name.pid "$@" 2> $T/$name.log &
+  pid=$!
+  pids+=($pid)
+  wait_for_pidfile $T/$name.pid $pid > /dev/null || {
+    cat $T/$name.log
+    fail "nbdkit $* did not start"
+  }
 }
 # stop NAME: kill it and wait for it.
 stop ()
