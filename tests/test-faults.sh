@@ -82,11 +82,13 @@ stop ()
   wait $p || :
 }
 # gone PID: wait until the process has exited (a zombie counts: pid 1
-# may not reap it here).
+# may not reap it here), at most $NBDKIT_TIMEOUT seconds (default 120:
+# it plans first, which the sanitizer build on a busy machine makes
+# slow).
 gone ()
 {
   local i
-  for i in $(seq 200); do
+  for (( i = 0; i < ${NBDKIT_TIMEOUT:-120} * 10; ++i )); do
     if ! grep -qs '^State:[[:space:]]*[^Z]' /proc/$1/status; then
       return 0
     fi
@@ -240,11 +242,14 @@ done
 # serves the disk.
 badmap $(first_of 'SYSTEM hive data') > $t/hive.ddrescue
 # (-v keeps its messages on stderr.)
+# The parent exits as soon as it has forked, before the child writes
+# the pid file: wait for it.
 nbdkit -v --log=stderr -U $T/daemon.sock -P $T/daemon.pid \
   --filter="$filter" --filter=ddrescue file $t/disk.img \
   ddrescue-mapfile=$t/hive.ddrescue winvirtio-drivers=$t/vw 2> $t/daemon.log
-pids+=($(cat $T/daemon.pid))
-gone $(cat $T/daemon.pid) || fail "nbdkit in the background did not exit"
+daemon=$(wait_for_pidfile $T/daemon.pid)
+pids+=($daemon)
+gone $daemon || fail "nbdkit in the background did not exit"
 grep 'winvirtio' $t/daemon.log
 grep -q '^nbdkit: error: winvirtio: read error from the plugin' $t/daemon.log ||
   fail "nbdkit in the background did not report the error"
