@@ -291,10 +291,24 @@ done
 echo "random read errors while planning: $ok planned, $failed refused"
 
 ### Read errors while streaming reach the client.  The errors start
-# when the trigger file exists, after the map is checked.
+# when the trigger file exists, after the map is checked: nbdkit
+# listens before the filter checks the map (.after_fork), and the
+# report is written once the check is done.
 start stream --filter="$filter" --filter=error file $t/disk.img \
   winvirtio-map=$t/file.map error-pread=EIO error-pread-rate=1 \
-  error-file=$T/trigger
+  error-file=$T/trigger winvirtio-report=$T/stream.report
+checked ()
+{
+  local i
+  for (( i = 0; i < ${NBDKIT_TIMEOUT:-120} * 10; ++i )); do
+    [ -e $T/stream.report ] && return 0
+    kill -0 $(cat $T/stream.pid) 2>/dev/null || break
+    sleep 0.1
+  done
+  cat $T/stream.log
+  fail "nbdkit with the map did not check it"
+}
+checked
 touch $t/trigger
 r=0
 # One request in flight: nbdcopy hangs up at the first error, and
