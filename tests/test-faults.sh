@@ -55,24 +55,23 @@ winvirtio map --drivers=$t/vw -o $t/file.map $t/disk.img > $t/summary
 
 # nbdkit servers in the background, killed at exit.  start NAME ARGS:
 # nbdkit -f on $T/NAME.sock, its pid in $T/NAME.pid, its messages in
-# $T/NAME.log.  (Clients that connect before the filter has planned
-# wait in the listen queue.)
+# $T/NAME.log; returns once nbdkit listens (it writes the pid file
+# then).  (Clients that connect before the filter has planned wait in
+# the listen queue.)
 pids=()
 cleanup_fn 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done'
 start ()
 {
-  local name=$1 i
+  local name=$1 pid
   shift
-  rm -f $T/$name.sock
-  nbdkit -f -U $T/$name.sock "$@" 2> $T/$name.log &
-  echo $! > $T/$name.pid
-  pids+=($!)
-  for i in $(seq 100); do
-    [ -S $T/$name.sock ] && return 0
-    sleep 0.1
-  done
-  cat $T/$name.log
-  fail "nbdkit $* did not start"
+  rm -f $T/$name.sock $T/$name.pid
+  nbdkit -f -U $T/$name.sock -P $T/$name.pid "$@" 2> $T/$name.log &
+  pid=$!
+  pids+=($pid)
+  wait_for_pidfile $T/$name.pid $pid > /dev/null || {
+    cat $T/$name.log
+    fail "nbdkit $* did not start"
+  }
 }
 # stop NAME: kill it and wait for it.
 stop ()
@@ -83,11 +82,13 @@ stop ()
   wait $p || :
 }
 # gone PID: wait until the process has exited (a zombie counts: pid 1
-# may not reap it here).
+# may not reap it here), at most $NBDKIT_TIMEOUT seconds (default 120:
+# it plans first, which the sanitizer build on a busy machine makes
+# slow).
 gone ()
 {
   local i
-  for i in $(seq 200); do
+  for (( i = 0; i < ${NBDKIT_TIMEOUT:-120} * 10; ++i )); do
     if ! grep -qs '^State:[[:space:]]*[^Z]' /proc/$1/status; then
       return 0
     fi
@@ -241,11 +242,14 @@ done
 # serves the disk.
 badmap $(first_of 'SYSTEM hive data') > $t/hive.ddrescue
 # (-v keeps its messages on stderr.)
+# The parent exits as soon as it has forked, before the child writes
+# the pid file: wait for it.
 nbdkit -v --log=stderr -U $T/daemon.sock -P $T/daemon.pid \
   --filter="$filter" --filter=ddrescue file $t/disk.img \
   ddrescue-mapfile=$t/hive.ddrescue winvirtio-drivers=$t/vw 2> $t/daemon.log
-pids+=($(cat $T/daemon.pid))
-gone $(cat $T/daemon.pid) || fail "nbdkit in the background did not exit"
+daemon=$(wait_for_pidfile $T/daemon.pid)
+pids+=($daemon)
+gone $daemon || fail "nbdkit in the background did not exit"
 grep 'winvirtio' $t/daemon.log
 grep -q '^nbdkit: error: winvirtio: read error from the plugin' $t/daemon.log ||
   fail "nbdkit in the background did not report the error"
@@ -287,10 +291,24 @@ done
 echo "random read errors while planning: $ok planned, $failed refused"
 
 ### Read errors while streaming reach the client.  The errors start
-# when the trigger file exists, after the map is checked.
+# when the trigger file exists, after the map is checked: nbdkit
+# listens before the filter checks the map (.after_fork), and the
+# report is written once the check is done.
 start stream --filter="$filter" --filter=error file $t/disk.img \
   winvirtio-map=$t/file.map error-pread=EIO error-pread-rate=1 \
-  error-file=$T/trigger
+  error-file=$T/trigger winvirtio-report=$T/stream.report
+checked ()
+{
+  local i
+  for (( i = 0; i < ${NBDKIT_TIMEOUT:-120} * 10; ++i )); do
+    [ -e $T/stream.report ] && return 0
+    kill -0 $(cat $T/stream.pid) 2>/dev/null || break
+    sleep 0.1
+  done
+  cat $T/stream.log
+  fail "nbdkit with the map did not check it"
+}
+checked
 touch $t/trigger
 r=0
 # One request in flight: nbdcopy hangs up at the first error, and

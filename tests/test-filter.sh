@@ -112,14 +112,21 @@ expect_fail $t/log "read error from the plugin" \
   winvirtio-drivers=$t/vw error-pread=EIO error-pread-rate=1 \
   --run 'nbdinfo "$uri"'
 
-# Read errors while streaming reach the client: the planner's reads
-# succeed, then the trigger file turns errors on.
-rm -f $t/trigger
+# Read errors while streaming reach the client: the map check's reads
+# succeed, then the trigger file turns errors on.  nbdkit starts the
+# --run command before the filter checks the map (.after_fork): the
+# command waits for the report, written once the check is done, else
+# the check itself could fail and every connection be refused with
+# that error (which has "Input/output error" in it too).
+rm -f $t/trigger $t/report
 expect_fail $t/log "Input/output error" \
   nbdkit -U - --filter="$filter" --filter=error file $t/disk.img \
   winvirtio-map=$t/map error-pread=EIO error-pread-rate=1 \
-  error-file=$t/trigger \
-  --run "touch $t/trigger; qemu-img convert -O raw \"\$uri\" $t/out.raw"
+  error-file=$t/trigger winvirtio-report=$t/report \
+  --run "for i in \$(seq 1200); do [ -e $t/report ] && break; sleep 0.1; done
+         touch $t/trigger; qemu-img convert -O raw \"\$uri\" $t/out.raw"
+[ -e $t/report ] || fail "the filter did not check the map"
+grep -q "not serving this disk" $t/log && fail "the map check failed"
 
 # Read-only, multi-conn, and a write is refused.
 nbdkit -U - --filter="$filter" file $t/disk.img winvirtio-map=$t/map \

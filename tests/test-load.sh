@@ -67,19 +67,20 @@ expected=$(sha256sum < $t/expected.raw)
 
 pids=()
 cleanup_fn 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done'
-# serve NAME ARGS: nbdkit -f on $T/NAME.sock, pid in $pid.
+# serve NAME ARGS: nbdkit -f on $T/NAME.sock, pid in $pid; returns
+# once nbdkit listens.
 serve ()
 {
-  local name=$1 i
+  local name=$1
   shift
-  nbdkit -f -U $T/$name.sock "$@" 2> $T/$name.log &
+  nbdkit -f -U $T/$name.sock -P $T/$name.pid "$@" 2> $T/$name.log &
   pid=$!
   pids+=($pid)
-  for i in $(seq 100); do
-    [ -S $T/$name.sock ] && return 0
-    sleep 0.1
-  done
-  fail "nbdkit $* did not start"
+  # Listening once the pid file is written (functions.sh).
+  wait_for_pidfile $T/$name.pid $pid > /dev/null || {
+    cat $T/$name.log
+    fail "nbdkit $* did not start"
+  }
 }
 # hwm PID: VmHWM in KiB.
 hwm ()
