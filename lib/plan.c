@@ -9,7 +9,8 @@
  *     that it is clean.
  *  3. Read the SYSTEM and SOFTWARE hives; identify Windows; check the
  *     SYSTEM hive is clean; edit it with hivex; write back the pages
- *     that changed.
+ *     that changed.  Before Windows 8, the same for the SOFTWARE
+ *     hive's DevicePath (devicepath.c).
  *  4. Install the driver packages (pkgplan functions below): the
  *     files of each in DriverStore\FileRepository, INF\oem<N>.inf
  *     (Windows 8 and later), the boot drivers in System32\drivers,
@@ -37,6 +38,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "devicepath.h"
 #include "drivers.h"
 #include "driverstore.h"
 #include "hive.h"
@@ -100,6 +102,11 @@ struct planner {
    */
   uint64_t when;
   bool hive_changed;
+  /* Before Windows 8, the SOFTWARE hive (DevicePath) too, with its
+   * own time: p->when, or its own later one.
+   */
+  bool software_changed;
+  uint64_t software_when;
 
   /* The driver packages (the boot drivers first) and what we do with
    * each; the names in Windows\INF; the paths we created or changed.
@@ -657,20 +664,99 @@ register_packages (struct planner *p, hive_h *h, bool *changed_r)
   return 0;
 }
 
-/* Read the SYSTEM hive's transaction log NAME.LOGn, if it exists
- * (*data_r stays NULL if not).
+/* Read a hive's transaction log HIVE.LOGn, if it exists (*data_r
+ * stays NULL if not).
  */
 static int
-read_hive_log (struct planner *p, int n, uint8_t **data_r, size_t *len_r)
+read_hive_log (struct planner *p, const char *hive, int n, uint8_t **data_r,
+               size_t *len_r)
 {
   char path[96];
   int r;
 
-  snprintf (path, sizeof path, "%s.LOG%d", p->hive, n);
+  snprintf (path, sizeof path, "%s.LOG%d", hive, n);
   r = wv_ntfs_exists (p->v, path);
   if (r <= 0)
     return r;
   return wv_ntfs_read_file (p->v, path, MAX_HIVE, data_r, len_r);
+}
+
+/* Say that a dirty hive was recovered from its logs. */
+static void
+log_replay (struct planner *p, const char *hive,
+            const struct wv_hivelog_result *rec)
+{
+  if (rec->data)
+    fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
+             hive, rec->applied,
+             rec->new_format ? "log entries" : "dirty pages",
+             rec->logs_used & 1 ? "LOG1" : "",
+             rec->logs_used == 3 ? " and " : "",
+             rec->logs_used & 2 ? "LOG2" : "");
+}
+
+/* Step 3, before Windows 8: the VirtIO folder in the SOFTWARE hive's
+ * DevicePath, so that Windows finds the drivers other than the boot
+ * drivers (which only get copied to Drivers\VirtIO) at first boot.
+ * The SOFTWARE hive is read whole already (soft); a dirty one is
+ * recovered from its logs as the SYSTEM hive is, and they are read
+ * only then.
+ *
+ * From Windows 8 on, the SOFTWARE hive is left alone, not even
+ * recovered: every package is staged in the DriverStore and listed in
+ * the SYSTEM hive's DriverDatabase, where Plug and Play looks first,
+ * so DevicePath adds nothing (and Windows replays a dirty hive's logs
+ * itself at boot).
+ */
+static int
+patch_software (struct planner *p, const uint8_t *soft, size_t softlen)
+{
+  CLEANUP_FREE uint8_t *log1 = NULL, *log2 = NULL, *newsoft = NULL;
+  struct wv_hivelog_result rec = { 0 };
+  struct wv_hive software = { 0 };
+  enum wv_devicepath_state state;
+  bool changed;
+  size_t log1len = 0, log2len = 0, newlen;
+  uint64_t t;
+  int r = -1;
+
+  if (p->win.has_driver_database)
+    return 0;
+  if (wv_hive_is_dirty (soft, softlen) &&
+      (read_hive_log (p, p->software, 1, &log1, &log1len) == -1 ||
+       read_hive_log (p, p->software, 2, &log2, &log2len) == -1))
+    return -1;
+  if (wv_hive_prepare (soft, softlen, log1, log1len, log2, log2len,
+                       "SOFTWARE", "SOFTWARE hive", MAX_HIVE, &rec) == -1 ||
+      wv_hive_open (&software, rec.data ? rec.data : soft,
+                    rec.data ? rec.len : softlen, 1, "SOFTWARE hive") == -1)
+    goto out;
+  if (wv_devicepath_add (software.h, p->log, &state) == -1)
+    goto out;
+  changed = state == WV_DEVICEPATH_WITHOUT;
+  log_replay (p, p->software, &rec);
+  if (changed || rec.data) {
+    if (wv_ntfs_get_mtime (p->v, p->software, &t) == -1 ||
+        wv_hive_commit (&software, &newsoft, &newlen) == -1 ||
+        wv_ntfs_update_file (p->v, p->software, soft, softlen,
+                             newsoft, newlen) == -1)
+      goto out;
+    fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", p->software,
+             softlen, newlen);
+    p->software_changed = true;
+    p->software_when = t > p->when ? t : p->when;
+  }
+  else if (state == WV_DEVICEPATH_WITH)
+    fprintf (p->log, "hive: \\%s: DevicePath already lists %s\n",
+             p->software, WV_DEVICEPATH_VIRTIO);
+  else
+    fprintf (p->log, "hive: \\%s unchanged\n", p->software);
+  r = 0;
+
+ out:
+  wv_hive_close (&software);
+  free (rec.data);
+  return r;
 }
 
 /* Step 3: identify Windows and edit the SYSTEM hive. */
@@ -688,8 +774,8 @@ patch_registry (struct planner *p)
 
   if (wv_ntfs_read_file (p->v, p->hive, MAX_HIVE, &sys, &syslen) == -1 ||
       wv_ntfs_read_file (p->v, p->software, MAX_HIVE, &soft, &softlen) == -1 ||
-      read_hive_log (p, 1, &log1, &log1len) == -1 ||
-      read_hive_log (p, 2, &log2, &log2len) == -1 ||
+      read_hive_log (p, p->hive, 1, &log1, &log1len) == -1 ||
+      read_hive_log (p, p->hive, 2, &log2, &log2len) == -1 ||
       wv_hive_prepare (sys, syslen, log1, log1len, log2, log2len,
                        "SYSTEM", "SYSTEM hive", MAX_HIVE, &rec) == -1 ||
       wv_hive_open (&system, rec.data ? rec.data : sys,
@@ -709,13 +795,7 @@ patch_registry (struct planner *p)
   if (load_packages (p) == -1 ||
       register_packages (p, system.h, &changed) == -1)
     goto out;
-  if (rec.data)
-    fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
-             p->hive, rec.applied,
-             rec.new_format ? "log entries" : "dirty pages",
-             rec.logs_used & 1 ? "LOG1" : "",
-             rec.logs_used == 3 ? " and " : "",
-             rec.logs_used & 2 ? "LOG2" : "");
+  log_replay (p, p->hive, &rec);
   if (changed || rec.data) {
     if (wv_hive_commit (&system, &newsys, &newlen) == -1 ||
         wv_ntfs_update_file (p->v, p->hive, sys, syslen,
@@ -727,7 +807,9 @@ patch_registry (struct planner *p)
   }
   else
     fprintf (p->log, "hive: \\%s already has every entry\n", p->hive);
-  r = 0;
+  /* (The read-only copy is not needed any more.) */
+  wv_hive_close (&software);
+  r = patch_software (p, soft, softlen);
 
  out:
   wv_hive_close (&system);
@@ -982,6 +1064,9 @@ set_times (struct planner *p)
   if (p->hive_changed &&
       wv_ntfs_set_times (p->v, p->hive, p->when, false) == -1)
     return -1;
+  if (p->software_changed &&
+      wv_ntfs_set_times (p->v, p->software, p->software_when, false) == -1)
+    return -1;
   for (i = p->nr_touched; i-- > 0; ) {
     const struct touched *t = &p->touched[i];
 
@@ -1011,6 +1096,10 @@ label (struct planner *p)
   size_t i;
 
   if (wv_ntfs_label_system (p->v, p->part->number, &p->labels) == -1)
+    return -1;
+  if (p->software_changed &&
+      wv_ntfs_label_path (p->v, p->software, "SOFTWARE hive",
+                          &p->labels) == -1)
     return -1;
   if (wv_ntfs_label_path (p->v, p->hive, "SYSTEM hive", &p->labels) == -1 ||
       wv_ntfs_label_path (p->v, p->config, "config directory",
