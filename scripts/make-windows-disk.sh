@@ -7,6 +7,7 @@
 #                        [--sector-size 512|4096] [--size 256M]
 #                        [--system-hive FILE[.gz|.xz]]
 #                        [--system-logs LOG1|- LOG2|-]
+#                        [--software-hive FILE] [--software-logs LOG1|- LOG2|-]
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
 #                        [--junk-free] [--data MIB] [--fragment N]
 #
@@ -30,6 +31,8 @@
 # --system-logs puts the SYSTEM hive's transaction logs beside it, as
 # System32\config\SYSTEM.LOG1 and SYSTEM.LOG2 ("-": that log absent;
 # .gz and .xz are decompressed), for a dirty --system-hive.
+# --software-hive and --software-logs do the same for the SOFTWARE
+# hive (config\SOFTWARE, .LOG1, .LOG2).
 #
 # The disk looks enough like an installed Windows (a VMware guest;
 # amd64, or x86 for xp) for winvirtio to plan on it, but boots
@@ -82,6 +85,7 @@ usage ()
   echo "usage: $prog OUTPUT --version xp|2k3|win7|win10 --layout gpt|mbr"
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
   echo "       [--system-logs LOG1|- LOG2|-]"
+  echo "       [--software-hive FILE] [--software-logs LOG1|- LOG2|-]"
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
   echo "       [--junk-free] [--data MIB] [--fragment N]"
 }
@@ -141,6 +145,9 @@ ss=512
 system_hive=
 system_log1=-
 system_log2=-
+software_hive=
+software_log1=-
+software_log2=-
 system_regs=()
 puts=()
 size=256M
@@ -156,6 +163,8 @@ while [ $# -gt 0 ]; do
     --system-hive) system_hive="${2:?}"; shift 2 ;;
     --system-logs) system_log1="${2:?}"; system_log2="${3:?}"; shift 3 ;;
     --system-reg) system_regs+=("${2:?}"); shift 2 ;;
+    --software-hive) software_hive="${2:?}"; shift 2 ;;
+    --software-logs) software_log1="${2:?}"; software_log2="${3:?}"; shift 3 ;;
     --put) puts+=("${2:?}"); shift 2 ;;
     --junk-free) junk_free=1; shift ;;
     --data) data_mib="${2:?}"; shift 2 ;;
@@ -398,7 +407,18 @@ windows_files ()
     unpack "$system_log2" "$d/SYSTEM.LOG2"
     echo "$d/SYSTEM.LOG2:$root/$sys32/config/$system.LOG2"
   fi
+  if [ -n "${software_hive:-}" ]; then
+    unpack "$software_hive" "$d/SOFTWARE"
+  fi
   echo "$d/SOFTWARE:$root/$sys32/config/$software"
+  if [ "$software_log1" != - ]; then
+    unpack "$software_log1" "$d/SOFTWARE.LOG1"
+    echo "$d/SOFTWARE.LOG1:$root/$sys32/config/$software.LOG1"
+  fi
+  if [ "$software_log2" != - ]; then
+    unpack "$software_log2" "$d/SOFTWARE.LOG2"
+    echo "$d/SOFTWARE.LOG2:$root/$sys32/config/$software.LOG2"
+  fi
   for f in $drivers; do
     fake_file "$d/$f.sys" DRIVER "$f.sys ($version $arch)" \
       $(( 3000 + ${#f} * 611 ))

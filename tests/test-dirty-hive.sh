@@ -24,6 +24,7 @@
 #    hive-logs-ignored.py finds the hive clean and numbered above every
 #    sequence number in them, including the stale entry's;
 #  - a second pass changes nothing.
+# Then the same for a dirty SOFTWARE hive on Windows 7 (below).
 source ./functions.sh
 set -e
 set -x
@@ -183,3 +184,62 @@ grep -qFx "$t/win10/LOG1.new: 4 sequence numbers, highest $(( $(od -An -tu4 -j8 
 dirty_disk win7 mbr $(( 51 * 1048576 )) --old \
   'replayed $pages dirty pages from LOG1, last sequence number 0, new sequence number $(( n + 2 ))' \
   'replayed $pages dirty pages from LOG1'
+
+# A dirty SOFTWARE hive on Windows 7 (old-format log: H0 -> H2 as dirty
+# pages in SOFTWARE.LOG1): the planner recovers it before adding the
+# VirtIO folder to DevicePath.  The served hive, read back with icat,
+# is H2 plus that value only (check-converted.sh, with H2 as the hive
+# before), holds both log keys (hivexregedit), and is clean for the
+# logs served beside it (the source's, byte for byte); a second pass
+# changes nothing.
+d="$t/win7-software"
+mkdir "$d"
+wv-mkhive "$d/H0" "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}"
+hivexregedit --merge "$d/H0" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$abs_top_srcdir/tests/data/win7-software.reg"
+cp "$d/H0" "$d/H1"
+sed 's/\\SYSTEM\\/\\SOFTWARE\\/' "$t/r1.reg" > "$d/r1.reg"
+sed 's/\\SYSTEM\\/\\SOFTWARE\\/' "$t/r2.reg" > "$d/r2.reg"
+hivexregedit --merge "$d/H1" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$d/r1.reg"
+cp "$d/H1" "$d/H2"
+hivexregedit --merge "$d/H2" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$d/r2.reg"
+python3 "$abs_top_srcdir/tests/make-dirty-hive.py" --old \
+  "$d/H0" "$d/H1" "$d/H2" "$d/SOFTWARE" "$d/SOFTWARE.LOG1" "$d/SOFTWARE.LOG2" \
+  | tee "$d/made"
+pages=$(sed -n 's/.*, \([0-9]*\) dirty pages$/\1/p' "$d/made")
+[ -n "$pages" ]
+WV_BUILDDIR="$abs_top_builddir" \
+  "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/disk.img" \
+  --version win7 --layout mbr --software-hive "$d/SOFTWARE" \
+  --software-logs "$d/SOFTWARE.LOG1" "$d/SOFTWARE.LOG2"
+$VG winvirtio map --details --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
+  > "$d/summary"
+cat "$d/summary"
+grep -qFx "hive: \\Windows\\System32\\config\\SOFTWARE was dirty: replayed $pages dirty pages from LOG1" \
+  "$d/summary"
+grep -qFx 'devicepath: added %SystemRoot%\Drivers\VirtIO to SOFTWARE\Microsoft\Windows\CurrentVersion\DevicePath' \
+  "$d/summary"
+run_nbdkit -U - --filter="$filter" file "$d/disk.img" \
+  winvirtio-drivers="$t/vw" \
+  --run 'qemu-img convert -O raw "$uri" '"$d/out.raw" \
+  2> "$d/nbdkit.err" || { cat "$d/nbdkit.err"; fail "nbdkit failed"; }
+valgrind_clean "$d/nbdkit.err"
+WV_SOFTWARE_BEFORE="$d/H2" "$abs_top_srcdir/scripts/check-converted.sh" \
+  "$d/disk.img" "$d/out.raw" "$t/vw"
+icat_hive "$d/out.raw" $(( 51 * 1048576 )) "$d/SOFTWARE.new" SOFTWARE
+hivexregedit --export "$d/SOFTWARE.new" '\' > "$d/new.export"
+for k in WinvirtioLog1 WinvirtioLog2; do
+  grep -qFx "[\\$k]" "$d/new.export" || fail "win7 SOFTWARE: no key $k"
+done
+icat_hive "$d/out.raw" $(( 51 * 1048576 )) "$d/LOG1.new" SOFTWARE.LOG1
+cmp "$d/SOFTWARE.LOG1" "$d/LOG1.new"
+python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+  "$d/SOFTWARE.new" "$d/LOG1.new" "$d/SOFTWARE.LOG2"
+$VG winvirtio map --details --drivers="$t/vw" -o "$d/map2" "$d/out.raw" \
+  > "$d/summary2"
+cat "$d/summary2"
+grep -q "^block map: 0 extents, 0 bytes" "$d/summary2"
+grep -qF 'SOFTWARE: DevicePath already lists' "$d/summary2"
+if grep "was dirty" "$d/summary2"; then
+  fail "win7: the converted SOFTWARE hive is still dirty"
+fi

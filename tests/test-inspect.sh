@@ -76,6 +76,21 @@ check ()
   grep -qFx "  architecture: $arch" "$d/out"
   grep -qFx "  virtio-win folder: $osdir/$arch" "$d/out"
   grep -qF "  driver binding: $binding" "$d/out"
+  # Before Windows 8, DevicePath as hivexget reads it, without the
+  # VirtIO folder yet; from Windows 8 on, nothing said.
+  local dp dplists=None
+  dp=$(hivexget "$d/SOFTWARE" '\Microsoft\Windows\CurrentVersion' DevicePath)
+  [ -n "$dp" ]
+  if [ "$binding" = DriverDatabase ]; then
+    if grep 'DevicePath' "$d/out"; then
+      fail "$name: DevicePath reported from Windows 8 on"
+    fi
+    dp=
+  else
+    grep -qFx "  DevicePath: \"$dp\" (does not list %SystemRoot%\Drivers\VirtIO: it would be added)" "$d/out" ||
+      fail "$name: DevicePath is not reported as \"$dp\", without the folder"
+    dplists=False
+  fi
   grep -qFx "  viostor: $t/vw/viostor/$osdir/$arch/viostor.sys ($(stat -c %s "$t/vw/viostor/$osdir/$arch/viostor.sys") bytes)" "$d/out"
 
   # The verdict is winvirtio map's plan.
@@ -88,10 +103,13 @@ check ()
 
   # JSON: the same facts.
   $VG winvirtio inspect --json --drivers="$t/vw" "$disk" > "$d/json"
-  python3 - "$d/json" "$product" "$build" "$bytes" "$osdir" <<'EOF'
+  python3 - "$d/json" "$product" "$build" "$bytes" "$osdir" "$dp" \
+    "$dplists" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 w = r["windows"]
+assert w["device_path"] == (sys.argv[6] or None), w
+assert w["device_path_lists_virtio"] is eval(sys.argv[7]), w
 assert w["product_name"] == sys.argv[2], w
 assert str(w["build"]) == sys.argv[3], w
 assert w["virtio_win_folder"] == sys.argv[5], w
@@ -131,6 +149,17 @@ grep -qiFx '    file: \Windows\System32\drivers\viostor.sys present' "$t/after"
 grep -A3 '^  viostor: ' "$t/after" | grep -qF 'CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1001'
 grep -A4 '^  viostor: ' "$t/after" | grep -qFx '    boot-ready: yes'
 grep -qFx 'verdict: would patch: 0 bytes in 0 extents (already converted: nothing to change)' "$t/after"
+# DevicePath lists the folder now, as hivexget reads the converted
+# hive (extracted with ntfscat).
+off=$(sed -n '/^partition /{s/^partition [0-9]*: offset \([0-9]*\),.*/\1/;h};/Windows volume: holds/{x;p}' "$t/after")
+len=$(sed -n "s/^partition [0-9]*: offset $off, \([0-9]*\) bytes.*/\1/p" "$t/after")
+dd if="$t/win7-out.img" of="$t/win7-vol" bs=1M iflag=skip_bytes,count_bytes \
+  skip="$off" count="$len" status=none
+ntfscat "$t/win7-vol" /Windows/System32/config/SOFTWARE > "$t/win7-SOFTWARE"
+rm -f "$t/win7-vol"
+dp=$(hivexget "$t/win7-SOFTWARE" '\Microsoft\Windows\CurrentVersion' DevicePath)
+[ "$dp" = '%SystemRoot%\inf;%SystemRoot%\Drivers\VirtIO' ]
+grep -qFx "  DevicePath: \"$dp\" (lists %SystemRoot%\Drivers\VirtIO)" "$t/after"
 
 # A guest with viostor staged but not boot-ready (what a guest tools
 # install leaves when the disk is not yet VirtIO): Start=3, a
