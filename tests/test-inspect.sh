@@ -2,7 +2,8 @@
 # winvirtio tests: winvirtio inspect on the test disks (win10 GPT,
 # win7 MBR, XP MBR).  The facts it reports are checked against
 # independent tools (sleuthkit mmls for the partitions, icat +
-# hivexget for ProductName and the build), its verdict against
+# hivexget for ProductName, the build and, before Windows 8,
+# DevicePath, before and after a conversion), its verdict against
 # winvirtio map's plan, its JSON with python's json module, and it
 # writes nothing.  The refusals (exit 1, the same message as
 # winvirtio map) are checked on every refusal disk by refuse.sh.
@@ -251,3 +252,41 @@ r=0; winvirtio inspect 2> /dev/null || r=$?
 r=0; winvirtio inspect "$t/no-such-disk.img" 2> "$t/err" || r=$?
 [ $r = 2 ]
 cat "$t/err"
+
+# A Windows 7 whose SOFTWARE hive has no DevicePath: inspect says so,
+# the plan warns and is not refused, and the SOFTWARE hive is served
+# as it is (icat, cmp); DevicePath is still absent (hivexget).
+d="$t/nodp"
+mkdir "$d"
+wv-mkhive "$d/SOFTWARE" "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}"
+hivexregedit --merge "$d/SOFTWARE" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$abs_top_srcdir/tests/data/win7-software.reg"
+printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+  '[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion]' \
+  '"DevicePath"=-' > "$d/del.reg"
+hivexregedit --merge "$d/SOFTWARE" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$d/del.reg"
+if hivexget "$d/SOFTWARE" '\Microsoft\Windows\CurrentVersion' DevicePath; then
+  fail "nodp: the test hive still has DevicePath"
+fi
+WV_BUILDDIR="$abs_top_builddir" \
+  "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/disk.img" \
+  --version win7 --layout mbr --software-hive "$d/SOFTWARE"
+$VG winvirtio inspect --drivers="$t/vw" "$d/disk.img" > "$d/out"
+cat "$d/out"
+grep -qFx '  DevicePath: none: the SOFTWARE hive has no DevicePath in Microsoft\Windows\CurrentVersion (left so: the drivers other than the boot drivers would not be found at first boot)' \
+  "$d/out"
+grep -q '^verdict: would patch: ' "$d/out"
+winvirtio map --drivers="$t/vw" -o "$d/map" "$d/disk.img" > "$d/plan"
+grep -qF 'warning: the SOFTWARE hive has no DevicePath in Microsoft\Windows\CurrentVersion:' \
+  "$d/plan"
+grep -qF 'hive: \Windows\System32\config\SOFTWARE unchanged' "$d/plan"
+nbdkit -U - --filter="$filter" file "$d/disk.img" winvirtio-map="$d/map" \
+  --run 'nbdcopy "$uri" '"$d/out.img"
+o512=$(( 51 * 2048 ))
+ino=$(fls -r -p -o $o512 "$d/out.img" |
+  awk -F'\t' 'tolower($2) == "windows/system32/config/software" {
+    n = split($1, a, " "); split(a[n], b, "-"); sub(/:$/, "", b[1]);
+    print b[1]; exit }')
+[ -n "$ino" ]
+icat -o $o512 "$d/out.img" "$ino" | cmp - "$d/SOFTWARE"
