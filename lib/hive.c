@@ -71,6 +71,13 @@ check_size (const uint8_t *data, size_t len, const char *what)
   return 0;
 }
 
+bool
+wv_hive_is_dirty (const uint8_t *data, size_t len)
+{
+  return len >= BASE_BLOCK && memcmp (data, "regf", 4) == 0 &&
+    is_dirty (data);
+}
+
 int
 wv_hive_check (const uint8_t *data, size_t len, const char *what)
 {

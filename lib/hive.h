@@ -9,6 +9,7 @@
 #ifndef WINVIRTIO_HIVE_H
 #define WINVIRTIO_HIVE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,11 @@ struct wv_hive {
  * declares.  what names the hive in messages.
  */
 extern int wv_hive_check (const uint8_t *data, size_t len, const char *what);
+
+/* Do the base block's sequence numbers differ (Windows left changes
+ * in the logs)?  False for anything that is not a hive.
+ */
+extern bool wv_hive_is_dirty (const uint8_t *data, size_t len);
 
 /* The same checks, but a dirty hive is recovered from its logs
  * (log1/log2: the contents of NAME.LOG1/NAME.LOG2, NULL if missing;

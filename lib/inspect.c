@@ -8,7 +8,8 @@
  *     holds Windows, and whether the planner would refuse to change
  *     it (a writable mount's checks, on a private overlay);
  *  2. on the Windows volume, the hives: which Windows, the services
- *     already there, warnings;
+ *     already there, warnings; before Windows 8, whether DevicePath
+ *     lists Drivers\VirtIO;
  *  3. the driver source: the file each boot driver would come from;
  *  4. the verdict: the planner run to the end on the source.  Its
  *     block map is thrown away; its summary or its refusal is kept.
@@ -26,6 +27,7 @@
 
 #include "blockmap.h"
 #include "cleanup.h"
+#include "devicepath.h"
 #include "drivers.h"
 #include "hive.h"
 #include "hivelog.h"
@@ -192,6 +194,37 @@ warnings (hive_h *system, hive_h *software, struct wv_inspect *r)
   return 0;
 }
 
+/* Before Windows 8: DevicePath, from software (the hive soft as it
+ * is) or, if it is dirty and its logs replay, from the recovered hive,
+ * as the planner would see it.  Unreadable: nothing is said.
+ */
+static void
+inspect_devicepath (struct wv_ntfs *v, const char *softpath,
+                    const uint8_t *soft, size_t softlen, hive_h *software,
+                    struct wv_inspect *r)
+{
+  struct wv_hive_logs logs = { 0 };
+  struct wv_hivelog_result rec = { 0 };
+  struct wv_hive recovered = { 0 };
+  hive_h *h = software;
+
+  wv_error_capture_begin ();
+  if (wv_hive_is_dirty (soft, softlen) &&
+      wv_hive_read_logs (v, softpath, MAX_HIVE, &logs) == 0 &&
+      wv_hive_prepare (soft, softlen, logs.log1, logs.log1len,
+                       logs.log2, logs.log2len, logs.single,
+                       "SOFTWARE", "SOFTWARE hive", MAX_HIVE, &rec) == 0 &&
+      rec.data &&
+      wv_hive_open (&recovered, rec.data, rec.len, 0, "SOFTWARE hive") == 0)
+    h = recovered.h;
+  if (wv_devicepath_state (h, &r->devicepath_state, &r->devicepath) == 0)
+    r->have_devicepath = true;
+  free (wv_error_capture_end ());
+  wv_hive_close (&recovered);
+  wv_hive_logs_free (&logs);
+  free (rec.data);
+}
+
 /* Step 2: Windows, its services and warnings, on the volume found. */
 static int
 inspect_windows (struct wv_source *src, struct wv_overlay *ov,
@@ -249,6 +282,8 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   }
   free (wv_error_capture_end ());
   r->have_windows = true;
+  if (!r->win.has_driver_database)
+    inspect_devicepath (v, softpath, soft, softlen, software.h, r);
   if (wv_inspect_services (system.h, &r->win, v, vol->sysroot, r) == -1 ||
       warnings (system.h, software.h, r) == -1)
     ret = -1;
@@ -423,6 +458,7 @@ wv_inspect_free (struct wv_inspect *r)
   free (r->pt_error);
   free (r->windows_error);
   free (r->hive_refusal);
+  free (r->devicepath);
   free (r->summary);
   free (r->refusal);
   if (r->have_pt)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "devicepath.h"
 #include "partition.h"
 #include "plan.h"
 #include "source.h"
@@ -76,6 +77,15 @@ struct wv_inspect {
   char *hive_refusal;           /* SYSTEM hive dirty, logs unusable */
   unsigned hive_replayed;       /* dirty, recovered: entries or pages
                                    replayed from its logs */
+
+  /* Before Windows 8 only (have_devicepath): what the SOFTWARE hive's
+   * DevicePath says about Drivers\VirtIO (devicepath.h), read from
+   * the hive as the planner would edit it (a dirty one recovered from
+   * its logs, if they replay); its value (malloc'd) or NULL.
+   */
+  bool have_devicepath;
+  enum wv_devicepath_state devicepath_state;
+  char *devicepath;
 
   size_t nr_services;
   struct wv_inspect_service *services;

@@ -9,7 +9,8 @@
  *     that it is clean.
  *  3. Read the SYSTEM and SOFTWARE hives; identify Windows; check the
  *     SYSTEM hive is clean; edit it with hivex; write back the pages
- *     that changed.
+ *     that changed.  Before Windows 8, the same for the SOFTWARE
+ *     hive's DevicePath (devicepath.c).
  *  4. Install the driver packages (pkgplan functions below): the
  *     files of each in DriverStore\FileRepository, INF\oem<N>.inf
  *     (Windows 8 and later), the boot drivers in System32\drivers,
@@ -37,6 +38,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "devicepath.h"
 #include "drivers.h"
 #include "driverstore.h"
 #include "hive.h"
@@ -100,6 +102,11 @@ struct planner {
    */
   uint64_t when;
   bool hive_changed;
+  /* Before Windows 8, the SOFTWARE hive (DevicePath) too, with its
+   * own time: p->when, or its own later one.
+   */
+  bool software_changed;
+  uint64_t software_when;
 
   /* The driver packages (the boot drivers first) and what we do with
    * each; the names in Windows\INF; the paths we created or changed.
@@ -657,6 +664,86 @@ register_packages (struct planner *p, hive_h *h, bool *changed_r)
   return 0;
 }
 
+/* Say that a dirty hive was recovered from its logs. */
+static void
+log_replay (struct planner *p, const char *hive,
+            const struct wv_hive_logs *logs,
+            const struct wv_hivelog_result *rec)
+{
+  if (rec->data)
+    fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
+             hive, rec->applied,
+             rec->new_format ? "log entries" : "dirty pages",
+             logs->single ? "LOG" : rec->logs_used & 1 ? "LOG1" : "",
+             rec->logs_used == 3 ? " and " : "",
+             rec->logs_used & 2 ? "LOG2" : "");
+}
+
+/* Step 3, before Windows 8: the VirtIO folder in the SOFTWARE hive's
+ * DevicePath, so that Windows finds the drivers other than the boot
+ * drivers (which only get copied to Drivers\VirtIO) at first boot.
+ * The SOFTWARE hive is read whole already (soft); a dirty one is
+ * recovered from its logs as the SYSTEM hive is, and they are read
+ * only then.
+ *
+ * From Windows 8 on, the SOFTWARE hive is left alone, not even
+ * recovered: every package is staged in the DriverStore and listed in
+ * the SYSTEM hive's DriverDatabase, where Plug and Play looks first,
+ * so DevicePath adds nothing (and Windows replays a dirty hive's logs
+ * itself at boot).
+ */
+static int
+patch_software (struct planner *p, const uint8_t *soft, size_t softlen)
+{
+  CLEANUP_FREE uint8_t *newsoft = NULL;
+  struct wv_hive_logs logs = { 0 };
+  struct wv_hivelog_result rec = { 0 };
+  struct wv_hive software = { 0 };
+  enum wv_devicepath_state state;
+  bool changed;
+  size_t newlen;
+  uint64_t t;
+  int r = -1;
+
+  if (p->win.has_driver_database)
+    return 0;
+  if (wv_hive_is_dirty (soft, softlen) &&
+      wv_hive_read_logs (p->v, p->software, MAX_HIVE, &logs) == -1)
+    return -1;
+  if (wv_hive_prepare (soft, softlen, logs.log1, logs.log1len,
+                       logs.log2, logs.log2len, logs.single, "SOFTWARE", "SOFTWARE hive", MAX_HIVE, &rec) == -1 ||
+      wv_hive_open (&software, rec.data ? rec.data : soft,
+                    rec.data ? rec.len : softlen, 1, "SOFTWARE hive") == -1)
+    goto out;
+  if (wv_devicepath_add (software.h, p->log, &state) == -1)
+    goto out;
+  changed = state == WV_DEVICEPATH_WITHOUT;
+  log_replay (p, p->software, &logs, &rec);
+  if (changed || rec.data) {
+    if (wv_ntfs_get_mtime (p->v, p->software, &t) == -1 ||
+        wv_hive_commit (&software, &newsoft, &newlen) == -1 ||
+        wv_ntfs_update_file (p->v, p->software, soft, softlen,
+                             newsoft, newlen) == -1)
+      goto out;
+    fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", p->software,
+             softlen, newlen);
+    p->software_changed = true;
+    p->software_when = t > p->when ? t : p->when;
+  }
+  else if (state == WV_DEVICEPATH_WITH)
+    fprintf (p->log, "hive: \\%s: DevicePath already lists %s\n",
+             p->software, WV_DEVICEPATH_VIRTIO);
+  else
+    fprintf (p->log, "hive: \\%s unchanged\n", p->software);
+  r = 0;
+
+ out:
+  wv_hive_close (&software);
+  wv_hive_logs_free (&logs);
+  free (rec.data);
+  return r;
+}
+
 /* Step 3: identify Windows and edit the SYSTEM hive. */
 static int
 patch_registry (struct planner *p)
@@ -693,13 +780,7 @@ patch_registry (struct planner *p)
   if (load_packages (p) == -1 ||
       register_packages (p, system.h, &changed) == -1)
     goto out;
-  if (rec.data)
-    fprintf (p->log, "hive: \\%s was dirty: replayed %u %s from %s%s%s\n",
-             p->hive, rec.applied,
-             rec.new_format ? "log entries" : "dirty pages",
-             logs.single ? "LOG" : rec.logs_used & 1 ? "LOG1" : "",
-             rec.logs_used == 3 ? " and " : "",
-             rec.logs_used & 2 ? "LOG2" : "");
+  log_replay (p, p->hive, &logs, &rec);
   if (changed || rec.data) {
     if (wv_hive_commit (&system, &newsys, &newlen) == -1 ||
         wv_ntfs_update_file (p->v, p->hive, sys, syslen,
@@ -711,7 +792,9 @@ patch_registry (struct planner *p)
   }
   else
     fprintf (p->log, "hive: \\%s already has every entry\n", p->hive);
-  r = 0;
+  /* (The read-only copy is not needed any more.) */
+  wv_hive_close (&software);
+  r = patch_software (p, soft, softlen);
 
  out:
   wv_hive_close (&system);
@@ -967,6 +1050,9 @@ set_times (struct planner *p)
   if (p->hive_changed &&
       wv_ntfs_set_times (p->v, p->hive, p->when, false) == -1)
     return -1;
+  if (p->software_changed &&
+      wv_ntfs_set_times (p->v, p->software, p->software_when, false) == -1)
+    return -1;
   for (i = p->nr_touched; i-- > 0; ) {
     const struct touched *t = &p->touched[i];
 
@@ -996,6 +1082,10 @@ label (struct planner *p)
   size_t i;
 
   if (wv_ntfs_label_system (p->v, p->part->number, &p->labels) == -1)
+    return -1;
+  if (p->software_changed &&
+      wv_ntfs_label_path (p->v, p->software, "SOFTWARE hive",
+                          &p->labels) == -1)
     return -1;
   if (wv_ntfs_label_path (p->v, p->hive, "SYSTEM hive", &p->labels) == -1 ||
       wv_ntfs_label_path (p->v, p->config, "config directory",

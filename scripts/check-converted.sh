@@ -30,6 +30,11 @@
 #    Owners;
 #  - before Windows 8: CriticalDeviceDatabase entries for every ID of
 #    viostor.inf and vioscsi.inf, with the INF's ClassGuid;
+#  - before Windows 8: DevicePath in the SOFTWARE hive ends with
+#    ;%SystemRoot%\Drivers\VirtIO, listed once (hivexget), and the
+#    hive differs from the source's (or from $WV_SOFTWARE_BEFORE) in
+#    that value only (hivexregedit --export); from Windows 8 on the
+#    SOFTWARE hive is the source's, byte for byte (icat, cmp);
 #  - ntfsresize --info --no-action finds the volume consistent.
 # WV_BOOT_DRIVERS lists the boot drivers to expect (default "viostor
 # vioscsi"; virtio-win has only viostor for Windows XP and 2003).
@@ -314,6 +319,59 @@ else
     done < <(inf_ids "$i")
   done
   ok "CriticalDeviceDatabase binds every ID of viostor.inf and vioscsi.inf"
+fi
+
+# The SOFTWARE hive (icat, from both disks; the same MFT record).
+# Before Windows 8 its DevicePath, read with hivexget, must end with
+# the VirtIO folder, listed once, and nothing else in the hive may
+# differ (hivexregedit --export of the hive before: the source's, or
+# $WV_SOFTWARE_BEFORE, the recovered state of a dirty one).  From
+# Windows 8 on it must be the source's, byte for byte.
+ino=$(inode_of "Windows/System32/config/SOFTWARE")
+[ -n "$ino" ] || fail "no Windows/System32/config/SOFTWARE"
+icat -o $o512 "$raw" "$ino" > "$tmp/SOFTWARE"
+icat -o $o512 "$source" "$ino" > "$tmp/SOFTWARE.src"
+if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
+  cmp "$tmp/SOFTWARE.src" "$tmp/SOFTWARE" ||
+    fail "the SOFTWARE hive changed (Windows 8 and later: it must not)"
+  ok "cmp: the SOFTWARE hive is the source's, byte for byte"
+else
+  before=${WV_SOFTWARE_BEFORE:-$tmp/SOFTWARE.src}
+  cv='\Microsoft\Windows\CurrentVersion'
+  folder='%SystemRoot%\Drivers\VirtIO'
+  old=$(hivexget "$before" "$cv" DevicePath) ||
+    fail "hivexget: no DevicePath in the SOFTWARE hive before"
+  new=$(hivexget "$tmp/SOFTWARE" "$cv" DevicePath) ||
+    fail "hivexget: no DevicePath in the converted SOFTWARE hive"
+  n=$(tr ';' '\n' <<< "$new" | grep -ciFx -e "$folder" -e "$folder\\") || true
+  [ "$n" = 1 ] || fail "DevicePath lists $folder $n times: '$new'"
+  case "${new,,}" in
+    *";${folder,,}") ;;
+    *) fail "DevicePath does not end with ;$folder: '$new'" ;;
+  esac
+  if [ "$(tr ';' '\n' <<< "$old" | grep -ciFx -e "$folder" -e "$folder\\")" = 0 ]; then
+    [ "$new" = "$old;$folder" ] ||
+      fail "DevicePath is '$new', expected '$old;$folder'"
+  else
+    [ "$new" = "$old" ] || fail "DevicePath changed from '$old' to '$new'"
+  fi
+  hivexregedit --export "$before" '\' > "$tmp/software-before.reg"
+  hivexregedit --export "$tmp/SOFTWARE" '\' > "$tmp/software.reg" ||
+    fail "hivexregedit cannot export the converted SOFTWARE hive"
+  diff "$tmp/software-before.reg" "$tmp/software.reg" |
+    grep '^[<>]' > "$tmp/software.diff" || true
+  # Only the DevicePath line, once on each side, and still REG_EXPAND_SZ
+  # (hex(2)) ending in its NUL.
+  if [ "$new" != "$old" ]; then
+    [ "$(grep -c '^< "DevicePath"=hex(2):.*,00,00$' "$tmp/software.diff")" = 1 ] &&
+      [ "$(grep -c '^> "DevicePath"=hex(2):.*,00,00$' "$tmp/software.diff")" = 1 ] &&
+      [ "$(wc -l < "$tmp/software.diff")" = 2 ] ||
+      fail "the SOFTWARE hive differs in more than DevicePath: $(cat "$tmp/software.diff")"
+  else
+    [ ! -s "$tmp/software.diff" ] ||
+      fail "the SOFTWARE hive changed: $(cat "$tmp/software.diff")"
+  fi
+  ok "hivexget: DevicePath is '$new'; hivexregedit: nothing else changed"
 fi
 
 # Extract the volume and let ntfsresize check it.

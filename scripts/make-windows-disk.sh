@@ -7,6 +7,7 @@
 #                        [--sector-size 512|4096] [--size 256M]
 #                        [--system-hive FILE[.gz|.xz]]
 #                        [--system-logs LOG1|- LOG2|-] [--system-log LOG]
+#                        [--software-hive FILE] [--software-logs LOG1|- LOG2|-]
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
 #                        [--junk-free] [--data MIB] [--fragment N]
 #
@@ -31,6 +32,8 @@
 # System32\config\SYSTEM.LOG1 and SYSTEM.LOG2 ("-": that log absent;
 # .gz and .xz are decompressed), for a dirty --system-hive;
 # --system-log puts the single SYSTEM.LOG of Windows XP and 2003.
+# --software-hive and --software-logs do the same for the SOFTWARE
+# hive (config\SOFTWARE, .LOG1, .LOG2).
 #
 # The disk looks enough like an installed Windows (a VMware guest;
 # amd64, or x86 for xp) for winvirtio to plan on it, but boots
@@ -83,6 +86,7 @@ usage ()
   echo "usage: $prog OUTPUT --version xp|2k3|win7|win10 --layout gpt|mbr"
   echo "       [--sector-size 512|4096] [--size 256M] [--system-hive FILE]"
   echo "       [--system-logs LOG1|- LOG2|-] [--system-log LOG]"
+  echo "       [--software-hive FILE] [--software-logs LOG1|- LOG2|-]"
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
   echo "       [--junk-free] [--data MIB] [--fragment N]"
 }
@@ -143,6 +147,9 @@ system_hive=
 system_log1=-
 system_log2=-
 system_log=-
+software_hive=
+software_log1=-
+software_log2=-
 system_regs=()
 puts=()
 size=256M
@@ -159,6 +166,8 @@ while [ $# -gt 0 ]; do
     --system-logs) system_log1="${2:?}"; system_log2="${3:?}"; shift 3 ;;
     --system-log) system_log="${2:?}"; shift 2 ;;
     --system-reg) system_regs+=("${2:?}"); shift 2 ;;
+    --software-hive) software_hive="${2:?}"; shift 2 ;;
+    --software-logs) software_log1="${2:?}"; software_log2="${3:?}"; shift 3 ;;
     --put) puts+=("${2:?}"); shift 2 ;;
     --junk-free) junk_free=1; shift ;;
     --data) data_mib="${2:?}"; shift 2 ;;
@@ -405,7 +414,18 @@ windows_files ()
     unpack "$system_log" "$d/SYSTEM.LOG"
     echo "$d/SYSTEM.LOG:$root/$sys32/config/$system.LOG"
   fi
+  if [ -n "${software_hive:-}" ]; then
+    unpack "$software_hive" "$d/SOFTWARE"
+  fi
   echo "$d/SOFTWARE:$root/$sys32/config/$software"
+  if [ "$software_log1" != - ]; then
+    unpack "$software_log1" "$d/SOFTWARE.LOG1"
+    echo "$d/SOFTWARE.LOG1:$root/$sys32/config/$software.LOG1"
+  fi
+  if [ "$software_log2" != - ]; then
+    unpack "$software_log2" "$d/SOFTWARE.LOG2"
+    echo "$d/SOFTWARE.LOG2:$root/$sys32/config/$software.LOG2"
+  fi
   for f in $drivers; do
     fake_file "$d/$f.sys" DRIVER "$f.sys ($version $arch)" \
       $(( 3000 + ${#f} * 611 ))

@@ -16,6 +16,8 @@
 #    (qemu-img compare), and nbdcopy with 4 connections the same bytes
 #    as qemu-img (cmp);
 #  - a second pass over the converted disk finds nothing to change.
+# check-converted.sh also checks DevicePath in the SOFTWARE hive
+# before Windows 8, and the SOFTWARE hive unchanged from Windows 8 on.
 # WV_BOOT_DRIVERS (for check-converted.sh) lists the boot drivers
 # expected, by default both.
 
@@ -62,6 +64,18 @@ e2e ()
   $VG winvirtio dump --json "$t/map" > "$t/dump.json"
   cat "$t/dump"
   grep -q "SYSTEM hive" "$t/dump"
+  # Before Windows 8 the SOFTWARE hive's DevicePath changes too (its
+  # pages are labelled); from Windows 8 on it is left alone.
+  case "$version" in
+    xp|2k3|win7)
+      grep -qFx 'devicepath: added %SystemRoot%\Drivers\VirtIO to SOFTWARE\Microsoft\Windows\CurrentVersion\DevicePath' \
+        "$t/summary"
+      grep -q "SOFTWARE hive" "$t/dump" ;;
+    *)
+      if grep -i "devicepath\|SOFTWARE hive" "$t/summary" "$t/dump"; then
+        fail "the SOFTWARE hive was touched from Windows 8 on"
+      fi ;;
+  esac
   grep -q "viostor.sys" "$t/dump"
 
   # Planning over NBD (libnbd) gives the same map, byte for byte, as
@@ -118,4 +132,7 @@ e2e ()
   cat "$t/summary2"
   grep -q "^block map: 0 extents, 0 bytes" "$t/summary2"
   grep -q "already has every entry" "$t/summary2"
+  case "$version" in
+    xp|2k3|win7) grep -qF 'SOFTWARE: DevicePath already lists' "$t/summary2" ;;
+  esac
 }

@@ -27,6 +27,8 @@
 #    hive-logs-ignored.py finds the hive clean and numbered above every
 #    sequence number in them, including the stale entry's;
 #  - a second pass changes nothing.
+# Then a dirty SOFTWARE hive: recovered and patched on Windows 7,
+# refused there without its logs, left as it is on Windows 10 (below).
 source ./functions.sh
 set -e
 set -x
@@ -218,3 +220,113 @@ dirty_disk win7 mbr $(( 51 * 1048576 )) --old \
 WV_BOOT_DRIVERS=viostor dirty_disk xp mbr $(( 51 * 1048576 )) --old --single \
   'replayed $pages dirty pages from LOG1, last sequence number 0, new sequence number $(( n + 2 ))' \
   'replayed $pages dirty pages from LOG'
+
+# A dirty SOFTWARE hive on Windows 7 (old-format log: H0 -> H2 as dirty
+# pages in SOFTWARE.LOG1): the planner recovers it before adding the
+# VirtIO folder to DevicePath.  The served hive, read back with icat,
+# is H2 plus that value only (check-converted.sh, with H2 as the hive
+# before), holds both log keys (hivexregedit), and is clean for the
+# logs served beside it (the source's, byte for byte); a second pass
+# changes nothing.
+d="$t/win7-software"
+mkdir "$d"
+wv-mkhive "$d/H0" "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}"
+hivexregedit --merge "$d/H0" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$abs_top_srcdir/tests/data/win7-software.reg"
+cp "$d/H0" "$d/H1"
+sed 's/\\SYSTEM\\/\\SOFTWARE\\/' "$t/r1.reg" > "$d/r1.reg"
+sed 's/\\SYSTEM\\/\\SOFTWARE\\/' "$t/r2.reg" > "$d/r2.reg"
+hivexregedit --merge "$d/H1" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$d/r1.reg"
+cp "$d/H1" "$d/H2"
+hivexregedit --merge "$d/H2" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' "$d/r2.reg"
+python3 "$abs_top_srcdir/tests/make-dirty-hive.py" --old \
+  "$d/H0" "$d/H1" "$d/H2" "$d/SOFTWARE" "$d/SOFTWARE.LOG1" "$d/SOFTWARE.LOG2" \
+  | tee "$d/made"
+pages=$(sed -n 's/.*, \([0-9]*\) dirty pages$/\1/p' "$d/made")
+[ -n "$pages" ]
+WV_BUILDDIR="$abs_top_builddir" \
+  "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/disk.img" \
+  --version win7 --layout mbr --software-hive "$d/SOFTWARE" \
+  --software-logs "$d/SOFTWARE.LOG1" "$d/SOFTWARE.LOG2"
+$VG winvirtio map --details --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
+  > "$d/summary"
+cat "$d/summary"
+grep -qFx "hive: \\Windows\\System32\\config\\SOFTWARE was dirty: replayed $pages dirty pages from LOG1" \
+  "$d/summary"
+grep -qFx 'devicepath: added %SystemRoot%\Drivers\VirtIO to SOFTWARE\Microsoft\Windows\CurrentVersion\DevicePath' \
+  "$d/summary"
+run_nbdkit -U - --filter="$filter" file "$d/disk.img" \
+  winvirtio-drivers="$t/vw" \
+  --run 'qemu-img convert -O raw "$uri" '"$d/out.raw" \
+  2> "$d/nbdkit.err" || { cat "$d/nbdkit.err"; fail "nbdkit failed"; }
+valgrind_clean "$d/nbdkit.err"
+WV_SOFTWARE_BEFORE="$d/H2" "$abs_top_srcdir/scripts/check-converted.sh" \
+  "$d/disk.img" "$d/out.raw" "$t/vw"
+icat_hive "$d/out.raw" $(( 51 * 1048576 )) "$d/SOFTWARE.new" SOFTWARE
+hivexregedit --export "$d/SOFTWARE.new" '\' > "$d/new.export"
+for k in WinvirtioLog1 WinvirtioLog2; do
+  grep -qFx "[\\$k]" "$d/new.export" || fail "win7 SOFTWARE: no key $k"
+done
+icat_hive "$d/out.raw" $(( 51 * 1048576 )) "$d/LOG1.new" SOFTWARE.LOG1
+cmp "$d/SOFTWARE.LOG1" "$d/LOG1.new"
+python3 "$abs_top_srcdir/tests/hive-logs-ignored.py" \
+  "$d/SOFTWARE.new" "$d/LOG1.new" "$d/SOFTWARE.LOG2"
+$VG winvirtio map --details --drivers="$t/vw" -o "$d/map2" "$d/out.raw" \
+  > "$d/summary2"
+cat "$d/summary2"
+grep -q "^block map: 0 extents, 0 bytes" "$d/summary2"
+grep -qF 'SOFTWARE: DevicePath already lists' "$d/summary2"
+if grep "was dirty" "$d/summary2"; then
+  fail "win7: the converted SOFTWARE hive is still dirty"
+fi
+
+# The same dirty SOFTWARE hive without its logs: Windows 7 is refused,
+# by map and inspect, with the message that names the SOFTWARE hive.
+n=$(od -An -tu4 -j8 -N4 "$d/H0" | tr -d ' ')
+WV_BUILDDIR="$abs_top_builddir" \
+  "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/nologs.img" \
+  --version win7 --layout mbr --software-hive "$d/SOFTWARE"
+r=0
+$VG winvirtio map --drivers="$t/vw" -o "$d/nologs.map" "$d/nologs.img" \
+  > "$d/nologs.summary" 2> "$d/nologs.err" || r=$?
+cat "$d/nologs.err"
+[ $r = 1 ] || fail "win7 SOFTWARE without logs: map exited with $r"
+grep -qF "the SOFTWARE hive is dirty (base block sequence numbers $(( n + 1 )) and $n differ) and its transaction logs cannot be replayed (SOFTWARE.LOG1: " \
+  "$d/nologs.err" || fail "win7 SOFTWARE without logs: not the dirty-hive refusal"
+[ ! -e "$d/nologs.map" ]
+r=0
+$VG winvirtio inspect --drivers="$t/vw" "$d/nologs.img" > "$d/nologs.inspect" ||
+  r=$?
+[ $r = 1 ]
+grep -qF "verdict: refused: $(sed 's/^winvirtio: //' "$d/nologs.err")" \
+  "$d/nologs.inspect"
+
+# From Windows 8 on the SOFTWARE hive is not changed, so a dirty one,
+# even without its logs, is not refused and is served as it is (icat,
+# cmp): Windows recovers it itself.
+d="$t/win10-software"
+mkdir "$d"
+wv-mkhive "$d/H0" "CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}"
+hivexregedit --merge "$d/H0" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$abs_top_srcdir/tests/data/win10-software.reg"
+cp "$d/H0" "$d/H1"
+hivexregedit --merge "$d/H1" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$t/win7-software/r1.reg"
+cp "$d/H1" "$d/H2"
+hivexregedit --merge "$d/H2" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$t/win7-software/r2.reg"
+python3 "$abs_top_srcdir/tests/make-dirty-hive.py" \
+  "$d/H0" "$d/H1" "$d/H2" "$d/SOFTWARE" "$d/SOFTWARE.LOG1" "$d/SOFTWARE.LOG2"
+WV_BUILDDIR="$abs_top_builddir" \
+  "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/disk.img" \
+  --version win10 --layout gpt --software-hive "$d/SOFTWARE"
+$VG winvirtio map --details --drivers="$t/vw" -o "$d/map" "$d/disk.img" \
+  > "$d/summary"
+if grep -i -e 'config.SOFTWARE' -e devicepath "$d/summary"; then
+  fail "win10: the SOFTWARE hive was touched"
+fi
+run_nbdkit -U - --filter="$filter" file "$d/disk.img" winvirtio-map="$d/map" \
+  --run 'qemu-img convert -O raw "$uri" '"$d/out.raw" \
+  2> "$d/nbdkit.err" || { cat "$d/nbdkit.err"; fail "nbdkit failed"; }
+icat_hive "$d/out.raw" $(( 117 * 1048576 )) "$d/SOFTWARE.new" SOFTWARE
+cmp "$d/SOFTWARE" "$d/SOFTWARE.new"

@@ -2,7 +2,8 @@
 # winvirtio tests: winvirtio inspect on the test disks (win10 GPT,
 # win7 MBR, XP MBR).  The facts it reports are checked against
 # independent tools (sleuthkit mmls for the partitions, icat +
-# hivexget for ProductName and the build), its verdict against
+# hivexget for ProductName, the build and, before Windows 8,
+# DevicePath, before and after a conversion), its verdict against
 # winvirtio map's plan, its JSON with python's json module, and it
 # writes nothing.  The refusals (exit 1, the same message as
 # winvirtio map) are checked on every refusal disk by refuse.sh.
@@ -76,6 +77,21 @@ check ()
   grep -qFx "  architecture: $arch" "$d/out"
   grep -qFx "  virtio-win folder: $osdir/$arch" "$d/out"
   grep -qF "  driver binding: $binding" "$d/out"
+  # Before Windows 8, DevicePath as hivexget reads it, without the
+  # VirtIO folder yet; from Windows 8 on, nothing said.
+  local dp dplists=None
+  dp=$(hivexget "$d/SOFTWARE" '\Microsoft\Windows\CurrentVersion' DevicePath)
+  [ -n "$dp" ]
+  if [ "$binding" = DriverDatabase ]; then
+    if grep 'DevicePath' "$d/out"; then
+      fail "$name: DevicePath reported from Windows 8 on"
+    fi
+    dp=
+  else
+    grep -qFx "  DevicePath: \"$dp\" (does not list %SystemRoot%\Drivers\VirtIO: it would be added)" "$d/out" ||
+      fail "$name: DevicePath is not reported as \"$dp\", without the folder"
+    dplists=False
+  fi
   grep -qFx "  viostor: $PWD/$t/vw/viostor/$osdir/$arch/viostor.sys ($(stat -c %s "$t/vw/viostor/$osdir/$arch/viostor.sys") bytes)" "$d/out"
 
   # The verdict is winvirtio map's plan.
@@ -88,10 +104,13 @@ check ()
 
   # JSON: the same facts.
   $VG winvirtio inspect --json --drivers="$t/vw" "$disk" > "$d/json"
-  python3 - "$d/json" "$product" "$build" "$bytes" "$osdir" <<'EOF'
+  python3 - "$d/json" "$product" "$build" "$bytes" "$osdir" "$dp" \
+    "$dplists" <<'EOF'
 import json, sys
 r = json.load(open(sys.argv[1]))
 w = r["windows"]
+assert w["device_path"] == (sys.argv[6] or None), w
+assert w["device_path_lists_virtio"] is eval(sys.argv[7]), w
 assert w["product_name"] == sys.argv[2], w
 assert str(w["build"]) == sys.argv[3], w
 assert w["virtio_win_folder"] == sys.argv[5], w
@@ -131,6 +150,17 @@ grep -qiFx '    file: \Windows\System32\drivers\viostor.sys present' "$t/after"
 grep -A3 '^  viostor: ' "$t/after" | grep -qF 'CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1001'
 grep -A4 '^  viostor: ' "$t/after" | grep -qFx '    boot-ready: yes'
 grep -qFx 'verdict: would patch: 0 bytes in 0 extents (already converted: nothing to change)' "$t/after"
+# DevicePath lists the folder now, as hivexget reads the converted
+# hive (extracted with ntfscat).
+off=$(sed -n '/^partition /{s/^partition [0-9]*: offset \([0-9]*\),.*/\1/;h};/Windows volume: holds/{x;p}' "$t/after")
+len=$(sed -n "s/^partition [0-9]*: offset $off, \([0-9]*\) bytes.*/\1/p" "$t/after")
+dd if="$t/win7-out.img" of="$t/win7-vol" bs=1M iflag=skip_bytes,count_bytes \
+  skip="$off" count="$len" status=none
+ntfscat "$t/win7-vol" /Windows/System32/config/SOFTWARE > "$t/win7-SOFTWARE"
+rm -f "$t/win7-vol"
+dp=$(hivexget "$t/win7-SOFTWARE" '\Microsoft\Windows\CurrentVersion' DevicePath)
+[ "$dp" = '%SystemRoot%\inf;%SystemRoot%\Drivers\VirtIO' ]
+grep -qFx "  DevicePath: \"$dp\" (lists %SystemRoot%\Drivers\VirtIO)" "$t/after"
 
 # A guest with viostor staged but not boot-ready (what a guest tools
 # install leaves when the disk is not yet VirtIO): Start=3, a
@@ -236,3 +266,41 @@ r=0; winvirtio inspect 2> /dev/null || r=$?
 r=0; winvirtio inspect "$t/no-such-disk.img" 2> "$t/err" || r=$?
 [ $r = 2 ]
 cat "$t/err"
+
+# A Windows 7 whose SOFTWARE hive has no DevicePath: inspect says so,
+# the plan warns and is not refused, and the SOFTWARE hive is served
+# as it is (icat, cmp); DevicePath is still absent (hivexget).
+d="$t/nodp"
+mkdir "$d"
+wv-mkhive "$d/SOFTWARE" "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}"
+hivexregedit --merge "$d/SOFTWARE" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$abs_top_srcdir/tests/data/win7-software.reg"
+printf '%s\n' 'Windows Registry Editor Version 5.00' '' \
+  '[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion]' \
+  '"DevicePath"=-' > "$d/del.reg"
+hivexregedit --merge "$d/SOFTWARE" --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' \
+  "$d/del.reg"
+if hivexget "$d/SOFTWARE" '\Microsoft\Windows\CurrentVersion' DevicePath; then
+  fail "nodp: the test hive still has DevicePath"
+fi
+WV_BUILDDIR="$abs_top_builddir" \
+  "$abs_top_srcdir/scripts/make-windows-disk.sh" "$d/disk.img" \
+  --version win7 --layout mbr --software-hive "$d/SOFTWARE"
+$VG winvirtio inspect --drivers="$t/vw" "$d/disk.img" > "$d/out"
+cat "$d/out"
+grep -qFx '  DevicePath: none: the SOFTWARE hive has no DevicePath in Microsoft\Windows\CurrentVersion (left so: the drivers other than the boot drivers would not be found at first boot)' \
+  "$d/out"
+grep -q '^verdict: would patch: ' "$d/out"
+winvirtio map --drivers="$t/vw" -o "$d/map" "$d/disk.img" > "$d/plan"
+grep -qF 'warning: the SOFTWARE hive has no DevicePath in Microsoft\Windows\CurrentVersion:' \
+  "$d/plan"
+grep -qF 'hive: \Windows\System32\config\SOFTWARE unchanged' "$d/plan"
+nbdkit -U - --filter="$filter" file "$d/disk.img" winvirtio-map="$d/map" \
+  --run 'nbdcopy "$uri" '"$d/out.img"
+o512=$(( 51 * 2048 ))
+ino=$(fls -r -p -o $o512 "$d/out.img" |
+  awk -F'\t' 'tolower($2) == "windows/system32/config/software" {
+    n = split($1, a, " "); split(a[n], b, "-"); sub(/:$/, "", b[1]);
+    print b[1]; exit }')
+[ -n "$ino" ]
+icat -o $o512 "$d/out.img" "$ino" | cmp - "$d/SOFTWARE"

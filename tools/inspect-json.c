@@ -102,6 +102,12 @@ json_windows (const struct wv_inspect *r)
   printf (",\n    ");
   key ("hive_refusal"); str (r->hive_refusal);
   printf (",\n    \"hive_replayed\": %u", r->hive_replayed);
+  /* Before Windows 8 only (else both null). */
+  printf (",\n    ");
+  key ("device_path"); str (r->have_devicepath ? r->devicepath : NULL);
+  printf (",\n    \"device_path_lists_virtio\": %s",
+          !r->have_devicepath ? "null" :
+          r->devicepath_state == WV_DEVICEPATH_WITH ? "true" : "false");
   printf ("\n  },\n");
 }
 

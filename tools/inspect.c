@@ -77,6 +77,27 @@ print_volumes (const struct wv_inspect *r)
   }
 }
 
+/* Before Windows 8: the SOFTWARE hive's DevicePath. */
+static void
+print_devicepath (const struct wv_inspect *r)
+{
+  switch (r->devicepath_state) {
+  case WV_DEVICEPATH_WITH:
+    printf ("  DevicePath: \"%s\" (lists %s)\n", r->devicepath,
+            WV_DEVICEPATH_VIRTIO);
+    break;
+  case WV_DEVICEPATH_WITHOUT:
+    printf ("  DevicePath: \"%s\" (does not list %s: it would be "
+            "added)\n", r->devicepath, WV_DEVICEPATH_VIRTIO);
+    break;
+  default:
+    printf ("  DevicePath: none: %s (left so: the drivers other than the "
+            "boot drivers would not be found at first boot)\n",
+            wv_devicepath_describe (r->devicepath_state));
+    break;
+  }
+}
+
 static void
 print_windows (const struct wv_inspect *r)
 {
@@ -99,6 +120,8 @@ print_windows (const struct wv_inspect *r)
     printf ("  virtio-win folder: %s/%s\n", w->osdir, w->arch);
   else
     printf ("  virtio-win folder: none known for this Windows\n");
+  if (r->have_devicepath)
+    print_devicepath (r);
   if (r->hive_refusal)
     printf ("  refused: %s\n", r->hive_refusal);
   else if (r->hive_replayed)
