@@ -664,6 +664,23 @@ register_packages (struct planner *p, hive_h *h, bool *changed_r)
   return 0;
 }
 
+/* Commit hivex's changes to hive and write the pages that differ from
+ * old (the hive file at path as it was read) back into NTFS.
+ */
+static int
+write_hive (struct planner *p, const char *path, struct wv_hive *hive,
+            const uint8_t *old, size_t oldlen)
+{
+  CLEANUP_FREE uint8_t *data = NULL;
+  size_t len;
+
+  if (wv_hive_commit (hive, &data, &len) == -1 ||
+      wv_ntfs_update_file (p->v, path, old, oldlen, data, len) == -1)
+    return -1;
+  fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", path, oldlen, len);
+  return 0;
+}
+
 /* Say that a dirty hive was recovered from its logs. */
 static void
 log_replay (struct planner *p, const char *hive,
@@ -695,13 +712,11 @@ log_replay (struct planner *p, const char *hive,
 static int
 patch_software (struct planner *p, const uint8_t *soft, size_t softlen)
 {
-  CLEANUP_FREE uint8_t *newsoft = NULL;
   struct wv_hive_logs logs = { 0 };
   struct wv_hivelog_result rec = { 0 };
   struct wv_hive software = { 0 };
   enum wv_devicepath_state state;
   bool changed;
-  size_t newlen;
   uint64_t t;
   int r = -1;
 
@@ -721,12 +736,8 @@ patch_software (struct planner *p, const uint8_t *soft, size_t softlen)
   log_replay (p, p->software, &logs, &rec);
   if (changed || rec.data) {
     if (wv_ntfs_get_mtime (p->v, p->software, &t) == -1 ||
-        wv_hive_commit (&software, &newsoft, &newlen) == -1 ||
-        wv_ntfs_update_file (p->v, p->software, soft, softlen,
-                             newsoft, newlen) == -1)
+        write_hive (p, p->software, &software, soft, softlen) == -1)
       goto out;
-    fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", p->software,
-             softlen, newlen);
     p->software_changed = true;
     p->software_when = t > p->when ? t : p->when;
   }
@@ -748,10 +759,10 @@ patch_software (struct planner *p, const uint8_t *soft, size_t softlen)
 static int
 patch_registry (struct planner *p)
 {
-  CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL, *newsys = NULL;
+  CLEANUP_FREE uint8_t *sys = NULL, *soft = NULL;
   struct wv_hive_logs logs = { 0 };
   struct wv_hivelog_result rec = { 0 };
-  size_t syslen, softlen, newlen;
+  size_t syslen, softlen;
   struct wv_hive system = { 0 }, software = { 0 };
   char desc[256];
   bool changed = false;
@@ -782,12 +793,8 @@ patch_registry (struct planner *p)
     goto out;
   log_replay (p, p->hive, &logs, &rec);
   if (changed || rec.data) {
-    if (wv_hive_commit (&system, &newsys, &newlen) == -1 ||
-        wv_ntfs_update_file (p->v, p->hive, sys, syslen,
-                             newsys, newlen) == -1)
+    if (write_hive (p, p->hive, &system, sys, syslen) == -1)
       goto out;
-    fprintf (p->log, "hive: \\%s (%zu -> %zu bytes)\n", p->hive,
-             syslen, newlen);
     p->hive_changed = true;
   }
   else

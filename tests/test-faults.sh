@@ -62,16 +62,10 @@ pids=()
 cleanup_fn 'for p in "${pids[@]}"; do kill $p 2>/dev/null; done'
 start ()
 {
-  local name=$1 pid
+  local name=$1
   shift
-  rm -f $T/$name.sock $T/$name.pid
-  nbdkit -f -U $T/$name.sock -P $T/$name.pid "$@" 2> $T/$name.log &
-  pid=$!
-  pids+=($pid)
-  wait_for_pidfile $T/$name.pid $pid > /dev/null || {
-    cat $T/$name.log
-    fail "nbdkit $* did not start"
-  }
+  nbdkit_bg $T/$name "$@"
+  pids+=($nbdkit_pid)
 }
 # stop NAME: kill it and wait for it.
 stop ()

@@ -73,14 +73,9 @@ serve ()
 {
   local name=$1
   shift
-  nbdkit -f -U $T/$name.sock -P $T/$name.pid "$@" 2> $T/$name.log &
-  pid=$!
+  nbdkit_bg $T/$name "$@"
+  pid=$nbdkit_pid
   pids+=($pid)
-  # Listening once the pid file is written (functions.sh).
-  wait_for_pidfile $T/$name.pid $pid > /dev/null || {
-    cat $T/$name.log
-    fail "nbdkit $* did not start"
-  }
 }
 # hwm PID: VmHWM in KiB.
 hwm ()
