@@ -46,31 +46,6 @@ is_virtio (const char *name)
   return false;
 }
 
-static int64_t
-get_dword (hive_h *h, hive_node_h node, const char *key)
-{
-  hive_value_h v = hivex_node_get_value (h, node, key);
-  hive_type t;
-  size_t len;
-
-  if (v == 0 || hivex_value_type (h, v, &t, &len) == -1 ||
-      t != hive_t_REG_DWORD || len != 4)
-    return -1;
-  return (uint32_t) hivex_value_dword (h, v);
-}
-
-static void
-get_string (hive_h *h, hive_node_h node, const char *key, char *buf,
-            size_t len)
-{
-  hive_value_h v = hivex_node_get_value (h, node, key);
-  CLEANUP_FREE char *s = NULL;
-
-  buf[0] = '\0';
-  if (v && (s = hivex_value_string (h, v)) != NULL)
-    snprintf (buf, len, "%s", s);
-}
-
 /* Skip a case-insensitive prefix. */
 static const char *
 skip_prefix (const char *s, const char *prefix)
@@ -140,7 +115,7 @@ cdd_bindings (hive_h *h, const struct wv_windows *w,
   for (i = 0; children && children[i] && r == 0; ++i) {
     CLEANUP_FREE char *name = NULL, *text = NULL;
 
-    get_string (h, children[i], "Service", svc, sizeof svc);
+    wv_hive_get_string (h, children[i], "Service", svc, sizeof svc);
     if (strcasecmp (svc, s->name) != 0)
       continue;
     name = hivex_node_name (h, children[i]);
@@ -178,7 +153,7 @@ ddb_packages (hive_h *h, struct wv_inspect_service *s)
     char svc[64];
 
     for (j = 0; confs && confs[j]; ++j) {
-      get_string (h, confs[j], "Service", svc, sizeof svc);
+      wv_hive_get_string (h, confs[j], "Service", svc, sizeof svc);
       if (strcasecmp (svc, s->name) == 0) {
         CLEANUP_FREE char *name = hivex_node_name (h, children[i]);
         CLEANUP_FREE char *text = NULL;
@@ -344,19 +319,19 @@ wv_inspect_services (hive_h *h, const struct wv_windows *w,
 
     if (name == NULL)
       continue;
-    start = get_dword (h, children[i], "Start");
-    get_string (h, children[i], "Group", group, sizeof group);
+    start = wv_hive_get_dword (h, children[i], "Start");
+    wv_hive_get_string (h, children[i], "Group", group, sizeof group);
     if (!is_virtio (name) &&
         !(start == 0 && strcasecmp (group, "SCSI miniport") == 0))
       continue;
 
     snprintf (s.name, sizeof s.name, "%s", name);
     s.start = start;
-    s.type = get_dword (h, children[i], "Type");
-    s.error_control = get_dword (h, children[i], "ErrorControl");
+    s.type = wv_hive_get_dword (h, children[i], "Type");
+    s.error_control = wv_hive_get_dword (h, children[i], "ErrorControl");
     snprintf (s.group, sizeof s.group, "%s", group);
-    get_string (h, children[i], "ImagePath", s.image_path,
-                sizeof s.image_path);
+    wv_hive_get_string (h, children[i], "ImagePath", s.image_path,
+                        sizeof s.image_path);
     s.start_override =
       hivex_node_get_child (h, children[i], "StartOverride") != 0;
     sys_file (&s, sysroot, s.file, sizeof s.file);

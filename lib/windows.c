@@ -38,10 +38,9 @@ wv_hive_lookup (hive_h *h, hive_node_h start, const char *path)
   return node;
 }
 
-/* Copy a string value into buf; leave buf empty if absent. */
-static void
-get_string (hive_h *h, hive_node_h node, const char *key, char *buf,
-            size_t len)
+void
+wv_hive_get_string (hive_h *h, hive_node_h node, const char *key,
+                    char *buf, size_t len)
 {
   hive_value_h v = hivex_node_get_value (h, node, key);
   CLEANUP_FREE char *s = NULL;
@@ -54,9 +53,8 @@ get_string (hive_h *h, hive_node_h node, const char *key, char *buf,
     snprintf (buf, len, "%s", s);
 }
 
-/* A DWORD value, or -1 if absent or of another type. */
-static int64_t
-get_dword (hive_h *h, hive_node_h node, const char *key)
+int64_t
+wv_hive_get_dword (hive_h *h, hive_node_h node, const char *key)
 {
   hive_value_h v = hivex_node_get_value (h, node, key);
   hive_type t;
@@ -107,33 +105,33 @@ identify_version (hive_h *software, struct wv_windows *w)
               "CurrentVersion key: this does not look like Windows");
     return -1;
   }
-  get_string (software, cv, "ProductName", w->product_name,
-              sizeof w->product_name);
-  get_string (software, cv, "EditionID", w->edition_id,
-              sizeof w->edition_id);
-  get_string (software, cv, "InstallationType", w->installation_type,
-              sizeof w->installation_type);
+  wv_hive_get_string (software, cv, "ProductName", w->product_name,
+                      sizeof w->product_name);
+  wv_hive_get_string (software, cv, "EditionID", w->edition_id,
+                      sizeof w->edition_id);
+  wv_hive_get_string (software, cv, "InstallationType", w->installation_type,
+                      sizeof w->installation_type);
 
   /* Windows 10 and later keep "6.3" in CurrentVersion for old
    * programs; the real version is in CurrentMajor/MinorVersionNumber.
    */
-  d = get_dword (software, cv, "CurrentMajorVersionNumber");
+  d = wv_hive_get_dword (software, cv, "CurrentMajorVersionNumber");
   if (d >= 0) {
     w->major = d;
-    d = get_dword (software, cv, "CurrentMinorVersionNumber");
+    d = wv_hive_get_dword (software, cv, "CurrentMinorVersionNumber");
     w->minor = d >= 0 ? d : 0;
   }
   else {
-    get_string (software, cv, "CurrentVersion", buf, sizeof buf);
+    wv_hive_get_string (software, cv, "CurrentVersion", buf, sizeof buf);
     if (sscanf (buf, "%u.%u", &w->major, &w->minor) != 2) {
       wv_error ("the SOFTWARE hive has no Windows version "
                 "(CurrentVersion is \"%s\")", buf);
       return -1;
     }
   }
-  get_string (software, cv, "CurrentBuildNumber", buf, sizeof buf);
+  wv_hive_get_string (software, cv, "CurrentBuildNumber", buf, sizeof buf);
   if (buf[0] == '\0')
-    get_string (software, cv, "CurrentBuild", buf, sizeof buf);
+    wv_hive_get_string (software, cv, "CurrentBuild", buf, sizeof buf);
   w->build = strtoul (buf, NULL, 10);
 
   w->server = strncasecmp (w->installation_type, "Server", 6) == 0 ||
@@ -150,7 +148,7 @@ identify_system (hive_h *system, struct wv_windows *w)
   int64_t cur;
 
   sel = hivex_node_get_child (system, root, "Select");
-  cur = sel ? get_dword (system, sel, "Current") : -1;
+  cur = sel ? wv_hive_get_dword (system, sel, "Current") : -1;
   if (cur <= 0 || cur > 999) {
     wv_error ("the SYSTEM hive has no valid Select\\Current value, so the "
               "current control set is unknown");
@@ -171,7 +169,8 @@ identify_system (hive_h *system, struct wv_windows *w)
   env = wv_hive_lookup (system, root, path);
   arch[0] = '\0';
   if (env)
-    get_string (system, env, "PROCESSOR_ARCHITECTURE", arch, sizeof arch);
+    wv_hive_get_string (system, env, "PROCESSOR_ARCHITECTURE", arch,
+                        sizeof arch);
   if (strcasecmp (arch, "AMD64") == 0)
     strcpy (w->arch, "amd64");
   else if (strcasecmp (arch, "x86") == 0)

@@ -7,6 +7,8 @@
 #define WINVIRTIO_WINDOWS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <hivex.h>
 
@@ -35,6 +37,16 @@ struct wv_windows {
  */
 extern hive_node_h wv_hive_lookup (hive_h *h, hive_node_h start,
                                    const char *path);
+
+/* Copy the string value key of node into buf (len bytes, truncated);
+ * buf is left empty if the value is absent or not a string.
+ */
+extern void wv_hive_get_string (hive_h *h, hive_node_h node, const char *key,
+                                char *buf, size_t len);
+
+/* The REG_DWORD value key of node, or -1 if absent or of another type. */
+extern int64_t wv_hive_get_dword (hive_h *h, hive_node_h node,
+                                  const char *key);
 
 /* Fill w from the two hives.  Returns 0 or -1 (after wv_error). */
 extern int wv_windows_identify (hive_h *system, hive_h *software,
