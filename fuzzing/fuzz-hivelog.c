@@ -25,6 +25,7 @@
 
 #include "hive.h"
 #include "hivelog.h"
+#include "le.h"
 #include "log.h"
 
 #define MAX_LEN (16 * 1024 * 1024)
@@ -33,28 +34,6 @@ static void
 quiet (const char *msg)
 {
   (void) msg;
-}
-
-static uint32_t
-le32 (const uint8_t *p)
-{
-  return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t) p[3] << 24;
-}
-
-static void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-  p[2] = v >> 16;
-  p[3] = v >> 24;
-}
-
-static void
-put_le64 (uint8_t *p, uint64_t v)
-{
-  put_le32 (p, v);
-  put_le32 (p + 4, v >> 32);
 }
 
 /* A private copy of len bytes (NULL stays NULL). */
@@ -86,7 +65,7 @@ fix_hashes (uint8_t *d, size_t len)
   size_t pos = 512;
 
   while (d && pos + 40 <= len && memcmp (d + pos, "HvLE", 4) == 0) {
-    uint32_t size = le32 (d + pos + 4);
+    uint32_t size = get_le32 (d + pos + 4);
 
     if (size < 512 || size % 512 != 0 || size > len - pos)
       break;
@@ -107,8 +86,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   wv_set_log (quiet, NULL);
   if (size < 9)
     return 0;
-  hlen = le32 (data);
-  l1len = le32 (data + 4);
+  hlen = get_le32 (data);
+  l1len = get_le32 (data + 4);
   flags = data[8];
   data += 9;
   size -= 9;

@@ -113,26 +113,6 @@ _Static_assert (WV_FINGERPRINT_LEN == SHA256_DIGEST_SIZE,
 /* Advice appended to every "this file is damaged" message. */
 #define REMAKE "run 'winvirtio map' again to make a new one"
 
-/* Store a little-endian u32. */
-static void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  int i;
-
-  for (i = 0; i < 4; ++i)
-    p[i] = v >> (8 * i);
-}
-
-/* Store a little-endian u64. */
-static void
-put_le64 (uint8_t *p, uint64_t v)
-{
-  int i;
-
-  for (i = 0; i < 8; ++i)
-    p[i] = v >> (8 * i);
-}
-
 /* True if all len bytes at p are zero. */
 static bool
 is_zero (const uint8_t *p, size_t len)

@@ -278,15 +278,6 @@ guid_bytes (const char *s, uint8_t out[16])
   return 0;
 }
 
-static void
-put_le64 (uint8_t *p, uint64_t x)
-{
-  int i;
-
-  for (i = 0; i < 8; ++i)
-    p[i] = x >> (8 * i);
-}
-
 /* The 48-byte Version value (layout above). */
 static int
 version_blob (const struct wv_pkg_info *info, const struct wv_windows *w,

@@ -82,15 +82,6 @@ struct replay {
   uint32_t last_seq;
 };
 
-static void
-put_le32 (uint8_t *p, uint32_t v)
-{
-  p[0] = v;
-  p[1] = v >> 8;
-  p[2] = v >> 16;
-  p[3] = v >> 24;
-}
-
 uint32_t
 wv_regf_checksum (const uint8_t *bb)
 {
