@@ -344,6 +344,22 @@ wv_fingerprint (struct wv_source *src, const struct wv_rangeset *set,
   return 0;
 }
 
+/* Is WHAT number i (length bytes at offset) empty or beyond the end of
+ * the disk?  If so, say so in why.
+ */
+static bool
+outside (const struct wv_map *map, const char *what, size_t i,
+         uint64_t offset, uint64_t length, char *why, size_t whylen)
+{
+  if (length != 0 && offset <= map->virtual_size &&
+      length <= map->virtual_size - offset)
+    return false;
+  snprintf (why, whylen, "%s %zu (%" PRIu64 " bytes at offset %" PRIu64
+            ") is empty or beyond the end of the disk (%" PRIu64 " bytes)",
+            what, i, length, offset, map->virtual_size);
+  return true;
+}
+
 /* Check that an in-memory map is well formed: what the loader must
  * refuse and what the saver must not write.  On error, describe the
  * problem in why and return -1.
@@ -358,14 +374,8 @@ check_map (const struct wv_map *map, char *why, size_t whylen)
   for (i = 0; i < set->len; ++i) {
     const struct wv_range *r = &set->ranges[i];
 
-    if (r->length == 0 || r->offset > map->virtual_size ||
-        r->length > map->virtual_size - r->offset) {
-      snprintf (why, whylen, "read range %zu (%" PRIu64 " bytes at offset %"
-                PRIu64 ") is empty or beyond the end of the disk (%"
-                PRIu64 " bytes)",
-                i, r->length, r->offset, map->virtual_size);
+    if (outside (map, "read range", i, r->offset, r->length, why, whylen))
       return -1;
-    }
     if (i > 0 && r->offset <= prev_end) {
       snprintf (why, whylen, "read range %zu at offset %" PRIu64
                 " is not after the previous one, which ends at %" PRIu64,
@@ -379,14 +389,8 @@ check_map (const struct wv_map *map, char *why, size_t whylen)
   for (i = 0; i < map->nr_extents; ++i) {
     const struct wv_extent *e = &map->extents[i];
 
-    if (e->length == 0 || e->offset > map->virtual_size ||
-        e->length > map->virtual_size - e->offset) {
-      snprintf (why, whylen, "extent %zu (%" PRIu32 " bytes at offset %"
-                PRIu64 ") is empty or beyond the end of the disk (%"
-                PRIu64 " bytes)",
-                i, e->length, e->offset, map->virtual_size);
+    if (outside (map, "extent", i, e->offset, e->length, why, whylen))
       return -1;
-    }
     if (e->offset < prev_end) {
       snprintf (why, whylen, "extent %zu at offset %" PRIu64 " overlaps "
                 "or comes before the previous one, which ends at %" PRIu64,
@@ -405,14 +409,8 @@ check_map (const struct wv_map *map, char *why, size_t whylen)
     const struct wv_range *r = &map->zeros.ranges[i];
     size_t j;
 
-    if (r->length == 0 || r->offset > map->virtual_size ||
-        r->length > map->virtual_size - r->offset) {
-      snprintf (why, whylen, "zero range %zu (%" PRIu64 " bytes at offset %"
-                PRIu64 ") is empty or beyond the end of the disk (%"
-                PRIu64 " bytes)",
-                i, r->length, r->offset, map->virtual_size);
+    if (outside (map, "zero range", i, r->offset, r->length, why, whylen))
       return -1;
-    }
     if (r->offset % ZERO_UNIT || r->length % ZERO_UNIT) {
       snprintf (why, whylen, "zero range %zu (%" PRIu64 " bytes at offset %"
                 PRIu64 ") is not aligned to %d bytes",
