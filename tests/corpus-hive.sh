@@ -1,8 +1,25 @@
 # winvirtio tests: reading a hive out of a disk, and with every tool.
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
-# Sourced by test-corpus-hives.sh and test-corpus-dirty.sh (after
-# functions.sh: uses fail).
+# Sourced by test-corpus-hives.sh, test-corpus-dirty.sh and
+# test-dirty-hive.sh (after functions.sh: uses fail, run_nbdkit and
+# valgrind_clean, and $filter).
+
+# serve_planned DIR DRIVERS: stream DIR/disk.img through the filter,
+# planning at startup with DRIVERS, to DIR/out.raw; the filter's report
+# must be DIR/summary (what winvirtio map printed) but for the "saved:"
+# line and the source paths of the files.
+serve_planned ()
+{
+  run_nbdkit -U - --filter="$filter" file "$1/disk.img" \
+    winvirtio-drivers="$2" winvirtio-report="$1/report" \
+    --run 'qemu-img convert -O raw "$uri" '"$1/out.raw" \
+    2> "$1/nbdkit.err" || { cat "$1/nbdkit.err"; fail "nbdkit failed"; }
+  cat "$1/nbdkit.err"
+  valgrind_clean "$1/nbdkit.err"
+  diff -u <(grep -v '^saved:' "$1/summary" | sed 's/, from .*)$/)/') \
+          <(sed 's/, from .*)$/)/' "$1/report")
+}
 
 # hive_tools HIVE OUT: read HIVE with each tool, failing on any error;
 # leave the exports and counts in OUT.*.
