@@ -1093,11 +1093,10 @@ wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
 }
 
 int
-wv_driver_read (const char *tree, const char *driver,
-                const struct wv_windows *w,
-                uint8_t **data_r, size_t *len_r, char **path_r)
+wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
+                      const struct wv_windows *w,
+                      uint8_t **data_r, size_t *len_r, char **path_r)
 {
-  struct wv_drvsrc *src;
   struct wv_drvpkg *pkg = NULL;
   struct wv_drvpkg_file *f = NULL;
   CLEANUP_FREE char *sys = NULL;
@@ -1105,9 +1104,6 @@ wv_driver_read (const char *tree, const char *driver,
   int r = -1;
 
   if (no_osdir (w) == -1)
-    return -1;
-  src = wv_drvsrc_open (tree);
-  if (src == NULL)
     return -1;
   if (asprintf (&sys, "%s.sys", driver) == -1) {
     wv_error ("asprintf: %m");
@@ -1137,6 +1133,5 @@ wv_driver_read (const char *tree, const char *driver,
 
  out:
   wv_drvpkg_free (pkg);
-  wv_drvsrc_close (src);
   return r;
 }

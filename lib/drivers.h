@@ -100,13 +100,13 @@ extern void wv_drvpkgs_free (struct wv_drvpkg *pkgs, size_t n);
 extern void wv_drvsrc_inf_target (const struct wv_windows *w,
                                   struct wv_inf_target *t);
 
-/* Old interface, kept until plan.c uses the one above: read
- * <driver>.sys of the package for w from the source tree (any
- * layout).  *data_r and *path_r ("TREE/viostor/w10/amd64/viostor.sys")
+/* Read <driver>.sys of driver's package for w in src (for winvirtio
+ * inspect).  *data_r and *path_r ("TREE/viostor/w10/amd64/viostor.sys")
  * are malloc'd.  Returns 0 or -1 after wv_error.
  */
-extern int wv_driver_read (const char *tree, const char *driver,
-                           const struct wv_windows *w,
-                           uint8_t **data_r, size_t *len_r, char **path_r);
+extern int wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
+                                 const struct wv_windows *w,
+                                 uint8_t **data_r, size_t *len_r,
+                                 char **path_r);
 
 #endif /* WINVIRTIO_DRIVERS_H */

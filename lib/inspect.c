@@ -299,18 +299,17 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
 }
 
 /* Where the driver source has drv for this Windows: the file's path
- * and size, or why not.  The one place that knows the driver-source
- * API.
+ * and size, or why not.
  */
 static void
-lookup_package (const char *drivers, const struct wv_windows *w,
+lookup_package (struct wv_drvsrc *src, const struct wv_windows *w,
                 struct wv_inspect_package *pkg)
 {
   CLEANUP_FREE uint8_t *data = NULL;
 
   wv_error_capture_begin ();
-  if (wv_driver_read (drivers, pkg->driver, w, &data, &pkg->size,
-                      &pkg->path) == -1)
+  if (wv_drvsrc_driver_sys (src, pkg->driver, w, &data, &pkg->size,
+                            &pkg->path) == -1)
     pkg->path = NULL;
   pkg->error = wv_error_capture_end ();
 }
@@ -319,9 +318,9 @@ lookup_package (const char *drivers, const struct wv_windows *w,
 static int
 inspect_drivers (const struct wv_plan_options *opts, struct wv_inspect *r)
 {
-  size_t i;
-
   struct wv_drvsrc *src;
+  size_t i;
+  int ret = -1;
 
   wv_error_capture_begin ();
   src = wv_drvsrc_open (opts->drivers);
@@ -330,24 +329,27 @@ inspect_drivers (const struct wv_plan_options *opts, struct wv_inspect *r)
     return 0;
   r->drivers = strdup (wv_drvsrc_name (src));
   r->drivers_layout = strdup (wv_drvsrc_layout (src));
-  wv_drvsrc_close (src);
   if (r->drivers == NULL || r->drivers_layout == NULL) {
     wv_error ("strdup: %m");
-    return -1;
+    goto out;
   }
-  if (!r->have_windows)
-    return 0;
-  r->packages = calloc (wv_nr_boot_drivers, sizeof *r->packages);
-  if (r->packages == NULL) {
-    wv_error ("calloc: %m");
-    return -1;
+  if (r->have_windows) {
+    r->packages = calloc (wv_nr_boot_drivers, sizeof *r->packages);
+    if (r->packages == NULL) {
+      wv_error ("calloc: %m");
+      goto out;
+    }
+    r->nr_packages = wv_nr_boot_drivers;
+    for (i = 0; i < wv_nr_boot_drivers; ++i) {
+      r->packages[i].driver = wv_boot_drivers[i];
+      lookup_package (src, &r->win, &r->packages[i]);
+    }
   }
-  r->nr_packages = wv_nr_boot_drivers;
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    r->packages[i].driver = wv_boot_drivers[i];
-    lookup_package (opts->drivers, &r->win, &r->packages[i]);
-  }
-  return 0;
+  ret = 0;
+
+ out:
+  wv_drvsrc_close (src);
+  return ret;
 }
 
 /* Step 4: the planner itself. */

@@ -44,7 +44,7 @@ run ()
   shift
   $VG $src "$@" > $t/$name.raw
   tail -n +2 $t/$name.raw |
-    sed -e 's,\t'"$t"'/[^\t]*$,,' -e 's,^\(wv_driver_read: \)'"$t"'/[^ ]*/,\1,' \
+    sed -e 's,\t'"$t"'/[^\t]*$,,' -e 's,^\(driver_sys: \)'"$t"'/[^ ]*/,\1,' \
     > $t/$name
 }
 
@@ -141,7 +141,7 @@ grep -qx "vioserial	$t/inst/drivers/by-driver/vioserial/w7/x86" \
   $t/w7-x86-inst.raw
 grep -qx "vioserial	$t/inst/drivers/by-os/i386/w7" $t/w7-x86-byos.raw
 
-# One package, and the old wv_driver_read, in every layout.
+# One package, and its .sys (wv_drvsrc_driver_sys), in every layout.
 for s in $t/vw $t/vw.iso $t/inst $t/inst/drivers/by-os; do
   $VG $src $s 2k19 amd64 10.0 17763 server viostor > $t/one
   grep -q '^	viostor.sys ' $t/one
@@ -152,12 +152,12 @@ for s in $t/vw $t/vw.iso $t/inst $t/inst/drivers/by-os; do
   grep -q '^	vioser.sys ' $t/one
 done
 $src $t/vw 2k19 amd64 10.0 17763 server viostor |
-  grep -qx "wv_driver_read: $t/vw/viostor/2k19/amd64/viostor.sys [0-9]*"
+  grep -qx "driver_sys: $t/vw/viostor/2k19/amd64/viostor.sys [0-9]*"
 $src $t/vw.iso 2k19 amd64 10.0 17763 server viostor |
-  grep -qx "wv_driver_read: $t/vw.iso:/viostor/2k19/amd64/viostor.sys [0-9]*"
+  grep -qx "driver_sys: $t/vw.iso:/viostor/2k19/amd64/viostor.sys [0-9]*"
 # Case-insensitive: windows.c says 2k8r2, the ISO has 2k8R2.
 $src $t/vw.iso 2k8r2 amd64 6.1 7601 server viostor |
-  grep -qx "wv_driver_read: $t/vw.iso:/viostor/2k8R2/amd64/viostor.sys [0-9]*"
+  grep -qx "driver_sys: $t/vw.iso:/viostor/2k8R2/amd64/viostor.sys [0-9]*"
 
 # error EXPECTED ARGS...: wv-drvsrc fails with exactly that message.
 error ()

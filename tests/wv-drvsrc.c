@@ -10,7 +10,7 @@
  * file), then what the package's INF says for this Windows: its
  * Models section, device count, first hardware ID and the service of
  * the first device with its start type.  With DRIVER, only that package (wv_drvsrc_package), and also
- * runs the old wv_driver_read and prints its path.  Errors go to
+ * runs wv_drvsrc_driver_sys and prints the .sys file's path.  Errors go to
  * stderr, exit status 1.
  */
 
@@ -118,8 +118,8 @@ main (int argc, char *argv[])
     }
     print_pkg (pkg);
     wv_drvpkg_free (pkg);
-    if (wv_driver_read (argv[1], argv[7], &w, &data, &len, &path) == 0) {
-      printf ("wv_driver_read: %s %zu\n", path, len);
+    if (wv_drvsrc_driver_sys (src, argv[7], &w, &data, &len, &path) == 0) {
+      printf ("driver_sys: %s %zu\n", path, len);
       free (data);
       free (path);
     }
