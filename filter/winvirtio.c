@@ -7,8 +7,8 @@
  * in .after_fork, through a shared read-only context on the plugin,
  * with the drivers of winvirtio-drivers=PATH or of the default
  * locations ($VIRTIO_WIN, /usr/share/virtio-win), or loaded from a
- * file and checked against the plugin (winvirtio-map=FILE).  After that it is never modified,
- * so the data path takes no lock.
+ * file and checked against the plugin (winvirtio-map=FILE).  After
+ * that it is never modified, so the data path takes no lock.
  *
  * With winvirtio-trim=true (the default) the map's zero ranges, the
  * free clusters of the NTFS volumes, are served as zeroes without

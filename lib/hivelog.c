@@ -169,14 +169,16 @@ check_log (struct hlog *l, size_t max_len)
   if (get_le32 (d + BB_SEQ1) != get_le32 (d + BB_SEQ2)) {
     snprintf (l->why, sizeof l->why,
               "its own base block is dirty (sequence numbers %" PRIu32
-              " and %" PRIu32 ")", get_le32 (d + BB_SEQ1), get_le32 (d + BB_SEQ2));
+              " and %" PRIu32 ")", get_le32 (d + BB_SEQ1),
+              get_le32 (d + BB_SEQ2));
     return;
   }
   if (get_le32 (d + BB_MAJOR) != 1 || get_le32 (d + BB_MINOR) < 1 ||
       get_le32 (d + BB_MINOR) > 6 || get_le32 (d + BB_FORMAT) != 1 ||
       get_le32 (d + BB_CLUSTER) != 1) {
     snprintf (l->why, sizeof l->why, "unsupported format (version %" PRIu32
-              ".%" PRIu32 ")", get_le32 (d + BB_MAJOR), get_le32 (d + BB_MINOR));
+              ".%" PRIu32 ")", get_le32 (d + BB_MAJOR),
+              get_le32 (d + BB_MINOR));
     return;
   }
   if (!hbins_size_ok (get_le32 (d + BB_HBINS), max_len)) {
@@ -287,7 +289,8 @@ check_entry (const struct replay *rp, struct hlog *l, size_t pos,
     return 0;
   }
   if (get_le64 (e + 32) != wv_marvin32 (e, 32) ||
-      get_le64 (e + 24) != wv_marvin32 (e + ENTRY_HEADER, size - ENTRY_HEADER)) {
+      get_le64 (e + 24) != wv_marvin32 (e + ENTRY_HEADER,
+                                        size - ENTRY_HEADER)) {
     snprintf (l->why, sizeof l->why,
               "log entry at offset %zu has a bad hash", pos);
     return 0;
@@ -360,7 +363,8 @@ apply_new_entries (struct replay *rp, struct hlog *l, uint32_t first)
 static bool
 eligible (const struct replay *rp, struct hlog *l)
 {
-  uint32_t lseq = get_le32 (l->d + BB_SEQ1), hseq = get_le32 (rp->hive + BB_SEQ2);
+  uint32_t lseq = get_le32 (l->d + BB_SEQ1);
+  uint32_t hseq = get_le32 (rp->hive + BB_SEQ2);
 
   if (!seq_ge (lseq, hseq)) {
     snprintf (l->why, sizeof l->why,

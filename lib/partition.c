@@ -635,7 +635,8 @@ guid_to_text (const uint8_t *g, char *text)
 {
   snprintf (text, 37,
             "%08" PRIX32 "-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X",
-            get_le32 (g), (unsigned) get_le16 (g + 4), (unsigned) get_le16 (g + 6),
+            get_le32 (g), (unsigned) get_le16 (g + 4),
+            (unsigned) get_le16 (g + 6),
             g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
 }
 

@@ -19,7 +19,8 @@
  * Windows), then every other package whose INF has a device for it.
  * Before Windows Vista a missing boot driver is left out (virtio-win
  * has no vioscsi for XP and 2003), with a line on log, as long as one
- * is there.  *pkgs_r is malloc'd, each entry to be freed with wv_pkg_info_free.
+ * is there.  *pkgs_r is malloc'd, each entry to be freed with
+ * wv_pkg_info_free.
  * Returns 0 or -1 after wv_error.
  */
 extern int wv_pkg_load_all (const char *drivers, const struct wv_windows *w,

@@ -726,7 +726,8 @@ patch_software (struct planner *p, const uint8_t *soft, size_t softlen)
       wv_hive_read_logs (p->v, p->software, MAX_HIVE, &logs) == -1)
     return -1;
   if (wv_hive_prepare (soft, softlen, logs.log1, logs.log1len,
-                       logs.log2, logs.log2len, logs.single, "SOFTWARE", "SOFTWARE hive", MAX_HIVE, &rec) == -1 ||
+                       logs.log2, logs.log2len, logs.single, "SOFTWARE",
+                       "SOFTWARE hive", MAX_HIVE, &rec) == -1 ||
       wv_hive_open (&software, rec.data ? rec.data : soft,
                     rec.data ? rec.len : softlen, 1, "SOFTWARE hive") == -1)
     goto out;
