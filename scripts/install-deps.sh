@@ -11,8 +11,10 @@ packages=(
   nettle-dev zlib1g-dev libarchive-dev perl
   # demo and tests: independent checkers and pipeline tools
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
-  libwin-hivex-perl reglookup libregf-utils fdisk xz-utils gzip
-  python3 valgrind
+  libwin-hivex-perl python3-hivex reglookup libregf-utils fdisk gdisk
+  xz-utils gzip bzip2 openssl python3 valgrind
+  # benchmarks (bench/): timings, VFAT system partitions
+  bc mtools dosfstools
   # ISO images of the fake virtio-win tree, made at test time
   xorriso genisoimage
   # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
