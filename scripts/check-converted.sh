@@ -60,13 +60,15 @@ qemu-img convert -O raw "$converted" "$raw"
 offset= length=
 for ss in 512 4096; do
   parts=$(mmls -b $ss "$raw" 2>/dev/null |
-    awk '$1 ~ /^[0-9]+:$/ && $2 ~ /^[0-9]+(:[0-9]+)?$/ { print ($3 + 0) ":" ($5 + 0) }') ||
+    awk '$1 ~ /^[0-9]+:$/ && $2 ~ /^[0-9]+(:[0-9]+)?$/ { print $3 ":" $5 }') ||
     parts=
+  # mmls pads with zeroes; the arithmetic is the shell's (mawk prints
+  # numbers over 2^31 in exponent form).
   for p in $parts; do
-    o=$((${p%:*} * ss))
+    o=$((10#${p%:*} * ss))
     if fls -r -p -o $((o / 512)) "$raw" 2>/dev/null |
         grep -iP '\tWindows/System32/config/SYSTEM$' >/dev/null; then
-      offset=$o length=$((${p#*:} * ss))
+      offset=$o length=$((10#${p#*:} * ss))
       break 2
     fi
   done

@@ -23,8 +23,7 @@ heads ()
     tr -d ' '
 }
 # Partition 2 (Windows), from sleuthkit's mmls.
-read -r start len < <(mmls -B "$t/disk.img" |
-  awk '$1 == "003:" { print $3 * 512, $5 * 512 }')
+read -r start len < <(mmls_slot "$t/disk.img" 003:)
 [ "$start" = $(( 51 * 1048576 )) ]
 backup=$(( start + len - 512 ))
 

@@ -38,8 +38,7 @@ r=0
 $VG winvirtio inspect --drivers="$t/vw" "$disk" > "$t/2003" || r=$?
 cat "$t/2003"
 [ $r = 1 ]
-read -r start len < <(mmls -B "$disk" |
-  awk '$1 == "002:" { print $3 * 512, $5 * 512 }')
+read -r start len < <(mmls_slot "$disk" 002:)
 grep -qFx "partition 1: offset $start, $len bytes, NTFS, label \"$(fsstat -o $(( start / 512 )) "$disk" | sed -n 's/^Volume Name: //p')\"" "$t/2003"
 r=0
 winvirtio map --drivers="$t/vw" "$disk" 2> "$t/2003.err" || r=$?

@@ -39,8 +39,7 @@ WV_BUILDDIR="$abs_top_builddir" \
   "$abs_top_srcdir/scripts/make-windows-disk.sh" "$t/2k3.img" \
   --version 2k3 --layout mbr --size 3G
 serve 2k3
-start=$(mmls -B "$t/2k3.img" | awk '$1 == "003:" { print $3 * 512 }')
-len=$(mmls -B "$t/2k3.img" | awk '$1 == "003:" { print $5 * 512 }')
+read -r start len < <(mmls_slot "$t/2k3.img" 003:)
 [ "$(heads "$t/2k3.img" "$start")" = 255 ]
 [ "$(heads "$t/2k3.out" "$start")" = 128 ] ||
   fail "Server 2003 on 3 GiB: heads is not 128"
@@ -55,7 +54,7 @@ WV_BUILDDIR="$abs_top_builddir" \
   "$abs_top_srcdir/scripts/make-windows-disk.sh" "$t/win7.img" \
   --version win7 --layout mbr
 serve win7
-start=$(mmls -B "$t/win7.img" | awk '$1 == "003:" { print $3 * 512 }')
+read -r start len < <(mmls_slot "$t/win7.img" 003:)
 [ "$(heads "$t/win7.out" "$start")" = 255 ] ||
   fail "Windows 7: the heads field changed"
 if grep -q 'ntfs heads' "$t/win7.report"; then
