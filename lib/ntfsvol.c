@@ -52,6 +52,7 @@
 #include "log.h"
 #include "ntfsdev.h"
 #include "ntfsvol.h"
+#include "ntfsvol-internal.h"
 
 #define PAGE 4096
 
@@ -60,15 +61,38 @@
  */
 #define HIBERFILE_HEADER 4096
 
-struct wv_ntfs {
-  ntfs_volume *vol;
-  void *devpriv;                /* freed after ntfs_umount */
-  uint64_t offset;              /* of the partition */
-  char *name;                   /* for messages */
-};
-
-/* The last error libntfs-3g logged, to explain a failure. */
+/* The first error libntfs-3g logged since wv_ntfs_clear_reason, to
+ * explain a failure: its first line only, without the name of the
+ * libntfs-3g function that logged it.
+ */
 static char ntfs_last_error[512];
+
+/* Keep the first line of an error message, without a leading
+ * "function_name: " (libntfs-3g's ntfs_log_perror ("%s: ...",
+ * __FUNCTION__) and the like), in ntfs_last_error.
+ */
+static void
+keep_reason (const char *msg)
+{
+  const char *p = msg, *q;
+  size_t n;
+
+  for (;;) {
+    q = p;
+    while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+           *q == '_')
+      q++;
+    if (q > p && q[0] == ':' && q[1] == ' ' && memchr (p, '_', q - p))
+      p = q + 2;
+    else
+      break;
+  }
+  n = strcspn (p, "\n");
+  if (n >= sizeof ntfs_last_error)
+    n = sizeof ntfs_last_error - 1;
+  memcpy (ntfs_last_error, p, n);
+  ntfs_last_error[n] = '\0';
+}
 
 /* libntfs-3g log handler: everything goes to the debug log, errors
  * are also kept for the error message.
@@ -87,9 +111,9 @@ log_handler (const char *function, const char *file, int line, u32 level,
     buf[--n] = '\0';
   if (level & NTFS_LOG_LEVEL_PERROR)
     snprintf (buf + n, sizeof buf - n, ": %s", strerror (saved_errno));
-  if (level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
-               NTFS_LOG_LEVEL_CRITICAL))
-    snprintf (ntfs_last_error, sizeof ntfs_last_error, "%s", buf);
+  if ((level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
+                NTFS_LOG_LEVEL_CRITICAL)) && ntfs_last_error[0] == '\0')
+    keep_reason (buf);
   wv_debug ("ntfs-3g: %s: %s", function, buf);
   errno = saved_errno;
   return 0;
@@ -109,9 +133,14 @@ init_logging (void)
   done = 1;
 }
 
-/* What libntfs-3g said last, or strerror (errno). */
-static const char *
-ntfs_reason (void)
+void
+wv_ntfs_clear_reason (void)
+{
+  ntfs_last_error[0] = '\0';
+}
+
+const char *
+wv_ntfs_reason (void)
 {
   if (ntfs_last_error[0])
     return ntfs_last_error;
@@ -240,22 +269,22 @@ check_logfile (struct wv_ntfs *v)
 
   ni = ntfs_inode_open (v->vol, FILE_LogFile);
   if (ni == NULL) {
-    wv_error ("%s: cannot open $LogFile: %s", v->name, ntfs_reason ());
+    wv_error ("%s: cannot open $LogFile: %s", v->name, wv_ntfs_reason ());
     return -1;
   }
   na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
   if (na == NULL) {
-    wv_error ("%s: cannot open $LogFile data: %s", v->name, ntfs_reason ());
+    wv_error ("%s: cannot open $LogFile data: %s", v->name, wv_ntfs_reason ());
     ntfs_inode_close (ni);
     return -1;
   }
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   if (!ntfs_check_logfile (na, &rp))
     wv_error ("%s: the NTFS $LogFile is damaged or of an unknown version "
               "(libntfs-3g: %s), so winvirtio cannot tell whether Windows "
               "has changes to replay: boot Windows and shut it down "
               "cleanly, or run chkdsk, then try again",
-              v->name, ntfs_reason ());
+              v->name, wv_ntfs_reason ());
   else if (!ntfs_is_logfile_clean (na, rp))
     wv_error ("%s: the NTFS $LogFile is not clean (Windows did not shut "
               "down cleanly and has changes to replay): boot Windows and "
@@ -286,7 +315,7 @@ check_clean (struct wv_ntfs *v)
     if (errno == EPERM)
       hiberfile_error (v);
     else
-      wv_error ("%s: cannot check hiberfil.sys: %s", v->name, ntfs_reason ());
+      wv_error ("%s: cannot check hiberfil.sys: %s", v->name, wv_ntfs_reason ());
     return -1;
   }
   if (vol->flags & VOLUME_IS_DIRTY) {
@@ -318,12 +347,12 @@ wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset, uint64_t length,
   if (dev == NULL)
     goto err;
   v->devpriv = dev->d_private;
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   v->vol = ntfs_device_mount (dev,
                               writable ? NTFS_MNT_FORENSIC : NTFS_MNT_RDONLY);
   if (v->vol == NULL) {
     wv_error ("%s: libntfs-3g cannot mount the NTFS volume: %s",
-              name, ntfs_reason ());
+              name, wv_ntfs_reason ());
     ntfs_device_free (dev);
     goto err;
   }
@@ -333,7 +362,7 @@ wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset, uint64_t length,
    */
   if (ntfs_set_ignore_case (v->vol) == -1) {
     wv_error ("%s: libntfs-3g cannot look names up ignoring case: %s",
-              name, ntfs_reason ());
+              name, wv_ntfs_reason ());
     ntfs_umount (v->vol, FALSE);
     goto err;
   }
@@ -358,10 +387,10 @@ wv_ntfs_umount (struct wv_ntfs *v)
 {
   int r = 0;
 
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   if (ntfs_umount (v->vol, FALSE) == -1) {
     wv_error ("%s: libntfs-3g failed to write the volume's changes: %s",
-              v->name, ntfs_reason ());
+              v->name, wv_ntfs_reason ());
     r = -1;
   }
   free (v->devpriv);
@@ -409,10 +438,10 @@ open_path (struct wv_ntfs *v, const char *path)
 
   if (p == NULL)
     return NULL;
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   ni = ntfs_pathname_to_inode (v->vol, NULL, p);
   if (ni == NULL && errno != ENOENT)
-    wv_error ("%s: %s: %s", v->name, path, ntfs_reason ());
+    wv_error ("%s: %s: %s", v->name, path, wv_ntfs_reason ());
   return ni;
 }
 
@@ -440,7 +469,7 @@ open_data (struct wv_ntfs *v, ntfs_inode *ni, const char *path)
   na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
   if (na == NULL) {
     wv_error ("%s: %s: cannot open its data: %s", v->name, path,
-              ntfs_reason ());
+              wv_ntfs_reason ());
     return NULL;
   }
   if (na->data_flags & (ATTR_COMPRESSION_MASK | ATTR_IS_ENCRYPTED)) {
@@ -478,7 +507,7 @@ read_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path,
 
     if (r <= 0) {
       wv_error ("%s: %s: read error at offset %" PRIi64 ": %s", v->name,
-                path, (int64_t) done, r == 0 ? "short read" : ntfs_reason ());
+                path, (int64_t) done, r == 0 ? "short read" : wv_ntfs_reason ());
       free (data);
       return -1;
     }
@@ -523,7 +552,7 @@ write_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path,
 
     if (r <= 0) {
       wv_error ("%s: %s: write error at offset %" PRIi64 ": %s", v->name,
-                path, (int64_t) off, r == 0 ? "short write" : ntfs_reason ());
+                path, (int64_t) off, r == 0 ? "short write" : wv_ntfs_reason ());
       return -1;
     }
     off += r;
@@ -540,7 +569,7 @@ resize_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path, s64 len)
     return 0;
   if (ntfs_attr_truncate (na, len) == -1) {
     wv_error ("%s: %s: cannot resize to %" PRIi64 " bytes: %s", v->name,
-              path, (int64_t) len, ntfs_reason ());
+              path, (int64_t) len, wv_ntfs_reason ());
     return -1;
   }
   return 0;
@@ -552,7 +581,7 @@ close_inode (struct wv_ntfs *v, ntfs_inode *ni, const char *path)
 {
   if (ntfs_inode_close (ni) == -1) {
     wv_error ("%s: %s: cannot write its metadata: %s", v->name, path,
-              ntfs_reason ());
+              wv_ntfs_reason ());
     return -1;
   }
   return 0;
@@ -739,17 +768,17 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
   char dos[13];
   int r = 0;
 
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   ni = ntfs_create (dir_ni, securid, (ntfschar *) uname, ulen, S_IFREG);
   if (ni == NULL) {
-    wv_error ("%s: cannot create %s: %s", v->name, path, ntfs_reason ());
+    wv_error ("%s: cannot create %s: %s", v->name, path, wv_ntfs_reason ());
     ntfs_inode_close (dir_ni);
     return -1;
   }
   na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
   if (na == NULL) {
     wv_error ("%s: %s: cannot open its data: %s", v->name, path,
-              ntfs_reason ());
+              wv_ntfs_reason ());
     r = -1;
   }
   else {
@@ -765,7 +794,7 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
   if (r == 0 && dos_name (name, dos)) {
     if (ntfs_set_ntfs_dos_name (ni, dir_ni, dos, strlen (dos), 0) == -1) {
       wv_error ("%s: %s: cannot set its DOS name: %s", v->name, path,
-                ntfs_reason ());
+                wv_ntfs_reason ());
       return -1;
     }
     return 0;
@@ -776,10 +805,10 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
    * directory read from disk (ntfs_inode_close would open one, fail
    * to find the entry, and lose the file).
    */
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   if (ntfs_inode_close_in_dir (ni, dir_ni) == -1) {
     wv_error ("%s: %s: cannot write its metadata: %s", v->name, path,
-              ntfs_reason ());
+              wv_ntfs_reason ());
     r = -1;
   }
   if (close_inode (v, dir_ni, path) == -1)
@@ -809,7 +838,7 @@ wv_ntfs_put_file (struct wv_ntfs *v, const char *dir, const char *name,
     *created_r = false;
     ni = ntfs_inode_open (v->vol, MREF (mref));
     if (ni == NULL) {
-      wv_error ("%s: cannot open %s: %s", v->name, path, ntfs_reason ());
+      wv_error ("%s: cannot open %s: %s", v->name, path, wv_ntfs_reason ());
       r = -1;
     }
     else {
@@ -849,7 +878,7 @@ wv_ntfs_mkdir (struct wv_ntfs *v, const char *dir, const char *name,
   if (mref != (u64) -1) {
     ni = ntfs_inode_open (v->vol, MREF (mref));
     if (ni == NULL) {
-      wv_error ("%s: cannot open %s: %s", v->name, path, ntfs_reason ());
+      wv_error ("%s: cannot open %s: %s", v->name, path, wv_ntfs_reason ());
       r = -1;
     }
     else {
@@ -867,12 +896,12 @@ wv_ntfs_mkdir (struct wv_ntfs *v, const char *dir, const char *name,
   /* Windows gives a new directory the descriptor inherited from its
    * parent; the parent's own is the nearest we have.
    */
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   ni = ntfs_create (dir_ni, dir_ni->security_id, uname, ulen, S_IFDIR);
   free (uname);
   if (ni == NULL) {
     wv_error ("%s: cannot create directory %s: %s", v->name, path,
-              ntfs_reason ());
+              wv_ntfs_reason ());
     ntfs_inode_close (dir_ni);
     return -1;
   }
@@ -929,7 +958,7 @@ wv_ntfs_list_dir (struct wv_ntfs *v, const char *dir,
     return -1;
   }
   if (ntfs_readdir (ni, &pos, &st, list_one) == -1 && st.r == 0) {
-    wv_error ("%s: cannot list %s: %s", v->name, dir, ntfs_reason ());
+    wv_error ("%s: cannot list %s: %s", v->name, dir, wv_ntfs_reason ());
     st.r = -1;
   }
   ntfs_inode_close (ni);
@@ -959,7 +988,7 @@ set_file_name_times (struct wv_ntfs *v, ntfs_inode *ni, sle64 t,
   ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx (ni, NULL);
 
   if (ctx == NULL) {
-    wv_error ("%s: %s: %s", v->name, path, ntfs_reason ());
+    wv_error ("%s: %s: %s", v->name, path, wv_ntfs_reason ());
     return -1;
   }
   while (ntfs_attr_lookup (AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE,
@@ -1252,10 +1281,10 @@ wv_ntfs_bitmap_runs (struct wv_ntfs *v, struct wv_rangeset *runs,
     *reason = "its $Bitmap is shorter than the volume";
     return 0;
   }
-  ntfs_last_error[0] = '\0';
+  wv_ntfs_clear_reason ();
   if (ntfs_attr_map_whole_runlist (na) == -1) {
     wv_error ("%s: cannot read the runs of $Bitmap: %s", v->name,
-              ntfs_reason ());
+              wv_ntfs_reason ());
     return -1;
   }
   for (rl = na->rl; rl && rl->length > 0 && have < need; ++rl) {

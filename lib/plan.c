@@ -6,7 +6,8 @@
  *     the one NTFS volume that holds \Windows\System32\config\SYSTEM,
  *     or say why there is none (BitLocker, Storage Spaces, ...).
  *  2. Mount it with libntfs-3g on the copy-on-write overlay; check
- *     that it is clean.
+ *     that it is clean, and that its $Bitmap agrees with its MFT
+ *     (ntfscheck.c) before anything is allocated there.
  *  3. Read the SYSTEM and SOFTWARE hives; identify Windows; check the
  *     SYSTEM hive is clean; edit it with hivex; write back the pages
  *     that changed.  Before Windows 8, the same for the SOFTWARE
@@ -43,6 +44,7 @@
 #include "driverstore.h"
 #include "hive.h"
 #include "log.h"
+#include "ntfscheck.h"
 #include "ntfsheads.h"
 #include "ntfsvol.h"
 #include "overlay.h"
@@ -151,14 +153,6 @@ has_windows (struct planner *p, const struct wv_partition *part,
       break;
     }
   }
-  /* Note the volume for trim while it is mounted.  The Windows
-   * volume's cleanliness is checked by its writable mount (which
-   * refuses an unclean one), so only the others are checked here.
-   */
-  if (r >= 0 && !p->opts->no_trim &&
-      wv_trim_note (&p->trim, v, part->number, part->offset, part->length,
-                    r == 0, p->log) == -1)
-    r = -1;
   if (wv_ntfs_umount (v) == -1)
     return -1;
   return r;
@@ -1146,9 +1140,8 @@ add_run (void *opaque, uint64_t offset, uint32_t length, const uint8_t *data)
   return 0;
 }
 
-/* Step 7: trim the free space of every NTFS volume.  has_windows
- * noted the volumes it looked at; look at the others too (there are
- * others with --partition).
+/* Step 7: trim the free space of every NTFS volume.  patch_volume
+ * noted the Windows volume; check and note the others.
  */
 static int
 trim_free_space (struct planner *p)
@@ -1180,11 +1173,36 @@ trim_free_space (struct planner *p)
     if (v == NULL)
       return -1;
     r = wv_trim_note (&p->trim, v, part->number, part->offset, part->length,
-                      true, p->log);
+                      NULL, p->log);
     if (wv_ntfs_umount (v) == -1 || r == -1)
       return -1;
   }
   return wv_trim_apply (&p->trim, p->src, p->map, p->log);
+}
+
+/* Step 2: before libntfs-3g allocates anything on the Windows volume
+ * (or trim trusts its free space), check that its $Bitmap calls free
+ * only what no file uses; refuse the volume if not.
+ */
+static int
+check_claims (struct planner *p)
+{
+  struct wv_ntfs_claims c;
+  int r = 0;
+
+  if (wv_ntfs_check_claims (p->v, &c) == -1)
+    return -1;
+  if (c.problem) {
+    wv_error ("%s: partition %u: %s: run chkdsk /f on it in the guest, "
+              "shut Windows down cleanly and take a new snapshot or copy",
+              p->src->name, p->part->number, c.problem);
+    r = -1;
+  }
+  else if (!p->opts->no_trim)
+    r = wv_trim_note (&p->trim, p->v, p->part->number, p->part->offset,
+                      p->part->length, &c, p->log);
+  wv_ntfs_claims_free (&c);
+  return r;
 }
 
 /* Steps 2-5 on the chosen volume. */
@@ -1199,7 +1217,9 @@ patch_volume (struct planner *p)
   p->v = wv_ntfs_mount (p->ov, p->part->offset, p->part->length, name, true);
   if (p->v == NULL)
     return -1;
-  r = get_when (p);
+  r = check_claims (p);
+  if (r == 0)
+    r = get_when (p);
   if (r == 0)
     r = patch_registry (p);
   if (r == 0)

@@ -4,7 +4,10 @@
  * A cluster is served as zeroes only if it is free in the volume's
  * $Bitmap as the source has it AND as winvirtio serves it (the
  * source's bitmap with the map's extents laid over it), so neither a
- * cluster our patch allocates nor one it frees is ever trimmed.  Only
+ * cluster our patch allocates nor one it frees is ever trimmed; AND
+ * no in-use record of the source's MFT claims it.  A volume whose
+ * $Bitmap and MFT disagree at all is not trimmed (ntfscheck.c), so the
+ * last condition only guards against a mistake of ours.  Only
  * clusters inside the volume's nr_clusters are considered: the boot
  * sector backup after them, and everything outside an NTFS volume, is
  * never trimmed.  A volume that is not clean (hibernated, dirty,
@@ -29,28 +32,49 @@
 
 int
 wv_trim_note (struct wv_trim *t, struct wv_ntfs *v, unsigned partnum,
-              uint64_t offset, uint64_t length, bool check, FILE *log)
+              uint64_t offset, uint64_t length,
+              struct wv_ntfs_claims *claims, FILE *log)
 {
   struct wv_trim_volume tv = { .partnum = partnum, .offset = offset };
+  struct wv_ntfs_claims own = { 0 };
   struct wv_trim_volume *n;
   const char *why;
   int r;
 
-  why = check ? wv_ntfs_unclean_reason (v) : NULL;
-  if (why) {
-    fprintf (log, "trim: partition %u not trimmed: %s\n", partnum, why);
-    goto skip;
+  if (claims == NULL) {
+    why = wv_ntfs_unclean_reason (v);
+    if (why) {
+      fprintf (log, "trim: partition %u not trimmed: %s\n", partnum, why);
+      goto skip;
+    }
+    if (wv_ntfs_check_claims (v, &own) == -1)
+      return -1;
+    claims = &own;
+    if (own.problem) {
+      fprintf (log, "trim: partition %u not trimmed: %s\n", partnum,
+               own.problem);
+      fprintf (log, "warning: partition %u: its free space is copied as it "
+               "is, not trimmed: %s; run chkdsk /f on it in the guest\n",
+               partnum, own.problem);
+      wv_ntfs_claims_free (&own);
+      goto skip;
+    }
   }
+  tv.claimed = claims->claimed;
+  claims->claimed = NULL;
   tv.cluster_size = wv_ntfs_cluster_size (v);
   r = wv_ntfs_bitmap_runs (v, &tv.bitmap, &tv.nr_clusters, &why);
   if (r == -1) {
     wv_rangeset_reset (&tv.bitmap);
+    free (tv.claimed);
     return -1;
   }
   if (r == 0 || tv.nr_clusters > length / tv.cluster_size) {
     fprintf (log, "trim: partition %u not trimmed: %s\n", partnum,
              r == 0 ? why : "the volume is larger than its partition");
     wv_rangeset_reset (&tv.bitmap);
+    free (tv.claimed);
+    tv.claimed = NULL;
     goto skip;
   }
 
@@ -62,6 +86,7 @@ wv_trim_note (struct wv_trim *t, struct wv_ntfs *v, unsigned partnum,
   if (n == NULL) {
     wv_error ("realloc: %m");
     wv_rangeset_reset (&tv.bitmap);
+    free (tv.claimed);
     return -1;
   }
   if (tv.bitmap.len == 0)
@@ -152,9 +177,9 @@ trim_volume (const struct wv_trim_volume *tv, struct wv_source *src,
     wv_map_apply (map, served + pos, r->length, r->offset);
     pos += r->length;
   }
-  /* Free only where free in both. */
+  /* Free only where free in all three. */
   for (i = 0; i < bytes; ++i)
-    bm[i] |= served[i];
+    bm[i] |= served[i] | tv->claimed[i];
   /* Bits past nr_clusters in the last byte are not looked at. */
 
   before = wv_rangeset_bytes (&map->zeros);
@@ -184,8 +209,10 @@ wv_trim_free (struct wv_trim *t)
 {
   size_t i;
 
-  for (i = 0; i < t->len; ++i)
+  for (i = 0; i < t->len; ++i) {
     wv_rangeset_reset (&t->v[i].bitmap);
+    free (t->v[i].claimed);
+  }
   free (t->v);
   t->v = NULL;
   t->len = 0;

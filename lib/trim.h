@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "blockmap.h"
+#include "ntfscheck.h"
 #include "ntfsvol.h"
 #include "source.h"
 
@@ -20,6 +21,7 @@ struct wv_trim_volume {
   uint32_t cluster_size;
   uint64_t nr_clusters;
   struct wv_rangeset bitmap;    /* where its $Bitmap is, in bitmap order */
+  uint8_t *claimed;             /* clusters its MFT uses (ntfscheck.h) */
 };
 
 struct wv_trim {
@@ -27,22 +29,27 @@ struct wv_trim {
   size_t len;
 };
 
-/* Note a mounted volume for trim, if it is clean (checked only with
- * check: the Windows volume is checked by its writable mount, which
- * refuses an unclean one) and its $Bitmap can be located for sure;
- * otherwise log why it will not be trimmed.  Returns 0 or -1.
+/* Note a mounted volume for trim, if it is clean, its $Bitmap agrees
+ * with its MFT and can be located for sure; otherwise log why it will
+ * not be trimmed (with a warning line if $Bitmap and the MFT
+ * disagree).  For the Windows volume, whose writable mount refuses an
+ * unclean volume and whose claims the planner has checked (and
+ * refused if they disagree), claims is what the check found: its
+ * claimed bitmap is taken over.  For the other volumes claims is NULL
+ * and both are checked here.  Returns 0 or -1.
  */
 extern int wv_trim_note (struct wv_trim *t, struct wv_ntfs *v,
                          unsigned partnum, uint64_t offset, uint64_t length,
-                         bool check, FILE *log);
+                         struct wv_ntfs_claims *claims, FILE *log);
 
 /* Has partition partnum been noted (or skipped)? */
 extern bool wv_trim_seen (const struct wv_trim *t, unsigned partnum);
 
 /* Read the noted volumes' bitmaps from src (one request per run of
  * the bitmap) and add to map's zero ranges every cluster that is free
- * both in the source and in the bitmap as the map serves it.  The
- * map's extents must be complete.  Returns 0 or -1.
+ * in the source's bitmap, in the bitmap as the map serves it and in
+ * the source's MFT.  The map's extents must be complete.  Returns 0
+ * or -1.
  */
 extern int wv_trim_apply (struct wv_trim *t, struct wv_source *src,
                           struct wv_map *map, FILE *log);
