@@ -27,6 +27,72 @@ static wv_log_fn debug_hook = NULL;
 static int capturing = 0;
 static char *captured = NULL;
 
+/* The disk being planned or inspected (wv_log_subject_begin), or
+ * NULL, and the depth of nesting.
+ */
+static char *subject = NULL;
+static int subject_depth = 0;
+
+void
+wv_log_subject_begin (const char *name)
+{
+  if (subject_depth++ == 0)
+    subject = strdup (name);
+}
+
+void
+wv_log_subject_end (void)
+{
+  if (subject_depth > 0 && --subject_depth == 0) {
+    free (subject);
+    subject = NULL;
+  }
+}
+
+/* Make msg one line in place: every run of line breaks and the
+ * blanks around it becomes one space; trailing blanks go.
+ */
+static void
+one_line (char *msg)
+{
+  char *r = msg, *w = msg;
+
+  while (*r) {
+    if (*r == '\n' || *r == '\r') {
+      while (w > msg && (w[-1] == ' ' || w[-1] == '\t'))
+        w--;
+      while (*r == '\n' || *r == '\r' || *r == ' ' || *r == '\t')
+        r++;
+      if (w > msg && *r)
+        *w++ = ' ';
+      continue;
+    }
+    *w++ = *r++;
+  }
+  while (w > msg && (w[-1] == ' ' || w[-1] == '\t'))
+    w--;
+  *w = '\0';
+}
+
+/* An error message as reported: one line, naming the subject. */
+static char *
+error_text (char *msg)
+{
+  size_t n;
+  char *named;
+
+  one_line (msg);
+  if (subject == NULL)
+    return msg;
+  n = strlen (subject);
+  if (strncmp (msg, subject, n) == 0 && msg[n] == ':' && msg[n+1] == ' ')
+    return msg;
+  if (asprintf (&named, "%s: %s", subject, msg) == -1)
+    return msg;
+  free (msg);
+  return named;
+}
+
 void
 wv_set_log (wv_log_fn error_fn, wv_log_fn debug_fn)
 {
@@ -45,6 +111,8 @@ vlog (wv_log_fn hook, const char *fs, va_list args)
 
   if (vasprintf (&msg, fs, args) == -1)
     msg = NULL;
+  if (msg && hook == error_hook)
+    msg = error_text (msg);
   errno = saved_errno;
   if (capturing && hook == error_hook) {
     free (captured);

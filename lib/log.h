@@ -8,7 +8,8 @@
  *
  * Convention: a function that fails calls wv_error once with the whole
  * story (what was found, what the user can do) and returns -1 or NULL.
- * Callers that only pass a failure on do not call wv_error again.
+ * Callers that only pass a failure on do not call wv_error again.  An
+ * error message is one line.
  */
 
 #ifndef WINVIRTIO_LOG_H
@@ -29,6 +30,16 @@ extern void wv_set_log (wv_log_fn error_fn, wv_log_fn debug_fn);
  */
 extern void wv_error_capture_begin (void);
 extern char *wv_error_capture_end (void);
+
+/* While planning or inspecting a disk, from wv_log_subject_begin to
+ * the matching wv_log_subject_end, name it in every error: each
+ * message that does not already start with "NAME: " gets it in front
+ * (the disk's name as the user gave it, or "source" in the filter).
+ * They nest: the outermost name is used.  Every error message is also
+ * made one line, whatever a library put in it.
+ */
+extern void wv_log_subject_begin (const char *name);
+extern void wv_log_subject_end (void);
 
 extern void wv_error (const char *fs, ...)
   __attribute__ ((format (printf, 1, 2)));

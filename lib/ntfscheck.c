@@ -46,7 +46,7 @@
 #include "ntfsvol-internal.h"
 
 /* Bytes of $MFT or $Bitmap asked for at a time. */
-#define CHUNK (1024 * 1024)
+#define CHUNK (4 * 1024 * 1024)
 
 /* How deep a path may be when naming a file in a message. */
 #define MAX_DEPTH 32

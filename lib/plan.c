@@ -1243,6 +1243,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   uint64_t errors0 = src->read_errors;
   int r = -1;
 
+  wv_log_subject_begin (src->name);
   p.log = open_memstream (&p.summary, &p.summary_len);
   p.map = wv_map_new (src->size);
   p.ov = wv_overlay_new (src);
@@ -1302,5 +1303,6 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   wv_trim_free (&p.trim);
   wv_ptable_free (&p.pt);
   free_packages (&p);
+  wv_log_subject_end ();
   return map;
 }

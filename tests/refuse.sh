@@ -122,6 +122,9 @@ refused ()
     mapopt=(--partition="$part")
     filtopt=(winvirtio-partition="$part")
   fi
+  # Every refusal names the disk first (README, "What it refuses").
+  [[ "$msg" == "@SRC@: "* ]] ||
+    fail "$name: the expected message does not start with the disk's name"
   mapmsg="${msg//@SRC@/$disk}"
   filtmsg="${msg//@SRC@/source}"
   mkdir "$d"

@@ -30,17 +30,17 @@ tree ()
 d=$(tree vw-w11)
 find "$d/viostor" "$d/vioscsi" -mindepth 1 -maxdepth 1 ! -name w11 \
   -exec rm -rf {} +
-refused no-osdir "$t/win10.img" "$d/viostor has no folder for this Windows (Windows 10 Pro, virtio-win folder w10); it has: w11.  Use a virtio-win release that supports this Windows" "" "$d"
+refused no-osdir "$t/win10.img" "@SRC@: $d/viostor has no folder for this Windows (Windows 10 Pro, virtio-win folder w10); it has: w11.  Use a virtio-win release that supports this Windows" "" "$d"
 
 # No amd64 folder for Windows 7 (only x86).
 d=$(tree vw-x86)
 rm -rf "$d/viostor/w7/amd64"
-refused no-arch "$t/win7.img" "$d/viostor/w7 has no amd64 folder for this amd64 Windows (it has: x86): use a virtio-win release with amd64 drivers for this Windows" "" "$d"
+refused no-arch "$t/win7.img" "@SRC@: $d/viostor/w7 has no amd64 folder for this amd64 Windows (it has: x86): use a virtio-win release with amd64 drivers for this Windows" "" "$d"
 
 # No viostor at all.
 d=$(tree vw-scsi)
 find "$d" -mindepth 1 -maxdepth 1 ! -name vioscsi -exec rm -rf {} +
-refused no-driver "$t/win10.img" "$d: no viostor folder in the driver tree (it has: vioscsi); point winvirtio at a virtio-win ISO tree" "" "$d"
+refused no-driver "$t/win10.img" "@SRC@: $d: no viostor folder in the driver tree (it has: vioscsi); point winvirtio at a virtio-win ISO tree" "" "$d"
 
 # edit_hive DISK PART HIVE PREFIX REGFILE: merge REGFILE into the
 # hive \Windows\System32\config\HIVE of partition PART.
@@ -69,7 +69,7 @@ Windows Registry Editor Version 5.00
 REG
 edit_hive "$t/win2000.img" 3 SOFTWARE 'HKEY_LOCAL_MACHINE\SOFTWARE' \
   "$t/version.reg"
-refused unknown-version "$t/win2000.img" "winvirtio does not know which virtio-win folder fits Windows 10 Pro (Windows 5.0 build 2195): this Windows is not supported yet; please report it"
+refused unknown-version "$t/win2000.img" "@SRC@: winvirtio does not know which virtio-win folder fits Windows 10 Pro (Windows 5.0 build 2195): this Windows is not supported yet; please report it"
 
 # An architecture that winvirtio does not know (the current control
 # set of the test hive is ControlSet002).
@@ -81,4 +81,4 @@ Windows Registry Editor Version 5.00
 "PROCESSOR_ARCHITECTURE"="IA64"
 REG
 edit_hive "$t/ia64.img" 3 SYSTEM 'HKEY_LOCAL_MACHINE\SYSTEM' "$t/arch.reg"
-refused unknown-arch "$t/ia64.img" "the SYSTEM hive's PROCESSOR_ARCHITECTURE is \"IA64\", which winvirtio does not know (expected AMD64, x86 or ARM64): virtio-win has no drivers for it, so this Windows cannot be converted (if it is in fact one of those, please report it)"
+refused unknown-arch "$t/ia64.img" "@SRC@: the SYSTEM hive's PROCESSOR_ARCHITECTURE is \"IA64\", which winvirtio does not know (expected AMD64, x86 or ARM64): virtio-win has no drivers for it, so this Windows cannot be converted (if it is in fact one of those, please report it)"
