@@ -9,6 +9,8 @@ packages=(
   build-essential autoconf automake libtool pkg-config
   nbdkit nbdkit-plugin-dev libnbd-dev libhivex-dev ntfs-3g-dev
   nettle-dev zlib1g-dev libarchive-dev perl
+  # the sanitizer and fuzzing builds copy the tree with git ls-files
+  git
   # demo and tests: independent checkers and pipeline tools
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl python3-hivex reglookup libregf-utils fdisk gdisk
