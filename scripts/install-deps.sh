@@ -15,8 +15,8 @@ packages=(
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl python3-hivex reglookup libregf-utils fdisk gdisk
   xz-utils gzip bzip2 openssl python3 valgrind
-  # benchmarks (bench/): timings, VFAT system partitions
-  bc mtools dosfstools
+  # benchmarks (bench/): timings, VFAT system partitions, libvmdk to compare
+  bc time mtools dosfstools libvmdk-dev
   # ISO images of the fake virtio-win tree, made at test time
   xorriso genisoimage
   # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
