@@ -1126,9 +1126,13 @@ wv_map_verify_source (const struct wv_map *map, struct wv_source *src)
     return -1;
   }
 
-  /* These reads are not the planner's: do not record them. */
+  /* These reads are not the planner's: do not record them.  A read
+   * error names the source, as while planning.
+   */
   src->record = NULL;
+  wv_log_subject_begin (src->name);
   r = wv_fingerprint (src, &map->read_set, fp);
+  wv_log_subject_end ();
   src->record = saved;
   if (r == -1)
     return -1;

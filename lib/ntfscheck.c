@@ -110,10 +110,10 @@ read_whole (struct scan *s, ntfs_attr *na, uint64_t len, const char *what)
     uint64_t n = len - pos < CHUNK ? len - pos : CHUNK;
     s64 r;
 
-    wv_ntfs_clear_reason ();
+    wv_ntfs_clear_reason (s->v);
     r = ntfs_attr_pread (na, pos, n, buf + pos);
     if (r < 0) {
-      wv_error ("%s: cannot read %s: %s", s->v->name, what, wv_ntfs_reason ());
+      wv_error ("%s: cannot read %s: %s", s->v->name, what, wv_ntfs_why (s->v));
       free (buf);
       return NULL;
     }
@@ -245,12 +245,12 @@ scan_mft (struct scan *s)
     uint64_t n = nrec - i < per ? nrec - i : per;
     s64 r;
 
-    wv_ntfs_clear_reason ();
+    wv_ntfs_clear_reason (s->v);
     r = ntfs_attr_pread (vol->mft_na, i * rsize, n * rsize, buf);
     if (r != (s64) (n * rsize)) {
       wv_error ("%s: cannot read $MFT at record %" PRIu64 ": %s",
                 s->v->name, i + (r > 0 ? r / rsize : 0),
-                r < 0 ? wv_ntfs_reason () : "it is shorter than its size");
+                r < 0 ? wv_ntfs_why (s->v) : "it is shorter than its size");
       return -1;
     }
     for (j = 0; j < n; ++j)

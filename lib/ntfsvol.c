@@ -49,6 +49,7 @@
 #include <ntfs-3g/volume.h>
 
 #include "cleanup.h"
+#include "le.h"
 #include "log.h"
 #include "ntfsdev.h"
 #include "ntfsvol.h"
@@ -134,17 +135,28 @@ init_logging (void)
 }
 
 void
-wv_ntfs_clear_reason (void)
+wv_ntfs_clear_reason (struct wv_ntfs *v)
 {
   ntfs_last_error[0] = '\0';
+  v->read_errors = v->src->read_errors;
 }
 
 const char *
-wv_ntfs_reason (void)
+wv_ntfs_why (struct wv_ntfs *v)
 {
-  if (ntfs_last_error[0])
-    return ntfs_last_error;
-  return strerror (errno);
+  static char why[sizeof ntfs_last_error + 160];
+  int e = errno;
+  const char *reason = ntfs_last_error[0] ? ntfs_last_error : strerror (e);
+
+  if (v->src->read_errors == v->read_errors &&
+      (e == EIO || e == EINVAL || e == ERANGE || e == EOVERFLOW)) {
+    snprintf (why, sizeof why, "the NTFS volume is damaged (%s): "
+              "run chkdsk /f on it in the guest, then take a new "
+              "snapshot or copy", reason);
+    return why;
+  }
+  snprintf (why, sizeof why, "%s", reason);
+  return why;
 }
 
 int
@@ -269,22 +281,22 @@ check_logfile (struct wv_ntfs *v)
 
   ni = ntfs_inode_open (v->vol, FILE_LogFile);
   if (ni == NULL) {
-    wv_error ("%s: cannot open $LogFile: %s", v->name, wv_ntfs_reason ());
+    wv_error ("%s: cannot open $LogFile: %s", v->name, wv_ntfs_why (v));
     return -1;
   }
   na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
   if (na == NULL) {
-    wv_error ("%s: cannot open $LogFile data: %s", v->name, wv_ntfs_reason ());
+    wv_error ("%s: cannot open $LogFile data: %s", v->name, wv_ntfs_why (v));
     ntfs_inode_close (ni);
     return -1;
   }
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   if (!ntfs_check_logfile (na, &rp))
     wv_error ("%s: the NTFS $LogFile is damaged or of an unknown version "
               "(libntfs-3g: %s), so winvirtio cannot tell whether Windows "
               "has changes to replay: boot Windows and shut it down "
               "cleanly, or run chkdsk, then try again",
-              v->name, wv_ntfs_reason ());
+              v->name, wv_ntfs_why (v));
   else if (!ntfs_is_logfile_clean (na, rp))
     wv_error ("%s: the NTFS $LogFile is not clean (Windows did not shut "
               "down cleanly and has changes to replay): boot Windows and "
@@ -315,7 +327,7 @@ check_clean (struct wv_ntfs *v)
     if (errno == EPERM)
       hiberfile_error (v);
     else
-      wv_error ("%s: cannot check hiberfil.sys: %s", v->name, wv_ntfs_reason ());
+      wv_error ("%s: cannot check hiberfil.sys: %s", v->name, wv_ntfs_why (v));
     return -1;
   }
   if (vol->flags & VOLUME_IS_DIRTY) {
@@ -325,6 +337,36 @@ check_clean (struct wv_ntfs *v)
     return -1;
   }
   return check_logfile (v);
+}
+
+/* The volume's size as its boot sector gives it, against its
+ * partition's: libntfs-3g would only say that it failed to read the
+ * last sector.
+ */
+static int
+check_size (struct wv_overlay *ov, uint64_t offset, uint64_t length,
+            const char *name)
+{
+  uint8_t bs[512];
+  uint64_t sectors;
+  uint16_t bps;
+
+  if (length < sizeof bs)
+    return 0;                   /* libntfs-3g says why */
+  if (wv_overlay_pread (ov, bs, sizeof bs, offset) == -1)
+    return -1;
+  bps = get_le16 (&bs[11]);
+  sectors = get_le64 (&bs[40]);
+  if (bps >= 256 && bps <= 4096 && (bps & (bps - 1)) == 0 &&
+      sectors > length / bps) {
+    wv_error ("%s: the NTFS volume is damaged: its boot sector gives it "
+              "%" PRIu64 " sectors of %u bytes, more than its partition "
+              "of %" PRIu64 " bytes holds: run chkdsk /f on it in the "
+              "guest, then take a new snapshot or copy", name, sectors,
+              bps, length);
+    return -1;
+  }
+  return 0;
 }
 
 struct wv_ntfs *
@@ -342,17 +384,20 @@ wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset, uint64_t length,
     return NULL;
   }
   v->offset = offset;
+  v->src = wv_overlay_source (ov);
+  if (check_size (ov, offset, length, name) == -1)
+    goto err;
 
   dev = wv_ntfsdev_new (ov, offset, length, name);
   if (dev == NULL)
     goto err;
   v->devpriv = dev->d_private;
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   v->vol = ntfs_device_mount (dev,
                               writable ? NTFS_MNT_FORENSIC : NTFS_MNT_RDONLY);
   if (v->vol == NULL) {
-    wv_error ("%s: libntfs-3g cannot mount the NTFS volume: %s",
-              name, wv_ntfs_reason ());
+    wv_error ("%s: cannot mount the NTFS volume: %s",
+              name, wv_ntfs_why (v));
     ntfs_device_free (dev);
     goto err;
   }
@@ -362,7 +407,7 @@ wv_ntfs_mount (struct wv_overlay *ov, uint64_t offset, uint64_t length,
    */
   if (ntfs_set_ignore_case (v->vol) == -1) {
     wv_error ("%s: libntfs-3g cannot look names up ignoring case: %s",
-              name, wv_ntfs_reason ());
+              name, wv_ntfs_why (v));
     ntfs_umount (v->vol, FALSE);
     goto err;
   }
@@ -387,10 +432,10 @@ wv_ntfs_umount (struct wv_ntfs *v)
 {
   int r = 0;
 
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   if (ntfs_umount (v->vol, FALSE) == -1) {
     wv_error ("%s: libntfs-3g failed to write the volume's changes: %s",
-              v->name, wv_ntfs_reason ());
+              v->name, wv_ntfs_why (v));
     r = -1;
   }
   free (v->devpriv);
@@ -438,10 +483,10 @@ open_path (struct wv_ntfs *v, const char *path)
 
   if (p == NULL)
     return NULL;
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   ni = ntfs_pathname_to_inode (v->vol, NULL, p);
   if (ni == NULL && errno != ENOENT)
-    wv_error ("%s: %s: %s", v->name, path, wv_ntfs_reason ());
+    wv_error ("%s: %s: %s", v->name, path, wv_ntfs_why (v));
   return ni;
 }
 
@@ -469,7 +514,7 @@ open_data (struct wv_ntfs *v, ntfs_inode *ni, const char *path)
   na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
   if (na == NULL) {
     wv_error ("%s: %s: cannot open its data: %s", v->name, path,
-              wv_ntfs_reason ());
+              wv_ntfs_why (v));
     return NULL;
   }
   if (na->data_flags & (ATTR_COMPRESSION_MASK | ATTR_IS_ENCRYPTED)) {
@@ -507,7 +552,7 @@ read_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path,
 
     if (r <= 0) {
       wv_error ("%s: %s: read error at offset %" PRIi64 ": %s", v->name,
-                path, (int64_t) done, r == 0 ? "short read" : wv_ntfs_reason ());
+                path, (int64_t) done, r == 0 ? "short read" : wv_ntfs_why (v));
       free (data);
       return -1;
     }
@@ -552,7 +597,7 @@ write_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path,
 
     if (r <= 0) {
       wv_error ("%s: %s: write error at offset %" PRIi64 ": %s", v->name,
-                path, (int64_t) off, r == 0 ? "short write" : wv_ntfs_reason ());
+                path, (int64_t) off, r == 0 ? "short write" : wv_ntfs_why (v));
       return -1;
     }
     off += r;
@@ -569,7 +614,7 @@ resize_attr (struct wv_ntfs *v, ntfs_attr *na, const char *path, s64 len)
     return 0;
   if (ntfs_attr_truncate (na, len) == -1) {
     wv_error ("%s: %s: cannot resize to %" PRIi64 " bytes: %s", v->name,
-              path, (int64_t) len, wv_ntfs_reason ());
+              path, (int64_t) len, wv_ntfs_why (v));
     return -1;
   }
   return 0;
@@ -581,7 +626,7 @@ close_inode (struct wv_ntfs *v, ntfs_inode *ni, const char *path)
 {
   if (ntfs_inode_close (ni) == -1) {
     wv_error ("%s: %s: cannot write its metadata: %s", v->name, path,
-              wv_ntfs_reason ());
+              wv_ntfs_why (v));
     return -1;
   }
   return 0;
@@ -768,17 +813,17 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
   char dos[13];
   int r = 0;
 
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   ni = ntfs_create (dir_ni, securid, (ntfschar *) uname, ulen, S_IFREG);
   if (ni == NULL) {
-    wv_error ("%s: cannot create %s: %s", v->name, path, wv_ntfs_reason ());
+    wv_error ("%s: cannot create %s: %s", v->name, path, wv_ntfs_why (v));
     ntfs_inode_close (dir_ni);
     return -1;
   }
   na = ntfs_attr_open (ni, AT_DATA, AT_UNNAMED, 0);
   if (na == NULL) {
     wv_error ("%s: %s: cannot open its data: %s", v->name, path,
-              wv_ntfs_reason ());
+              wv_ntfs_why (v));
     r = -1;
   }
   else {
@@ -794,7 +839,7 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
   if (r == 0 && dos_name (name, dos)) {
     if (ntfs_set_ntfs_dos_name (ni, dir_ni, dos, strlen (dos), 0) == -1) {
       wv_error ("%s: %s: cannot set its DOS name: %s", v->name, path,
-                wv_ntfs_reason ());
+                wv_ntfs_why (v));
       return -1;
     }
     return 0;
@@ -805,10 +850,10 @@ create_file (struct wv_ntfs *v, ntfs_inode *dir_ni, const char *path,
    * directory read from disk (ntfs_inode_close would open one, fail
    * to find the entry, and lose the file).
    */
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   if (ntfs_inode_close_in_dir (ni, dir_ni) == -1) {
     wv_error ("%s: %s: cannot write its metadata: %s", v->name, path,
-              wv_ntfs_reason ());
+              wv_ntfs_why (v));
     r = -1;
   }
   if (close_inode (v, dir_ni, path) == -1)
@@ -838,7 +883,7 @@ wv_ntfs_put_file (struct wv_ntfs *v, const char *dir, const char *name,
     *created_r = false;
     ni = ntfs_inode_open (v->vol, MREF (mref));
     if (ni == NULL) {
-      wv_error ("%s: cannot open %s: %s", v->name, path, wv_ntfs_reason ());
+      wv_error ("%s: cannot open %s: %s", v->name, path, wv_ntfs_why (v));
       r = -1;
     }
     else {
@@ -878,7 +923,7 @@ wv_ntfs_mkdir (struct wv_ntfs *v, const char *dir, const char *name,
   if (mref != (u64) -1) {
     ni = ntfs_inode_open (v->vol, MREF (mref));
     if (ni == NULL) {
-      wv_error ("%s: cannot open %s: %s", v->name, path, wv_ntfs_reason ());
+      wv_error ("%s: cannot open %s: %s", v->name, path, wv_ntfs_why (v));
       r = -1;
     }
     else {
@@ -896,12 +941,12 @@ wv_ntfs_mkdir (struct wv_ntfs *v, const char *dir, const char *name,
   /* Windows gives a new directory the descriptor inherited from its
    * parent; the parent's own is the nearest we have.
    */
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   ni = ntfs_create (dir_ni, dir_ni->security_id, uname, ulen, S_IFDIR);
   free (uname);
   if (ni == NULL) {
     wv_error ("%s: cannot create directory %s: %s", v->name, path,
-              wv_ntfs_reason ());
+              wv_ntfs_why (v));
     ntfs_inode_close (dir_ni);
     return -1;
   }
@@ -958,7 +1003,7 @@ wv_ntfs_list_dir (struct wv_ntfs *v, const char *dir,
     return -1;
   }
   if (ntfs_readdir (ni, &pos, &st, list_one) == -1 && st.r == 0) {
-    wv_error ("%s: cannot list %s: %s", v->name, dir, wv_ntfs_reason ());
+    wv_error ("%s: cannot list %s: %s", v->name, dir, wv_ntfs_why (v));
     st.r = -1;
   }
   ntfs_inode_close (ni);
@@ -988,7 +1033,7 @@ set_file_name_times (struct wv_ntfs *v, ntfs_inode *ni, sle64 t,
   ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx (ni, NULL);
 
   if (ctx == NULL) {
-    wv_error ("%s: %s: %s", v->name, path, wv_ntfs_reason ());
+    wv_error ("%s: %s: %s", v->name, path, wv_ntfs_why (v));
     return -1;
   }
   while (ntfs_attr_lookup (AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE,
@@ -1281,10 +1326,10 @@ wv_ntfs_bitmap_runs (struct wv_ntfs *v, struct wv_rangeset *runs,
     *reason = "its $Bitmap is shorter than the volume";
     return 0;
   }
-  wv_ntfs_clear_reason ();
+  wv_ntfs_clear_reason (v);
   if (ntfs_attr_map_whole_runlist (na) == -1) {
     wv_error ("%s: cannot read the runs of $Bitmap: %s", v->name,
-              wv_ntfs_reason ());
+              wv_ntfs_why (v));
     return -1;
   }
   for (rl = na->rl; rl && rl->length > 0 && have < need; ++rl) {

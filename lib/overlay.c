@@ -75,6 +75,12 @@ wv_overlay_free (struct wv_overlay *ov)
   free (ov);
 }
 
+struct wv_source *
+wv_overlay_source (const struct wv_overlay *ov)
+{
+  return ov->src;
+}
+
 size_t
 wv_overlay_blocks (const struct wv_overlay *ov)
 {

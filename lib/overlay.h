@@ -37,6 +37,9 @@ typedef int (*wv_overlay_run_fn) (void *opaque, uint64_t offset,
 extern int wv_overlay_diff (struct wv_overlay *ov, wv_overlay_run_fn fn,
                             void *opaque);
 
+/* The source under the overlay. */
+extern struct wv_source *wv_overlay_source (const struct wv_overlay *ov);
+
 /* Number of blocks held (written at least once). */
 extern size_t wv_overlay_blocks (const struct wv_overlay *ov);
 

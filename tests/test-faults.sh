@@ -160,7 +160,7 @@ while read -r roff rlen; do
     > /dev/null 2> $d/err || r=$?
   [ $r = 1 ] || { cat $d/err; fail "sweep $roff: winvirtio map exited with $r"; }
   head -1 $d/err |
-    grep -qx "winvirtio: NBD read at offset [0-9]*: nbd_pread: read: command failed: Input/output error" ||
+    grep -qx "winvirtio: nbd+unix://[^ ]*: NBD read at offset [0-9]*: nbd_pread: read: command failed: Input/output error" ||
     { cat $d/err; fail "sweep $roff: the read error was not reported first"; }
   [ -z "$(ls -A $d/out)" ] || fail "sweep $roff: winvirtio map left a file"
   n=$((n + 1))
@@ -186,7 +186,7 @@ for target in $targets; do
   cat $d/map.err
   [ $r = 1 ] || fail "aim $target: winvirtio map exited with $r"
   head -1 $d/map.err |
-    grep -qx "winvirtio: NBD read at offset [0-9]*: nbd_pread: read: command failed: Input/output error" ||
+    grep -qx "winvirtio: nbd+unix://[^ ]*: NBD read at offset [0-9]*: nbd_pread: read: command failed: Input/output error" ||
     fail "aim $target: winvirtio map did not report the read error first"
   [ -z "$(ls -A $d/out)" ] || fail "aim $target: winvirtio map left a file"
   ! grep -q '^saved:' $d/map.out || fail "aim $target: a map was saved"
@@ -205,7 +205,7 @@ for target in $targets; do
   cat $d/fg.err
   [ $r = 1 ] || fail "aim $target: nbdkit -f exited with $r"
   msg=$(grep -m1 'error: winvirtio:' $d/fg.err)
-  [[ $msg =~ ^"nbdkit: error: winvirtio: read error from the plugin at offset "([0-9]+)": Input/output error"$ ]] ||
+  [[ $msg =~ ^"nbdkit: error: winvirtio: source: read error from the plugin at offset "([0-9]+)": Input/output error"$ ]] ||
     fail "aim $target: nbdkit -f did not report the read error first"
   at=${BASH_REMATCH[1]}
   [ $at -le $target ] && [ $target -lt $((at + 33554432)) ] ||
@@ -228,7 +228,7 @@ for target in $targets; do
     winvirtio-map=$t/file.map 2> $d/fgmap.err || r=$?
   cat $d/fgmap.err
   [ $r = 1 ] || fail "aim $target: nbdkit -f with the map exited with $r"
-  grep -q '^nbdkit: error: winvirtio: read error from the plugin at offset [0-9]*: Input/output error$' \
+  grep -q '^nbdkit: error: winvirtio: source: read error from the plugin at offset [0-9]*: Input/output error$' \
     $d/fgmap.err || fail "aim $target: the map check did not fail on the error"
 done
 
@@ -245,7 +245,7 @@ daemon=$(wait_for_pidfile $T/daemon.pid)
 pids+=($daemon)
 gone $daemon || fail "nbdkit in the background did not exit"
 grep 'winvirtio' $t/daemon.log
-grep -q '^nbdkit: error: winvirtio: read error from the plugin' $t/daemon.log ||
+grep -q '^nbdkit: error: winvirtio: source: read error from the plugin' $t/daemon.log ||
   fail "nbdkit in the background did not report the error"
 ! nbdinfo "$(uri daemon)" || fail "nbdkit in the background served a disk"
 
@@ -277,7 +277,7 @@ for i in $(seq 6); do
     wait $pid || r=$?
     cat $d/log
     [ $r = 1 ] || fail "random $i: nbdkit exited with $r"
-    grep -q '^nbdkit: error: winvirtio: read error from the plugin' $d/log ||
+    grep -q '^nbdkit: error: winvirtio: source: read error from the plugin' $d/log ||
       fail "random $i: nbdkit did not report the read error"
     failed=$((failed + 1))
   fi
