@@ -54,11 +54,11 @@ check_pe (const char *path, const uint8_t *data, size_t len,
   r = wv_pe_check (data, len, wv_pe_machine_of_arch (w->arch), native,
                    &info, why, sizeof why);
   if (r == -2)
-    wv_error ("%s is a PE image for %s, not for this %s Windows (%s)",
+    wv_error ("%s is a PE image for %s, not for this %s Windows; %s",
               path, why + strlen ("it is a PE image for "), w->arch,
               WHAT_TO_DO);
   else if (r == -1)
-    wv_error ("%s is not a %s: %s (%s)", path,
+    wv_error ("%s is not a %s: %s; %s", path,
               native ? "driver" : "PE image", why, WHAT_TO_DO);
   return r == 0 ? 0 : -1;
 }
@@ -78,7 +78,7 @@ wv_drvfile_check (const char *path, const char *name, const uint8_t *data,
   if (!has_ext (name, ".cat"))
     return 0;
   if (wv_catalog_check (data, len, &s, why, sizeof why) == -1) {
-    wv_error ("%s is not a signed catalog (PKCS#7 SignedData): %s (%s)",
+    wv_error ("%s is not a signed catalog (PKCS#7 SignedData): %s; %s",
               path, why, WHAT_TO_DO);
     return -1;
   }

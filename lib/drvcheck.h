@@ -19,7 +19,7 @@
  * is the file as the driver source shows it, for the message.  For a
  * catalog, *signer is filled when signer is not NULL (free it with
  * wv_signer_free).  Returns 0, or -1 after wv_error (one line: "PATH
- * is not a driver: 0 bytes (...)").
+ * is not a driver: 0 bytes; use an intact virtio-win release").
  */
 extern int wv_drvfile_check (const char *path, const char *name,
                              const uint8_t *data, size_t len,
