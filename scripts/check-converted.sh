@@ -275,9 +275,9 @@ if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
     signer=$(rl "$P/SignerName" | sed -n 's/^SZ,//p')
     score=$(rl "$P/SignerScore")
     if [ -n "$catf" ] && [ -f "$d/$catf" ]; then
-      openssl pkcs7 -inform DER -in "$d/$catf" -print_certs -noout \
-          -nameopt sep_multiline,utf8,-esc_msb |
-        sed -n 's/^ *CN=//p' > "$tmp/cat-cns"
+      openssl pkcs7 -inform DER -in "$d/$catf" -print_certs -noout |
+        sed -n 's/^subject=\(.*, \)\{0,1\}CN = \([^,]*\).*/\2/p' \
+        > "$tmp/cat-cns"
       [ -n "$signer" ] && grep -qFx "$signer" "$tmp/cat-cns" ||
         fail "$P/SignerName '$signer' is none of the CNs of $d/$catf"
     else
