@@ -356,15 +356,15 @@ sub write_inf {
 
 # A minimal PE image for $arch: MS-DOS header and stub (text), PE
 # header, PE32 or PE32+ optional header with subsystem $subsys, one
-# .text section of pseudo-random bytes seeded by text (MIN-MAX KiB),
-# and the image checksum.
+# .text section of pseudo-random bytes seeded by text (the file MIN-MAX
+# KiB), and the image checksum.
 sub pe {
   my ($file, $arch, $subsys, $dll, $text, $min, $max) = @_;
   my %machine = (amd64 => 0x8664, x86 => 0x14c, ARM64 => 0xaa64);
   my $machine = $machine{$arch} // die "$arch: no PE machine";
   my $plus = $machine != 0x14c;
   my $state = unpack ("N", md5 ($text)) || 1;
-  my $raw = 1024 * ($min + $state % ($max - $min + 1));
+  my $raw = 1024 * ($min + $state % ($max - $min + 1)) - 0x400;
   my @words;
   for (1 .. $raw / 4) {
     $state ^= ($state << 13) & 0xffffffff;
