@@ -28,11 +28,13 @@
  * sections (the Windows loader's limit, per the PE Format), the
  * machine, and for a driver the native subsystem (kernel mode).
  *
- * Sizes: at least the headers, at most WV_PE_MAX_SIZE (64 MiB).  The
- * largest files in virtio-win 0.1.262 are under 3 MiB (corpus
- * inf/virtio-win/layout lists them); Windows' own largest drivers are
- * around 10 MiB (ntoskrnl.exe): 64 MiB leaves room, and refuses a
- * stray disk image or archive named .sys.
+ * Sizes: at least the headers, at most WV_PE_MAX_SIZE (64 MiB).  A
+ * virtio-win driver is tens to hundreds of KiB and Windows' own
+ * kernel (ntoskrnl.exe) about 10 MiB (not measured here: the corpus
+ * lists virtio-win's files without their sizes); 64 MiB leaves a wide
+ * margin and refuses a stray disk image or archive named .sys (the
+ * driver source has read it into memory by then: the limit is about
+ * what is installed, not about reading).
  */
 
 #include <config.h>
