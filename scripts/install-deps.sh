@@ -13,9 +13,6 @@ packages=(
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl python3-hivex reglookup libregf-utils fdisk gdisk
   xz-utils gzip bzip2 openssl python3 valgrind
-  # tests compute byte offsets of large disks with awk: gawk prints them
-  # as integers (mawk, Debian's default awk, as 1.37436e+11)
-  gawk
   # the fake virtio-win tree's signed catalogs (certtool: a key from a
   # seed, so every run gives the same bytes); real PE images and an
   # Authenticode signature from Debian's signed shim helpers
