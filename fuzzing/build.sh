@@ -54,9 +54,9 @@ if [ ! -f config.status ] || [ ../src/configure -nt config.status ]; then
 fi
 make -s -C lib >/dev/null
 lib="$build/engine/lib/.libs/libwinvirtio.a"
-libs="$(pkg-config --libs libnbd hivex libntfs-3g nettle zlib libarchive) -lpthread"
+libs="$(pkg-config --libs libnbd hivex libntfs-3g nettle zlib libarchive gnutls) -lpthread"
 incs="-I$build/engine -I$build/src/lib -I$srcdir/fuzzing
-      $(pkg-config --cflags libnbd hivex libntfs-3g nettle zlib libarchive)"
+      $(pkg-config --cflags libnbd hivex libntfs-3g nettle zlib libarchive gnutls)"
 # fuzz-vmdk drives the plugin's own parsers (plugin/), not lib/.
 vmdk_srcs="descriptor disk flat grain-cache io ova sparse"
 

@@ -157,6 +157,30 @@ seeds_inf ()
   done
 }
 
+seeds_drvfile ()
+{
+  local f i=0
+  # The fake tree's PE images (each machine and subsystem) and signed
+  # catalogs, Debian's signed shim helpers (real PE images) and their
+  # Authenticode signatures, when installed.
+  drivers
+  for f in "$build"/virtio-win/viostor/w10/amd64/viostor.{sys,cat} \
+           "$build"/virtio-win/viostor/w10/x86/viostor.sys \
+           "$build"/virtio-win/viostor/w11/ARM64/viostor.sys \
+           "$build"/virtio-win/Balloon/w10/amd64/blnsvr.exe \
+           "$build"/virtio-win/viorng/w10/amd64/viorngum.dll; do
+    cp "$f" "$out/fake-$((i++))-$(basename "$f")"
+  done
+  for f in /usr/lib/shim/fbx64.efi.signed /usr/lib/shim/fbx64.efi; do
+    [ -f "$f" ] || continue
+    cp "$f" "$out/$(basename "$f")"
+    if command -v osslsigncode >/dev/null && [ "${f%.signed}" != "$f" ]; then
+      osslsigncode extract-signature -in "$f" \
+        -out "$out/$(basename "$f").p7" >/dev/null 2>&1 || true
+    fi
+  done
+}
+
 seeds_hivelog ()
 {
   [ -n "$corpus" ] || return 0

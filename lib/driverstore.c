@@ -85,15 +85,21 @@
  * Control\CriticalDeviceDatabase does not exist on Windows 10.
  *
  * What winvirtio writes, from the package's INF (see wv_pkg_info):
- * all of the above except SignerName, OemPath, Tag, DisplayName, the
- * Properties key (a catalog signature cache) and the Strings key
- * (the descriptors' Manufacturer and Description are the INF's text
- * with its strings substituted, which the parser gives: Windows reads
- * the device's name from the INF itself when it installs it); the INF and catalog are not verified here, so
- * the package gets SignerScore 0x0f000000 (Authenticode), the lowest
- * score of a signed package: it can only lose a ranking to a better
- * signed driver, never win one it should not; StatusFlags 0x12 (as
- * vmci); ImportDate the time of our changes.  The folder hash is the
+ * all of the above except OemPath, Tag, DisplayName, the Properties
+ * key (a catalog signature cache) and the Strings key (the
+ * descriptors' Manufacturer and Description are the INF's text with
+ * its strings substituted, which the parser gives: Windows reads the
+ * device's name from the INF itself when it installs it).  SignerName
+ * is the CN of the catalog's signer and SignerScore the score Windows
+ * gives that signer (catalog.c has the mapping and its sources:
+ * 0x0d000005 WHQL, 0x0d000004 attestation-signed, 0x0f000000
+ * Authenticode); the catalog is checked to be signed SignedData
+ * (drvcheck.c) but its chain is not verified.  A package without a
+ * catalog gets no SignerName and SignerScore 0x0f000000
+ * (Authenticode), the lowest score of a signed package, as every
+ * package did before catalogs were read: it can only lose a ranking
+ * to a better signed driver, never win one it should not.
+ * StatusFlags 0x12 (as vmci); ImportDate the time of our changes.  The folder hash is the
  * first 8 bytes of a SHA-256 of the package's files (each file's
  * lower-case name, a NUL, its length as 8 bytes little endian, its
  * bytes; inf first, then the others in order of name), so the same
@@ -151,6 +157,8 @@ wv_pkg_info_free (struct wv_pkg_info *info)
   free (info->catalog);
   free (info->manufacturer);
   free (info->conf);
+  free (info->signer);
+  free (info->signer_issuer);
   for (i = 0; i < info->nr_ids; ++i) {
     free (info->ids[i].id);
     free (info->ids[i].desc);
@@ -558,7 +566,11 @@ register_package (struct wv_edit *e, const struct wv_windows *w,
       (info->catalog &&
        wv_edit_string (e, n, pk, "Catalog", hive_t_REG_SZ,
                        info->catalog) == -1) ||
+      (info->signer &&
+       wv_edit_string (e, n, pk, "SignerName", hive_t_REG_SZ,
+                       info->signer) == -1) ||
       wv_edit_dword (e, n, pk, "SignerScore",
+                     info->signer_score ? info->signer_score :
                      SIGNER_SCORE_AUTHENTICODE) == -1 ||
       wv_edit_dword (e, n, pk, "StatusFlags", STATUS_FLAGS) == -1)
     return -1;

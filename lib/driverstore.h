@@ -61,6 +61,14 @@ struct wv_pkg_info {
   uint64_t version;             /* DriverVer a.b.c.d as a 64-bit quad */
   char *conf;                   /* install section of the models lines */
 
+  /* Who signed the package's catalog (drvcheck.h), or NULL if it has
+   * none; the SignerScore for DriverPackages (catalog.c).
+   */
+  char *signer;                 /* "Microsoft Windows Hardware ..." */
+  char *signer_issuer;
+  const char *signer_kind;      /* "WHQL", "attestation", "Authenticode" */
+  uint32_t signer_score;
+
   struct wv_pkg_id *ids;
   size_t nr_ids;
 

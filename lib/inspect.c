@@ -29,6 +29,7 @@
 #include "cleanup.h"
 #include "devicepath.h"
 #include "drivers.h"
+#include "drvcheck.h"
 #include "hive.h"
 #include "hivelog.h"
 #include "inspect.h"
@@ -298,20 +299,66 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   return ret;
 }
 
-/* Where the driver source has drv for this Windows: the file's path
- * and size, or why not.
+/* Check the files of dp as the planner does; note its .sys (named
+ * sys) and the first catalog and its signer in pkg.
+ */
+static int
+check_package (const struct wv_drvpkg *dp, const char *sys,
+               const struct wv_windows *w, struct wv_inspect_package *pkg)
+{
+  size_t i;
+
+  for (i = 0; i < dp->nr_files; ++i) {
+    const struct wv_drvpkg_file *f = &dp->files[i];
+    struct wv_signer s = { 0 };
+    CLEANUP_FREE char *path = NULL;
+
+    if (asprintf (&path, "%s/%s", dp->where, f->name) == -1) {
+      wv_error ("asprintf: %m");
+      return -1;
+    }
+    if (wv_drvfile_check (path, f->name, f->data, f->len, w, &s) == -1)
+      return -1;
+    if (s.subject && pkg->catalog == NULL) {
+      pkg->signer = s;
+      pkg->catalog = path;
+      path = NULL;
+    }
+    else
+      wv_signer_free (&s);
+    if (strcasecmp (f->name, sys) == 0) {
+      pkg->size = f->len;
+      free (pkg->path);
+      pkg->path = path;
+      path = NULL;
+    }
+  }
+  return 0;
+}
+
+/* Where the driver source has drv for this Windows: the .sys file's
+ * path and size and the catalog's signer, or why not (not found, or
+ * a file that the planner would refuse).
  */
 static void
 lookup_package (struct wv_drvsrc *src, const struct wv_windows *w,
                 struct wv_inspect_package *pkg)
 {
-  CLEANUP_FREE uint8_t *data = NULL;
+  struct wv_drvpkg *dp = NULL;
+  CLEANUP_FREE char *sys = NULL;
 
   wv_error_capture_begin ();
-  if (wv_drvsrc_driver_sys (src, pkg->driver, w, &data, &pkg->size,
-                            &pkg->path) == -1)
-    pkg->path = NULL;
+  if (asprintf (&sys, "%s.sys", pkg->driver) == -1)
+    wv_error ("asprintf: %m");
+  else if (wv_drvsrc_package (src, pkg->driver, w, &dp) == 0 &&
+           check_package (dp, sys, w, pkg) == 0 && pkg->path == NULL)
+    wv_error ("%s: %s not found", dp->where, sys);
   pkg->error = wv_error_capture_end ();
+  if (pkg->error) {
+    free (pkg->path);
+    pkg->path = NULL;
+  }
+  wv_drvpkg_free (dp);
 }
 
 /* Step 3. */
@@ -452,6 +499,8 @@ wv_inspect_free (struct wv_inspect *r)
   for (i = 0; i < r->nr_packages; ++i) {
     free (r->packages[i].path);
     free (r->packages[i].error);
+    free (r->packages[i].catalog);
+    wv_signer_free (&r->packages[i].signer);
   }
   free (r->packages);
   free (r->drivers);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catalog.h"
 #include "devicepath.h"
 #include "partition.h"
 #include "plan.h"
@@ -54,12 +55,18 @@ struct wv_inspect_service {
   char *not_ready;
 };
 
-/* One boot driver looked up in the driver source. */
+/* One boot driver looked up in the driver source, its files checked
+ * as the planner checks them (drvcheck.h).
+ */
 struct wv_inspect_package {
   const char *driver;           /* "viostor" */
   char *path;                   /* found file, malloc'd, or NULL */
   size_t size;
-  char *error;                  /* why not found, malloc'd, or NULL */
+  char *error;                  /* why not found or refused, malloc'd,
+                                   or NULL */
+  char *catalog;                /* its catalog's path, or NULL */
+  struct wv_signer signer;      /* and who signed it (subject NULL if
+                                   the package has no catalog) */
 };
 
 struct wv_inspect {

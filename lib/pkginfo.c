@@ -3,7 +3,10 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * A package is what the driver source (drivers.h) gives for one
- * driver and this Windows: its files, without .pdb.  Its INF, evaluated for this Windows (inf.h), gives what is
+ * driver and this Windows: its files, without .pdb, each checked
+ * (drvcheck.h: PE images for this Windows, signed catalogs) once its
+ * INF has a device for this Windows.  Its INF, evaluated for this
+ * Windows (inf.h), gives what is
  * registered: [Version] (ClassGuid, Provider, DriverVer,
  * CatalogFile), the devices of the models section Windows would pick
  * (their hardware and compatible IDs), the install section of the
@@ -22,10 +25,12 @@
 #include <string.h>
 #include <strings.h>
 #include <ctype.h>
+#include <inttypes.h>
 #include <time.h>
 
 #include "cleanup.h"
 #include "drivers.h"
+#include "drvcheck.h"
 #include "inf.h"
 #include "log.h"
 #include "pkginfo.h"
@@ -359,6 +364,8 @@ from_drvpkg (struct wv_drvpkg *dp, const struct wv_windows *w,
   if (info->nr_files > 0)
     qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
   r = describe (info, w);
+  if (r == 1 && wv_pkg_check (info, w) == -1)
+    r = -1;
   if (r == 1)
     return 1;
   if (r == 0)
@@ -379,12 +386,30 @@ is_boot (const char *driver)
   return false;
 }
 
+/* The summary line of a package's catalog signer. */
+static void
+log_signer (FILE *log, const struct wv_pkg_info *p,
+            const struct wv_windows *w)
+{
+  if (p->signer == NULL) {
+    fprintf (log, "driver: %s: no catalog%s\n", p->inf_name,
+             w->has_driver_database ? " (SignerScore 0x0f000000)" : "");
+    return;
+  }
+  fprintf (log, "driver: %s: %s signed by \"%s\", issued by \"%s\" (%s",
+           p->inf_name, p->catalog ? p->catalog : "catalog", p->signer,
+           p->signer_issuer, p->signer_kind);
+  if (w->has_driver_database)
+    fprintf (log, ", SignerScore 0x%08" PRIx32, p->signer_score);
+  fprintf (log, "; the chain is not verified)\n");
+}
+
 /* Append the package of dp to *pkgs_r unless its INF has no device for
  * this Windows (a boot driver must have one).
  */
 static int
 add_package (struct wv_drvpkg *dp, bool boot, const struct wv_windows *w,
-             struct wv_pkg_info **pkgs_r, size_t *n_r)
+             FILE *log, struct wv_pkg_info **pkgs_r, size_t *n_r)
 {
   struct wv_pkg_info *p = realloc (*pkgs_r, (*n_r + 1) * sizeof *p);
   int r;
@@ -414,6 +439,7 @@ add_package (struct wv_drvpkg *dp, bool boot, const struct wv_windows *w,
     wv_pkg_info_free (&p[*n_r]);
     return -1;
   }
+  log_signer (log, &p[*n_r], w);
   (*n_r)++;
   return 0;
 }
@@ -468,7 +494,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     }
     if (k == -1)
       goto out;
-    k = add_package (dp, true, w, pkgs_r, n_r);
+    k = add_package (dp, true, w, log, pkgs_r, n_r);
     wv_drvpkg_free (dp);
     if (k == -1)
       goto out;
@@ -481,7 +507,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     goto out;
   for (i = 0; i < nr_pkgs; ++i)
     if (!is_boot (pkgs[i].driver) &&
-        add_package (&pkgs[i], false, w, pkgs_r, n_r) == -1)
+        add_package (&pkgs[i], false, w, log, pkgs_r, n_r) == -1)
       goto out;
   r = 0;
 

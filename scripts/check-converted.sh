@@ -269,7 +269,28 @@ if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then
     rlexpect "/DriverDatabase/DriverInfFiles/$oem/" "MULTI_SZ,$pkg"
     rlexpect "/DriverDatabase/DriverInfFiles/$oem/Active" "SZ,$pkg"
     rlexpect "$P/InfName" "SZ,$infname"
-    rlexpect "$P/SignerScore" "DWORD,0x0F000000"
+    # SignerName: the CN of one of the catalog's certificates (openssl
+    # lists them; the signer is among them); SignerScore: WHQL or
+    # attestation (0x0D00000x) for Microsoft's hardware publisher,
+    # Authenticode (0x0F000000) for anyone else or no catalog.
+    catf=$(inf_version "$i" CatalogFile)
+    signer=$(rl "$P/SignerName" | sed -n 's/^SZ,//p')
+    score=$(rl "$P/SignerScore")
+    if [ -n "$catf" ] && [ -f "$d/$catf" ]; then
+      openssl pkcs7 -inform DER -in "$d/$catf" -print_certs -noout |
+        sed -n 's/^subject=\(.*, \)\{0,1\}CN = \([^,]*\).*/\2/p' \
+        > "$tmp/cat-cns"
+      [ -n "$signer" ] && grep -qFx "$signer" "$tmp/cat-cns" ||
+        fail "$P/SignerName '$signer' is none of the CNs of $d/$catf"
+    else
+      [ -z "$signer" ] || fail "$P has SignerName '$signer' but no catalog"
+    fi
+    if [ "$signer" = "Microsoft Windows Hardware Compatibility Publisher" ]; then
+      [[ "$score" =~ ^DWORD,0x0D00000[45]$ ]] ||
+        fail "$P/SignerScore is '$score' for $signer"
+    else
+      rlexpect "$P/SignerScore" "DWORD,0x0F000000"
+    fi
     rl "$P/ImportDate" | grep -q '^BINARY,' || fail "$P has no ImportDate"
     rlexpect "/DriverDatabase/DeviceIds/${guid,,}/$oem" "NONE,(null)"
     conf=$(rl "/DriverDatabase/DriverInfFiles/$oem/Configurations" |

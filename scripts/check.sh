@@ -24,10 +24,11 @@ fi
 # By default the whole suite (about as long again as the plain run);
 # WV_CHECK_SANITIZERS=quick runs a subset that still goes through every
 # part of the code (the unit tests, each parser, planning and streaming
-# on the main layouts, faults, load, trim, packages, dirty hives, VMDK
-# chains); 0 skips it.
+# on the main layouts, faults, load, trim, packages and their file
+# checks, dirty hives, VMDK chains); 0 skips it.
 san_tests="test-partition.sh test-blockmap test-hivelog.sh test-inf
-  test-fuzz-regress test-drivers.sh test-vmdk-chain.sh test-vmdk-ova.sh
+  test-fuzz-regress test-drivers.sh test-drivers-signer.sh
+  test-refuse-drvfiles.sh test-vmdk-chain.sh test-vmdk-ova.sh
   test-dirty-hive.sh test-pkg-existing.sh test-trim.sh test-refuse-map.sh
   test-refuse-hibernation.sh test-load.sh test-filter.sh
   test-e2e-win10-gpt.sh test-e2e-win7-mbr.sh"

@@ -8,13 +8,17 @@ packages=(
   # build
   build-essential autoconf automake libtool pkg-config
   nbdkit nbdkit-plugin-dev libnbd-dev libhivex-dev ntfs-3g-dev
-  nettle-dev zlib1g-dev libarchive-dev perl
+  nettle-dev zlib1g-dev libarchive-dev libgnutls28-dev perl
   # the sanitizer and fuzzing builds copy the tree with git ls-files
   git
   # demo and tests: independent checkers and pipeline tools
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl python3-hivex reglookup libregf-utils fdisk gdisk
   xz-utils gzip bzip2 openssl python3 valgrind
+  # the fake virtio-win tree's signed catalogs (certtool: a key from a
+  # seed, so every run gives the same bytes); real PE images and an
+  # Authenticode signature from Debian's signed shim helpers
+  gnutls-bin osslsigncode shim-helpers-amd64-signed
   # benchmarks (bench/): timings, VFAT system partitions, libvmdk to compare
   bc time mtools dosfstools libvmdk-dev
   # ISO images of the fake virtio-win tree, made at test time

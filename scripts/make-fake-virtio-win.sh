@@ -38,12 +38,22 @@
 # --iso=FILE also writes FILE, an ISO 9660 image (Rock Ridge and
 # Joliet) of the ISO layout, with xorriso or genisoimage.
 #
-# Nothing here is a real driver.  Each .sys starts with "MZ", names
-# itself ("WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: viostor w10
-# amd64") and is 24-40 KiB of pseudo-random bytes seeded by its name,
-# so every file differs and every run gives the same bytes.  .cat
-# files start like a DER PKCS#7 blob and are signed by no one, .pdb
-# files start like an MSF file.  The .inf files are UTF-16LE with a
+# Nothing here is a real driver.  Each .sys, .dll and .exe is a
+# minimal PE image that passes winvirtio's checks (lib/pecheck.c): the
+# machine of its folder (i386 for x86, AMD64, ARM64), the native
+# subsystem for a .sys, console for an .exe, GUI for a .dll; its MS-DOS
+# stub names it ("WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: viostor
+# w10 amd64") and its one section holds 24-40 KiB (4-8 for programs) of
+# pseudo-random bytes seeded by that name, so every file differs and
+# every run gives the same bytes.  Each .cat is a real DER PKCS#7
+# SignedData (its content a line naming it, content type szOID_CTL as
+# in a real catalog) signed by a throwaway certificate "winvirtio fake
+# driver signer (test only)", made here with a 2048-bit RSA key that
+# certtool derives from a fixed seed (--provable --seed), fixed dates
+# and serial, and signed by openssl cms without signed attributes
+# (PKCS#1 v1.5 signatures are deterministic): the same bytes on every
+# run, for any tree this script makes.  .pdb files start like an MSF
+# file.  The .inf files are UTF-16LE with a
 # BOM and CRLF line ends, like the real ones, and are shaped like
 # them: [Version], [Manufacturer] with the per-OS TargetOSVersion
 # decoration (NTamd64.10.0...17763, NTx86.6.1, NTarm64.10.0...22000),
@@ -51,8 +61,8 @@
 # settings (boot start for storage, demand start for the others).
 #
 # DIR must not exist, be empty, or be a tree this script made (which
-# is then replaced).  Needs bash, perl and, for --iso, xorriso or
-# genisoimage.
+# is then replaced).  Needs bash, perl, certtool (gnutls-bin), openssl
+# and, for --iso, xorriso or genisoimage.
 
 set -euo pipefail
 
@@ -96,6 +106,11 @@ if [ -n "$iso" ]; then
   fi
 fi
 
+for tool in certtool openssl; do
+  command -v $tool >/dev/null ||
+    die "$tool is missing (apt-get install gnutls-bin openssl)"
+done
+
 tmp="$dir.tmp"
 cleanup ()
 {
@@ -103,16 +118,34 @@ cleanup ()
 }
 trap cleanup EXIT
 rm -rf "$tmp" "$tmp.iso"
-mkdir -p "$tmp/iso"
+mkdir -p "$tmp/iso" "$tmp/signer"
+
+# The throwaway signer: the same key and certificate on every run.
+signer_cn="winvirtio fake driver signer (test only)"
+seed=$(printf '%s' "$signer_cn" | sha256sum | cut -c1-56)
+certtool --generate-privkey --key-type rsa --bits 2048 --provable \
+  --seed="$seed" --no-text --outfile "$tmp/signer/key.pem" 2>/dev/null
+cat > "$tmp/signer/template" <<EOF
+cn = "$signer_cn"
+serial = 1
+activation_date = "2026-01-01 00:00:00 UTC"
+expiration_date = "2046-01-01 00:00:00 UTC"
+signing_key
+code_signing_key
+EOF
+certtool --generate-self-signed --load-privkey "$tmp/signer/key.pem" \
+  --template "$tmp/signer/template" --no-text \
+  --outfile "$tmp/signer/cert.pem" 2>/dev/null
 
 # Write the whole ISO layout into $tmp/iso in one perl run.
-perl - "$tmp/iso" "$prog" <<'PERL'
+perl - "$tmp/iso" "$prog" "$tmp/catalogs" <<'PERL'
 use strict;
 use warnings;
 use Digest::MD5 qw(md5);
 use File::Path qw(make_path);
 
-my ($top, $prog) = @ARGV;
+my ($top, $prog, $catalogs) = @ARGV;
+open my $catlist, ">", $catalogs or die "$catalogs: $!";
 
 my @oses = qw(xp 2k3 w7 2k8R2 w8 2k12 w8.1 2k12R2 w10 2k16 2k19 w11 2k22 2k25);
 # TargetOSVersion (after NT<arch>) and driver version of each OS.
@@ -321,22 +354,80 @@ sub write_inf {
   close $fh;
 }
 
+# A minimal PE image for $arch: MS-DOS header and stub (text), PE
+# header, PE32 or PE32+ optional header with subsystem $subsys, one
+# .text section of pseudo-random bytes seeded by text (the file MIN-MAX
+# KiB), and the image checksum.
+sub pe {
+  my ($file, $arch, $subsys, $dll, $text, $min, $max) = @_;
+  my %machine = (amd64 => 0x8664, x86 => 0x14c, ARM64 => 0xaa64);
+  my $machine = $machine{$arch} // die "$arch: no PE machine";
+  my $plus = $machine != 0x14c;
+  my $state = unpack ("N", md5 ($text)) || 1;
+  my $raw = 1024 * ($min + $state % ($max - $min + 1)) - 0x400;
+  my @words;
+  for (1 .. $raw / 4) {
+    $state ^= ($state << 13) & 0xffffffff;
+    $state ^= $state >> 17;
+    $state ^= ($state << 5) & 0xffffffff;
+    push @words, $state;
+  }
+  my $body = substr ($text . "\n" . pack ("V*", @words), 0, $raw);
+  my $lfanew = 0x100;
+  my $dos = "MZ" . ("\0" x 0x3a) . pack ("V", $lfanew) . $text . "\r\n\$";
+  $dos .= "\0" x ($lfanew - length ($dos));
+  my $chars = 0x0002 | ($plus ? 0x0020 : 0x0102) | ($dll ? 0x2000 : 0);
+  my $optsize = $plus ? 240 : 224;
+  my $coff = "PE\0\0" . pack ("vvVVVvv", $machine, 1, 0, 0, 0, $optsize, $chars);
+  my $image = 0x1000 + (($raw + 0xfff) & ~0xfff);
+  my $opt = pack ("vCCVVVVV", $plus ? 0x20b : 0x10b, 14, 0, $raw, 0, 0,
+                  0x1000, 0x1000);
+  $opt .= $plus ? pack ("VV", 0x40000000, 1) : pack ("VV", 0x1000, 0x10000);
+  $opt .= pack ("VVvvvvvvVVVVvv", 0x1000, 0x200, 6, 1, 0, 0, 6, 1, 0,
+                $image, 0x400, 0, $subsys, 0x0140);
+  $opt .= $plus ? pack ("Q<4", 0x100000, 0x1000, 0x100000, 0x1000)
+                : pack ("V4", 0x100000, 0x1000, 0x100000, 0x1000);
+  $opt .= pack ("VV", 0, 16) . ("\0" x 128);
+  my $sec = pack ("a8VVVVVVvvV", ".text", $raw, 0x1000, $raw, 0x400, 0, 0,
+                  0, 0, 0x60000020);
+  my $head = $dos . $coff . $opt . $sec;
+  my $data = $head . ("\0" x (0x400 - length ($head))) . $body;
+  # The PE checksum (its field, at optional header + 64, counted as 0).
+  my $sum = 0;
+  $sum = ($sum & 0xffff) + ($sum >> 16) + $_ for unpack ("v*", $data);
+  $sum = ($sum & 0xffff) + ($sum >> 16);
+  substr ($data, $lfanew + 24 + 64, 4) = pack ("V", $sum + length ($data));
+  open my $fh, ">:raw", $file or die "$file: $!";
+  print $fh $data;
+  close $fh;
+}
+
+# A catalog's content, signed after this script (see the top).
+sub catalog {
+  my ($file, $text) = @_;
+  open my $fh, ">:raw", $file or die "$file: $!";
+  print $fh "$text\n";
+  close $fh;
+  print $catlist "$file\n";
+}
+
 sub make_package {
   my ($d, $os, $arch, $path) = @_;
   my $inf = $d->{inf};
   my $what = "$inf $os $arch";
   make_path ($path);
   write_inf ("$path/$inf.inf", inf_text ($d, $os, $arch));
-  blob ("$path/$inf.cat", "0\x82\x10\x00",
-        "WINVIRTIO FAKE CATALOG - NOT SIGNED: $what", 2, 4);
+  catalog ("$path/$inf.cat", "WINVIRTIO FAKE CATALOG - NOT A REAL CATALOG: $what");
   return if $d->{nosys};
-  blob ("$path/$inf.sys", "MZ\x90\x00\x03\x00\x00\x00",
-        "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $what", 24, 40);
+  pe ("$path/$inf.sys", $arch, 1, 0,
+      "WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: $what", 24, 40);
   blob ("$path/$inf.pdb", "Microsoft C/C++ MSF 7.00\r\n\x1aDS\x00\x00\x00",
         "WINVIRTIO FAKE SYMBOLS - NOT REAL: $what", 2, 4);
   for my $x (@{$d->{extra} // []}, @{$d->{listed} // []}) {
-    blob ("$path/$x", "MZ\x90\x00\x03\x00\x00\x00",
-          "WINVIRTIO FAKE PROGRAM - NOT REAL: $x $os $arch", 4, 8);
+    my $sys = $x =~ /\.sys$/ ? 1 : 0;
+    my $dll = $x =~ /\.dll$/ ? 1 : 0;
+    pe ("$path/$x", $arch, $sys ? 1 : $dll ? 2 : 3, $dll,
+        "WINVIRTIO FAKE PROGRAM - NOT REAL: $x $os $arch", 4, 8);
   }
 }
 
@@ -363,6 +454,15 @@ for my $d (@drivers) {
 }
 PERL
 
+# Sign each catalog's content: DER SignedData, eContentType szOID_CTL.
+while read -r cat; do
+  openssl cms -sign -binary -nodetach -noattr -md sha256 \
+    -econtent_type 1.3.6.1.4.1.311.10.1 -outform DER \
+    -signer "$tmp/signer/cert.pem" -inkey "$tmp/signer/key.pem" \
+    -in "$cat" -out "$cat.der"
+  mv "$cat.der" "$cat"
+done < "$tmp/catalogs"
+
 readme ()
 {
   cat <<EOF
@@ -370,8 +470,9 @@ $marker
 
 Everything in this directory is FAKE.  It was generated by winvirtio's
 scripts/$prog for tests and demos, and only has the layout of
-$1.  The .sys files are pseudo-random bytes,
-not drivers: a Windows guest given them will not boot.  Get the real
+$1.  The .sys files are PE images of
+pseudo-random bytes, not drivers: a Windows guest given them will not
+boot.  The catalogs are signed by a throwaway test certificate.  Get the real
 drivers from https://github.com/virtio-win/virtio-win-pkg-scripts.
 EOF
 }

@@ -19,6 +19,7 @@ requires "$MKNTFS" --version
 requires sfdisk --version
 requires fdisk --version
 requires command -v hivexregedit
+requires command -v openssl
 requires command -v hivexsh
 requires command -v reglookup
 requires command -v regfinfo
@@ -270,6 +271,14 @@ for drv in viostor vioscsi; do
       $d/$drv.sys
     size=$(stat -c %s $d/$drv.sys)
     test $size -ge $(( 24 * 1024 )) && test $size -le $(( 40 * 1024 ))
+    # A PE image (e_lfanew 0x100) for AMD64 (0x8664), native subsystem
+    # (1) of a PE32+ (0x20b) optional header; a catalog that openssl
+    # reads as signed SignedData.
+    test "$(od -An -tx1 -j 256 -N 6 $d/$drv.sys | tr -d ' ')" = 504500006486
+    test "$(od -An -tx1 -j 280 -N 2 $d/$drv.sys | tr -d ' ')" = 0b02
+    test "$(od -An -tx1 -j 348 -N 2 $d/$drv.sys | tr -d ' ')" = 0100
+    openssl cms -verify -noverify -binary -inform DER -in $d/$drv.cat \
+      -out /dev/null 2>/dev/null
     test "$(head -c 2 $d/$drv.inf | od -An -tx1 | tr -d ' ')" = fffe
     inf_text $d/$drv.inf > $t-inf
     grep -qx 'Class=SCSIAdapter' $t-inf

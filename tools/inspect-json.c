@@ -164,6 +164,14 @@ json_packages (const struct wv_inspect *r)
     key ("path"); str (p->path);
     printf (", \"size\": %zu, ", p->path ? p->size : 0);
     key ("error"); str (p->error);
+    printf (",\n      ");
+    key ("catalog"); str (p->path ? p->catalog : NULL);
+    printf (", ");
+    key ("signer"); str (p->path ? p->signer.subject : NULL);
+    printf (", ");
+    key ("signer_issuer"); str (p->path ? p->signer.issuer : NULL);
+    printf (", ");
+    key ("signer_kind"); str (p->path ? p->signer.kind : NULL);
     printf (" }");
   }
   printf ("\n  ],\n");

@@ -170,11 +170,18 @@ print_packages (const struct wv_inspect *r)
   for (i = 0; i < r->nr_packages; ++i) {
     const struct wv_inspect_package *p = &r->packages[i];
 
-    if (p->path)
-      printf ("  %s: %s (%zu bytes)\n", p->driver, p->path, p->size);
-    else
-      printf ("  %s: not found: %s\n", p->driver,
+    if (p->path == NULL) {
+      printf ("  %s: not usable: %s\n", p->driver,
               p->error ? p->error : "?");
+      continue;
+    }
+    printf ("  %s: %s (%zu bytes)\n", p->driver, p->path, p->size);
+    if (p->catalog)
+      printf ("    catalog: %s, signed by \"%s\", issued by \"%s\" "
+              "(%s; the chain is not verified)\n", p->catalog,
+              p->signer.subject, p->signer.issuer, p->signer.kind);
+    else
+      printf ("    catalog: none\n");
   }
 }
 
