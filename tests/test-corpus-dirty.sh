@@ -106,8 +106,8 @@ refused ()
     > "$d/summary" 2> "$d/map.err" || r=$?
   cat "$d/summary" "$d/map.err"
   [ $r = 1 ] || fail "$name: winvirtio map exited with $r, expected 1"
-  grep -qFx "winvirtio: $msg" "$d/map.err" ||
-    fail "$name: winvirtio map did not say: $msg"
+  grep -qFx "winvirtio: $d/disk.img: $msg" "$d/map.err" ||
+    fail "$name: winvirtio map did not say: $d/disk.img: $msg"
   [ "$(wc -l < "$d/map.err")" = 1 ] ||
     fail "$name: winvirtio map printed more than the one error"
   [ ! -e "$d/map" ] || fail "$name: winvirtio map wrote a map"
@@ -128,9 +128,9 @@ refused ()
   valgrind_clean "$d/run.err"
   [ $r != 124 ] || fail "$name: nbdkit --run hung (killed after 120 s)"
   [ $r != 0 ] || fail "$name: nbdkit --run exited with 0"
-  grep -qFx "nbdkit: error: winvirtio: $msg" "$d/run.err" ||
-    fail "$name: nbdkit --run did not say: $msg"
-  grep -qF "error: winvirtio: not serving this disk: $msg" "$d/run.err" ||
+  grep -qFx "nbdkit: error: winvirtio: source: $msg" "$d/run.err" ||
+    fail "$name: nbdkit --run did not say: source: $msg"
+  grep -qF "error: winvirtio: not serving this disk: source: $msg" "$d/run.err" ||
     fail "$name: nbdkit --run did not refuse the connection"
   [ ! -e "$d/out.raw" ] || fail "$name: qemu-img read a disk"
   [ ! -e "$d/report" ] || fail "$name: the filter wrote a report"
@@ -144,8 +144,8 @@ refused ()
   valgrind_clean "$d/fg.err"
   [ $r != 124 ] || fail "$name: nbdkit -f hung (killed after 120 s)"
   [ $r = 1 ] || fail "$name: nbdkit -f exited with $r, expected 1"
-  grep -qFx "nbdkit: error: winvirtio: $msg" "$d/fg.err" ||
-    fail "$name: nbdkit -f did not say: $msg"
+  grep -qFx "nbdkit: error: winvirtio: source: $msg" "$d/fg.err" ||
+    fail "$name: nbdkit -f did not say: source: $msg"
 
   # The source was never written (its modification time).
   [ "$(stat -c %y "$d/disk.img")" = "$mtime" ]

@@ -258,7 +258,7 @@ cat "$t/none.out"
 [ $r = 1 ]
 msg="no virtio-win drivers: $t/none does not exist.  Install the virtio-win package, or say where the virtio-win ISO or driver tree is (winvirtio --drivers=PATH, the filter's winvirtio-drivers=PATH, or VIRTIO_WIN=PATH)"
 grep -qFx "driver source: none: $msg" "$t/none.out"
-grep -qFx "verdict: refused: $msg" "$t/none.out"
+grep -qFx "verdict: refused: $t/win7.img: $msg" "$t/none.out"
 
 # Usage errors and an unreadable source: exit status 2.
 r=0; winvirtio inspect 2> /dev/null || r=$?
