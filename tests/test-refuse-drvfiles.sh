@@ -36,7 +36,7 @@ cat=viostor/w10/amd64/viostor.cat
 # refused_file NAME MSG: refused, and inspect's viostor line says so.
 refused_file ()
 {
-  refused "$1" "$t/win10.img" "$2" "" "$d"
+  refused "$1" "$t/win10.img" "@SRC@: $2" "" "$d"
   grep -qFx "  viostor: not usable: $2" "$t/$1/inspect" ||
     fail "$1: winvirtio inspect's viostor line is not: $2"
 }
@@ -71,7 +71,7 @@ refused_file sys-efi "$d/$sys is not a driver: its subsystem is 10 (EFI applicat
 d=$(tree vw-dll)
 dll=viorng/w10/amd64/viorngum.dll
 cp "$vw/viorng/w10/x86/viorngum.dll" "$d/$dll"
-refused dll-i386 "$t/win10.img" "$d/$dll is a PE image for i386, not for this amd64 Windows; $use" "" "$d"
+refused dll-i386 "$t/win10.img" "@SRC@: $d/$dll is a PE image for i386, not for this amd64 Windows; $use" "" "$d"
 
 d=$(tree vw-cat-empty)
 : > "$d/$cat"
