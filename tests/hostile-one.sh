@@ -17,16 +17,19 @@
 # OUTCOME is one of
 #   patched-ok        planned, served, and nothing got worse
 #   refused-one-line  exit status 1 and exactly one line of error,
-#                     "winvirtio: MUTANT: ...", with no I/O error or
+#                     "winvirtio: mutant.img: ...", with no I/O error or
 #                     internal function name in it; no map written
 #   WORSE             served, but no-worse.py found something worse
 #                     (DETAIL: its first finding, and how many)
 #   multi-line        refused with more than one line of error
 #   bad-message       refused in one line, but without the disk's
 #                     name, or naming a read error, "Input/output
-#                     error", "Success" or an internal function
-#                     (ntfs_*, wv_*, hivex_*), or with an exit status
-#                     other than 1, or with a map left behind
+#                     error", an errno text that means nothing to the
+#                     user ("Illegal seek", "Bad address", "Success")
+#                     or an internal name (ntfs_*, wv_*, hivex_*,
+#                     NTFS_*, FILE_*), or with an exit status other
+#                     than 1, or with a map left behind (DETAIL: the
+#                     reasons, then the message)
 #   crash             exit status 128 or more, or a sanitizer report
 #   hang              killed after $WV_MAP_TIMEOUT s (map, default
 #                     60) or $WV_STREAM_TIMEOUT s (streaming, 120)
@@ -47,7 +50,7 @@ if [ $# -ne 5 ]; then
   echo "usage: hostile-one.sh DISK KIND SEED DRIVERS DIR" >&2
   exit 2
 fi
-disk=$1 kind=$2 seed=$3 drivers=$4 dir=$5
+disk=$1 kind=$2 seed=$3 drivers=$(realpath "$4") dir=$5
 here="$(cd "$(dirname "$0")" && pwd)"
 filter="${WV_FILTER:-$here/../filter/.libs/nbdkit-winvirtio-filter.so}"
 wv="${WINVIRTIO:-winvirtio}"
@@ -120,9 +123,11 @@ sed -i "s/^$kind $seed: //" "$d/what"
                 exit 1; }
 sum=$(sum "$mut")
 
+# Planned from inside DIR/..., so that the disk's name in the messages
+# is short ("mutant.img"): the planner cuts a long one short.
 r=0
-timeout -k 5 "${WV_MAP_TIMEOUT:-60}" "$wv" map --drivers="$drivers" \
-  -o "$d/map" "$mut" > "$d/summary" 2> "$d/map.err" || r=$?
+( cd "$d" && timeout -k 5 "${WV_MAP_TIMEOUT:-60}" "$wv" map \
+    --drivers="$drivers" -o map mutant.img > summary 2> map.err ) || r=$?
 [ "$(sum "$mut")" = "$sum" ] || verdict source-changed "after map"
 [ $r = 124 ] || [ $r = 137 ] && verdict hang "winvirtio map"
 s=$(sanitizer "$d/map.err")
@@ -133,16 +138,22 @@ if [ $r != 0 ]; then
   msg=$(oneline "$d/map.err")
   [ "$(wc -l < "$d/map.err")" = 1 ] ||
     verdict multi-line "$(wc -l < "$d/map.err") lines: $msg"
-  [ $r = 1 ] || verdict bad-message "exit status $r: $msg"
-  [ ! -e "$d/map" ] || verdict bad-message "a map was left: $msg"
+  why=()
+  [ $r = 1 ] || why+=("exit status $r")
+  [ ! -e "$d/map" ] || why+=("a map was left")
   case "$msg" in
-    "winvirtio: $mut: "*) ;;
-    *) verdict bad-message "not named: $msg" ;;
+    "winvirtio: mutant.img: "*) msg=${msg#"winvirtio: mutant.img: "} ;;
+    *) why+=("not named") ;;
   esac
-  msg=${msg#"winvirtio: $mut: "}
-  if grep -qiE 'read error|input/output error|: success$|(^|[^a-z])(ntfs|wv|hivex)_[a-z0-9_]+' \
-       <<< "$msg"; then
-    verdict bad-message "$msg"
+  grep -qiE 'read error|input/output error' <<< "$msg" &&
+    why+=("an I/O error")
+  # errno texts that tell the user nothing here.
+  grep -qE 'Illegal seek|Bad address|: Success($|[^a-z])' <<< "$msg" &&
+    why+=("an errno text")
+  grep -qiE '(^|[^a-z])(ntfs|wv|hivex)_[a-z0-9_]+|FILE_[A-Z][a-z]' \
+    <<< "$msg" && why+=("an internal name")
+  if [ ${#why[@]} -gt 0 ]; then
+    verdict bad-message "$(IFS=,; echo "${why[*]}" | sed 's/,/, /g'): $msg"
   fi
   verdict refused-one-line "$msg"
 fi
