@@ -12,7 +12,7 @@
 # choice after that comes from SEED, so KIND and SEED name the mutant.
 # Prints one line saying what was changed.  Exit status 0, or 2 when
 # this disk offers nothing for KIND to change (OUTPUT is then
-# removed).
+# removed).  KIND "none" copies SOURCE unchanged: the control.
 #
 # What it is for: winvirtio must serve such a disk no worse than it is
 # (tests/no-worse.py checks that) or refuse it with one message.  The
@@ -267,7 +267,7 @@ class Volume:
         spc = 1 << (256 - spc) if spc > 0x80 else spc
         self.cs = self.bps * spc
         self.clusters = u64(bs, 0x28) // spc
-        self.mft_lcn, self.mirr_lcn = u64(bs, 0x30), u64(bs, 0x38)
+        self.mft_lcn = u64(bs, 0x30)
         c = s8(bs[0x40])
         self.rs = c * self.cs if c > 0 else 1 << -c
         rec0 = bytearray(disk.read(offset + self.mft_lcn * self.cs, self.rs))
@@ -367,16 +367,13 @@ class Volume:
         return [(v, lcn, ln) for v, lcn, ln in (a.runs if a else [])
                 if lcn is not None]
 
-    def files_with_clusters(self, exclude=()):
+    def files_with_clusters(self):
         """Records of ordinary files (not system files) whose $DATA is
-        non-resident, by path."""
-        return sorted(n for p, n in self.paths().items()
-                      if n >= 16 and n not in exclude and self.data_runs(n))
+        non-resident."""
+        return sorted(n for n in self.paths().values()
+                      if n >= 16 and self.data_runs(n))
 
     # $Bitmap
-    def bit(self, c):
-        return self.read_runs(self.bitmap_runs, c // 8, 1)[0] >> (c % 8) & 1
-
     def set_bits(self, first, count, value):
         """Set or clear the $Bitmap bits of clusters [first,
         first+count)."""
@@ -842,12 +839,16 @@ def main():
     if sys.argv[1:] == ["--kinds"]:
         print("\n".join(KINDS))
         return 0
-    if len(sys.argv) != 5 or sys.argv[3] not in MUTATIONS:
+    if len(sys.argv) != 5 or sys.argv[3] not in MUTATIONS and \
+       sys.argv[3] != "none":
         sys.exit("usage: ntfs-mutate.py SOURCE OUTPUT KIND SEED\n"
-                 "kinds: " + " ".join(KINDS))
+                 "kinds: " + " ".join(KINDS) + " (and none, the control)")
     src, out, kind, seed = sys.argv[1:]
     subprocess.run(["cp", "--reflink=auto", "--sparse=always", src, out],
                    check=True)
+    if kind == "none":
+        print("%s %s: nothing changed (the control)" % (kind, seed))
+        return 0
     rng = random.Random("%s:%s" % (kind, seed))
     disk = Disk(out)
     # A choice may find nothing to change (an empty list to choose

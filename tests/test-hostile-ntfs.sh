@@ -11,8 +11,10 @@
 # hivexregedit.  Every one must end patched-ok (served, nothing got
 # worse) or refused-one-line (exit status 1, one line naming the
 # disk, no I/O error or internal function name in it, no map); and
-# the source is never written.  scripts/hostile-ntfs.sh runs the
-# same on thousands of seeds.
+# the source is never written.  Controls: each disk as it is must be
+# patched-ok, and no-worse.py must see one changed byte of a driver
+# and a zeroed $MFTMirr in a served copy.  scripts/hostile-ntfs.sh
+# runs the same on thousands of seeds.
 #
 # What each mutant is (on the disks make-windows-disk.sh builds
 # today; a change to them moves some targets, not the rule) is in the
@@ -34,6 +36,7 @@ requires ntfsresize --version
 requires which hivexregedit
 requires cmp --version
 requires timeout --version
+requires istat -V
 
 t=tmp-hostile-ntfs
 rm -rf $t
@@ -50,6 +53,9 @@ WV_BUILDDIR="$abs_top_builddir" \
 
 # DISK KIND SEED  # what it damages
 cat > $t/mutants <<'EOF'
+# The controls: the disks as they are.
+win10 none 0
+win7  none 0
 # Free-space trim over clusters in use, as $Bitmap says they are free
 # (on today's engine these are served worse):
 win10 bitmap-clear-used 160   # the SYSTEM hive's clusters
@@ -89,6 +95,44 @@ win10 hive 6                  # an nk offset in the SYSTEM hive
 win7  crosslink 47            # volmgr.sys shares $MFT's clusters
 EOF
 sed -i 's/ *#.*//; /^$/d' $t/mutants
+
+# The checker is not blind: a served copy with one byte of a driver
+# changed is worse, and so is one whose $MFTMirr is zeroed.
+winvirtio map --drivers=$t/vw -o $t/map $t/win10.img > $t/summary
+nbdkit -U - --filter="$filter" file $t/win10.img winvirtio-map=$t/map \
+  --run "nbdcopy \"\$uri\" $t/out.img"
+python3 "$abs_top_srcdir/tests/no-worse.py" $t/win10.img $t/out.img \
+  $t/summary
+start=$(mmls $t/win10.img | awk '/Basic data/ { print $3 + 0 }')
+cs=$(fsstat -o $start $t/win10.img | sed -n 's/^Cluster Size: //p')
+cluster_of ()
+{
+  istat -o $start $t/win10.img "$1" |
+    awk '/^Type: \$DATA/ { d = 1; next } d && /^[0-9]/ { print $1; exit }'
+}
+hal=$(fls -r -p -o $start $t/win10.img |
+        sed -n 's|^r/r \([0-9-]*\):\tWindows/System32/hal.dll$|\1|p')
+c=$(cluster_of "$hal")
+[ -n "$c" ]
+cp --sparse=always $t/out.img $t/worse.img
+flip_byte $t/worse.img $(( start * 512 + c * cs + 100 ))
+if python3 "$abs_top_srcdir/tests/no-worse.py" $t/win10.img $t/worse.img \
+     $t/summary > $t/worse.out; then
+  fail "no-worse.py did not see a changed byte of hal.dll"
+fi
+cat $t/worse.out
+grep -q '^WORSE: .*Windows/System32/hal.dll (inode .*) differs' $t/worse.out
+c=$(cluster_of 1)
+cp --sparse=always $t/out.img $t/worse.img
+dd if=/dev/zero of=$t/worse.img bs=$cs seek=$(( start * 512 / cs + c )) \
+  count=1 conv=notrunc status=none
+if python3 "$abs_top_srcdir/tests/no-worse.py" $t/win10.img $t/worse.img \
+     $t/summary > $t/worse.out; then
+  fail "no-worse.py did not see a zeroed \$MFTMirr"
+fi
+cat $t/worse.out
+grep -q '^WORSE: .*\$MFTMirr no longer mirrors \$MFT' $t/worse.out
+rm -f $t/out.img $t/worse.img
 
 export WV_FILTER="$filter"
 while read -r disk kind seed; do
