@@ -123,7 +123,7 @@ inspect_volume (struct wv_source *src, struct wv_overlay *ov,
   }
   vol->kind = "NTFS";
   vol->ntfs = true;
-  snprintf (name, sizeof name, "%s: partition %u", src->name, part->number);
+  snprintf (name, sizeof name, "partition %u", part->number);
   wv_error_capture_begin ();
   v = wv_ntfs_mount (ov, part->offset, part->length, name, false);
   if (v == NULL) {
@@ -242,8 +242,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   struct wv_ntfs *v;
   int ret = 0;
 
-  snprintf (name, sizeof name, "%s: partition %u", src->name,
-            vol->part->number);
+  snprintf (name, sizeof name, "partition %u", vol->part->number);
   snprintf (hive, sizeof hive, "%s\\System32\\config\\SYSTEM", vol->sysroot);
   snprintf (softpath, sizeof softpath, "%s\\System32\\config\\SOFTWARE",
             vol->sysroot);
@@ -430,11 +429,17 @@ wv_inspect (struct wv_source *src, const struct wv_plan_options *opts,
 {
   struct wv_overlay *ov = NULL;
   unsigned found = 0;
+  bool subject = true;
   size_t i;
   int ret = -1;
 
   memset (r, 0, sizeof *r);
   r->windows_volume = -1;
+  /* The refusals shown under the partitions and Windows name the disk,
+   * as the planner's do; the driver source's do not (inspect_drivers
+   * is about the host, not the disk).
+   */
+  wv_log_subject_begin (src->name);
   wv_error_capture_begin ();
   if (wv_ptable_read (src, opts->sector_size, &r->pt) == -1) {
     r->pt_error = wv_error_capture_end ();
@@ -468,14 +473,21 @@ wv_inspect (struct wv_source *src, const struct wv_plan_options *opts,
     r->windows_volume = -1;
   if (r->windows_volume >= 0 && inspect_windows (src, ov, r) == -1)
     goto out;
+  wv_log_subject_end ();
+  subject = false;
   if (inspect_drivers (opts, r) == -1)
     goto out;
 
  verdict:
+  if (subject)
+    wv_log_subject_end ();
+  subject = false;
   verdict (src, opts, r);
   ret = 0;
 
  out:
+  if (subject)
+    wv_log_subject_end ();
   wv_overlay_free (ov);
   return ret;
 }

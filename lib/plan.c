@@ -1193,9 +1193,9 @@ check_claims (struct planner *p)
   if (wv_ntfs_check_claims (p->v, &c) == -1)
     return -1;
   if (c.problem) {
-    wv_error ("%s: partition %u: %s: run chkdsk /f on it in the guest, "
+    wv_error ("partition %u: %s: run chkdsk /f on it in the guest, "
               "shut Windows down cleanly and take a new snapshot or copy",
-              p->src->name, p->part->number, c.problem);
+              p->part->number, c.problem);
     r = -1;
   }
   else if (!p->opts->no_trim)
@@ -1212,8 +1212,7 @@ patch_volume (struct planner *p)
   char name[64];
   int r;
 
-  snprintf (name, sizeof name, "%s: partition %u", p->src->name,
-            p->part->number);
+  snprintf (name, sizeof name, "partition %u", p->part->number);
   p->v = wv_ntfs_mount (p->ov, p->part->offset, p->part->length, name, true);
   if (p->v == NULL)
     return -1;
