@@ -631,7 +631,7 @@ wv_pkg_register (hive_h *h, const struct wv_windows *w,
                  const char *oem_inf, uint64_t when, FILE *log,
                  bool *changed_r)
 {
-  struct wv_edit e = { .h = h, .log = log };
+  struct wv_edit e = { .h = h, .what = "SYSTEM hive", .log = log };
   CLEANUP_FREE char *infkey = NULL, *guid = NULL, *cls = NULL;
   const char *conf = info->conf;
   hive_node_h n, ddb;

@@ -110,11 +110,14 @@ log_handler (const char *function, const char *file, int line, u32 level,
   n = strlen (buf);
   while (n > 0 && (buf[n-1] == '\n' || buf[n-1] == ' '))
     buf[--n] = '\0';
-  if (level & NTFS_LOG_LEVEL_PERROR)
-    snprintf (buf + n, sizeof buf - n, ": %s", strerror (saved_errno));
+  /* The reason is kept without the errno text of a PERROR message:
+   * wv_ntfs_why adds it only where it means something.
+   */
   if ((level & (NTFS_LOG_LEVEL_ERROR | NTFS_LOG_LEVEL_PERROR |
                 NTFS_LOG_LEVEL_CRITICAL)) && ntfs_last_error[0] == '\0')
     keep_reason (buf);
+  if (level & NTFS_LOG_LEVEL_PERROR)
+    snprintf (buf + n, sizeof buf - n, ": %s", strerror (saved_errno));
   wv_debug ("ntfs-3g: %s: %s", function, buf);
   errno = saved_errno;
   return 0;
@@ -146,16 +149,27 @@ wv_ntfs_why (struct wv_ntfs *v)
 {
   static char why[sizeof ntfs_last_error + 160];
   int e = errno;
-  const char *reason = ntfs_last_error[0] ? ntfs_last_error : strerror (e);
+  bool damaged;
 
-  if (v->src->read_errors == v->read_errors &&
-      (e == EIO || e == EINVAL || e == ERANGE || e == EOVERFLOW)) {
+  /* What libntfs-3g fails with when the volume is not at fault. */
+  switch (e) {
+  case ENOMEM: case ENOSPC: case EROFS: case EPERM: case EACCES:
+  case EOPNOTSUPP: case EEXIST: case ENAMETOOLONG: case EFBIG:
+    damaged = false;
+    break;
+  default:
+    damaged = v->src->read_errors == v->read_errors;
+  }
+  if (damaged)
     snprintf (why, sizeof why, "the NTFS volume is damaged (%s): "
               "run chkdsk /f on it in the guest, then take a new "
-              "snapshot or copy", reason);
-    return why;
-  }
-  snprintf (why, sizeof why, "%s", reason);
+              "snapshot or copy",
+              ntfs_last_error[0] ? ntfs_last_error :
+              "libntfs-3g cannot make sense of its metadata there");
+  else if (ntfs_last_error[0])
+    snprintf (why, sizeof why, "%s: %s", ntfs_last_error, strerror (e));
+  else
+    snprintf (why, sizeof why, "%s", strerror (e));
   return why;
 }
 

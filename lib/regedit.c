@@ -38,6 +38,23 @@ log_value (struct wv_edit *e, const char *where, const char *name)
             name[0] ? name : "(default)");
 }
 
+/* A hivex call failed on a hive that opened fine: unless memory ran
+ * out, what hivex cannot follow is damage in the hive.  doing says
+ * what failed ("cannot set K\\V").
+ */
+static void
+edit_error (struct wv_edit *e, const char *doing)
+{
+  const char *what = e->what ? e->what : "hive";
+
+  if (errno == ENOMEM)
+    wv_error ("hivex: %s in the %s: out of memory", doing, what);
+  else
+    wv_error ("the %s is damaged: hivex %s: boot Windows once so that it "
+              "repairs the hive, shut it down cleanly, then try again",
+              what, doing);
+}
+
 char *
 wv_utf16 (const char *const *strs, size_t n, bool multi, size_t *len_r)
 {
@@ -84,7 +101,10 @@ wv_edit_value (struct wv_edit *e, hive_node_h node, const char *where,
   sv.len = len;
   sv.value = (char *) value;
   if (hivex_node_set_value (e->h, node, &sv, 0) == -1) {
-    wv_error ("hivex: cannot set %s\\%s: %m", where, name);
+    char doing[1100];
+
+    snprintf (doing, sizeof doing, "cannot set %s\\%s", where, name);
+    edit_error (e, doing);
     return -1;
   }
   log_value (e, where, name);
@@ -145,12 +165,20 @@ wv_edit_path (struct wv_edit *e, const char *path)
     child = hivex_node_get_child (e->h, node, elem);
     if (child == 0) {
       if (errno != 0 && errno != ENOENT) {
-        wv_error ("hivex: cannot read the keys under %s: %m", path);
+        char doing[600];
+
+        snprintf (doing, sizeof doing, "cannot read the keys under %s",
+                  path);
+        edit_error (e, doing);
         return 0;
       }
       child = hivex_node_add_child (e->h, node, elem);
       if (child == 0) {
-        wv_error ("hivex: cannot create key %.*s: %m", prefix, path);
+        char doing[600];
+
+        snprintf (doing, sizeof doing, "cannot create key %.*s", prefix,
+                  path);
+        edit_error (e, doing);
         return 0;
       }
       wv_edit_flush (e);
@@ -171,7 +199,10 @@ wv_edit_delete_key (struct wv_edit *e, hive_node_h node, const char *where,
   if (child == 0)
     return 0;
   if (hivex_node_delete_child (e->h, child) == -1) {
-    wv_error ("hivex: cannot delete %s\\%s: %m", where, name);
+    char doing[1100];
+
+    snprintf (doing, sizeof doing, "cannot delete %s\\%s", where, name);
+    edit_error (e, doing);
     return -1;
   }
   wv_edit_flush (e);

@@ -19,6 +19,7 @@
 
 struct wv_edit {
   hive_h *h;
+  const char *what;             /* "SYSTEM hive", for messages */
   FILE *log;
   bool changed;
   char key[512];                /* key of the pending "set" line */

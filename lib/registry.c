@@ -164,7 +164,7 @@ wv_pkg_add_service (hive_h *h, const struct wv_windows *w,
                     const struct wv_pkg_info *info, const char *oem_inf,
                     bool boot, FILE *log, bool *changed_r)
 {
-  struct wv_edit e = { .h = h, .log = log };
+  struct wv_edit e = { .h = h, .what = "SYSTEM hive", .log = log };
   CLEANUP_FREE char *where = NULL, *image = NULL;
   char folder[256];
   hive_node_h svc;
@@ -223,7 +223,7 @@ int
 wv_pkg_make_boot_start (hive_h *h, const struct wv_windows *w,
                         const char *service, FILE *log, bool *changed_r)
 {
-  struct wv_edit e = { .h = h, .log = log };
+  struct wv_edit e = { .h = h, .what = "SYSTEM hive", .log = log };
   CLEANUP_FREE char *where = NULL;
   hive_node_h svc;
 
