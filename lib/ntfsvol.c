@@ -310,7 +310,7 @@ check_logfile (struct wv_ntfs *v)
               "(libntfs-3g: %s), so winvirtio cannot tell whether Windows "
               "has changes to replay: boot Windows and shut it down "
               "cleanly, or run chkdsk, then try again",
-              v->name, wv_ntfs_why (v));
+              v->name, ntfs_last_error[0] ? ntfs_last_error : "no detail");
   else if (!ntfs_is_logfile_clean (na, rp))
     wv_error ("%s: the NTFS $LogFile is not clean (Windows did not shut "
               "down cleanly and has changes to replay): boot Windows and "
