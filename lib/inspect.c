@@ -34,6 +34,7 @@
 #include "hivelog.h"
 #include "inspect.h"
 #include "log.h"
+#include "ntfscheck.h"
 #include "ntfsvol.h"
 #include "overlay.h"
 #include "registry.h"
@@ -68,20 +69,24 @@ managed_kind (const struct wv_partition *part)
 }
 
 /* The mount checks of the planner (hibernation, Fast Startup, dirty
- * flag, $LogFile), on an overlay of its own: the refusal message, or
- * NULL if a writable mount would be accepted.
+ * flag, $LogFile), on an overlay of its own, and on the Windows volume
+ * its check of $Bitmap against the MFT: the refusal message, or NULL
+ * if the planner would go on.
  */
 static char *
 mount_refusal (struct wv_source *src, const struct wv_partition *part,
-               const char *name)
+               const char *name, bool windows)
 {
   struct wv_overlay *ov = wv_overlay_new (src);
+  struct wv_ntfs_claims c;
   struct wv_ntfs *v;
 
   if (ov == NULL)
     return NULL;
   wv_error_capture_begin ();
   v = wv_ntfs_mount (ov, part->offset, part->length, name, true);
+  if (v && windows && wv_ntfs_require_consistent (v, &c) == 0)
+    wv_ntfs_claims_free (&c);
   if (v)
     wv_ntfs_umount (v);
   wv_overlay_free (ov);
@@ -144,7 +149,7 @@ inspect_volume (struct wv_source *src, struct wv_overlay *ov,
     }
   }
   wv_ntfs_umount (v);
-  vol->refusal = mount_refusal (src, part, name);
+  vol->refusal = mount_refusal (src, part, name, vol->windows);
   return 0;
 }
 

@@ -459,6 +459,21 @@ wv_ntfs_check_claims (struct wv_ntfs *v, struct wv_ntfs_claims *c)
   return r;
 }
 
+int
+wv_ntfs_require_consistent (struct wv_ntfs *v, struct wv_ntfs_claims *c)
+{
+  if (wv_ntfs_check_claims (v, c) == -1)
+    return -1;
+  if (c->problem) {
+    wv_error ("%s: %s: run chkdsk /f on it in the guest, shut Windows "
+              "down cleanly and take a new snapshot or copy", v->name,
+              c->problem);
+    wv_ntfs_claims_free (c);
+    return -1;
+  }
+  return 0;
+}
+
 void
 wv_ntfs_claims_free (struct wv_ntfs_claims *c)
 {

@@ -35,6 +35,13 @@ struct wv_ntfs_claims {
  */
 extern int wv_ntfs_check_claims (struct wv_ntfs *v, struct wv_ntfs_claims *c);
 
+/* For a volume winvirtio is to change: wv_ntfs_check_claims, and if
+ * $Bitmap and the MFT disagree, the refusal (wv_error, naming the
+ * volume and what to do) and -1, with nothing left in c to free.
+ */
+extern int wv_ntfs_require_consistent (struct wv_ntfs *v,
+                                       struct wv_ntfs_claims *c);
+
 extern void wv_ntfs_claims_free (struct wv_ntfs_claims *c);
 
 #endif /* WINVIRTIO_NTFSCHECK_H */

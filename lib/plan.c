@@ -1190,15 +1190,9 @@ check_claims (struct planner *p)
   struct wv_ntfs_claims c;
   int r = 0;
 
-  if (wv_ntfs_check_claims (p->v, &c) == -1)
+  if (wv_ntfs_require_consistent (p->v, &c) == -1)
     return -1;
-  if (c.problem) {
-    wv_error ("partition %u: %s: run chkdsk /f on it in the guest, "
-              "shut Windows down cleanly and take a new snapshot or copy",
-              p->part->number, c.problem);
-    r = -1;
-  }
-  else if (!p->opts->no_trim)
+  if (!p->opts->no_trim)
     r = wv_trim_note (&p->trim, p->v, p->part->number, p->part->offset,
                       p->part->length, &c, p->log);
   wv_ntfs_claims_free (&c);
