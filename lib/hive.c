@@ -219,8 +219,15 @@ wv_hive_open (struct wv_hive *hive, const uint8_t *data, size_t len,
     return -1;
   hive->h = hivex_open (hive->path, writable ? HIVEX_OPEN_WRITE : 0);
   if (hive->h == NULL) {
-    wv_error ("hivex cannot open the %s: %m: the hive is damaged or in a "
-              "format hivex does not support", what);
+    if (errno == ENOMEM)
+      wv_error ("hivex cannot open the %s: out of memory", what);
+    else {
+      wv_debug ("hivex_open: %s: %m", what);
+      wv_error ("the %s is damaged: hivex cannot open it (or it is in a "
+                "format hivex does not support): boot Windows once so "
+                "that it repairs the hive, shut it down cleanly, then try "
+                "again", what);
+    }
     unlink (hive->path);
     free (hive->path);
     hive->path = NULL;

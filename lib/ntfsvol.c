@@ -68,15 +68,59 @@
  */
 static char ntfs_last_error[512];
 
+/* libntfs-3g's own names in its messages, and what a user knows them
+ * as.
+ */
+static const struct {
+  const char *internal, *user;
+} names[] = {
+  { "ntfs_mapping_pairs_decompress() failed", "a runlist cannot be decoded" },
+  { "ntfs_pread failed", "a run points outside the volume" },
+  { "NTFS_BLOCK_SIZE", "512" },
+  { "FILE_MFTMirr", "$MFTMirr" }, { "FILE_MFT", "$MFT" },
+  { "FILE_LogFile", "$LogFile" }, { "FILE_Volume", "$Volume" },
+  { "FILE_AttrDef", "$AttrDef" }, { "FILE_root", "the root directory" },
+  { "FILE_Bitmap", "$Bitmap" }, { "FILE_Boot", "$Boot" },
+  { "FILE_BadClus", "$BadClus" }, { "FILE_Secure", "$Secure" },
+  { "FILE_UpCase", "$UpCase" }, { "FILE_Extend", "$Extend" },
+};
+
+/* Does s still name something of libntfs-3g's (ntfs_*, NTFS_*, an
+ * identifier_with_underscores)?
+ */
+static bool
+names_internal (const char *s)
+{
+  const char *p = s;
+
+  while (*p) {
+    const char *q = p;
+    bool under = false;
+
+    while (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z')
+           || (*q >= '0' && *q <= '9')) {
+      if (*q == '_' && q > p && q[1] && q[1] != ' ')
+        under = true;
+      q++;
+    }
+    if (under)
+      return true;
+    p = q > p ? q : p + 1;
+  }
+  return false;
+}
+
 /* Keep the first line of an error message, without a leading
  * "function_name: " (libntfs-3g's ntfs_log_perror ("%s: ...",
- * __FUNCTION__) and the like), in ntfs_last_error.
+ * __FUNCTION__) and the like), in ntfs_last_error, in words a user
+ * knows (names); a message that still names libntfs-3g's internals is
+ * not kept.
  */
 static void
 keep_reason (const char *msg)
 {
   const char *p = msg, *q;
-  size_t n;
+  size_t n, i;
 
   for (;;) {
     q = p;
@@ -93,6 +137,18 @@ keep_reason (const char *msg)
     n = sizeof ntfs_last_error - 1;
   memcpy (ntfs_last_error, p, n);
   ntfs_last_error[n] = '\0';
+  for (i = 0; i < sizeof names / sizeof names[0]; ++i) {
+    char *at = strstr (ntfs_last_error, names[i].internal);
+    size_t ilen = strlen (names[i].internal), ulen = strlen (names[i].user);
+
+    if (at == NULL || strlen (ntfs_last_error) - ilen + ulen >=
+        sizeof ntfs_last_error)
+      continue;
+    memmove (at + ulen, at + ilen, strlen (at + ilen) + 1);
+    memcpy (at, names[i].user, ulen);
+  }
+  if (names_internal (ntfs_last_error))
+    ntfs_last_error[0] = '\0';
 }
 
 /* libntfs-3g log handler: everything goes to the debug log, errors

@@ -269,6 +269,6 @@ refused bad-base-block yarp/BadBaseBlockHive/BadBaseBlockHive.xz \
   yarp/BadBaseBlockHive/BadBaseBlockHive.LOG2.xz
 refused truncated yarp/TruncatedHive.xz \
   "the SYSTEM hive is truncated or damaged (12288 bytes, its base block declares 487424 bytes of hive bins after the first 4096): the file is damaged"
-# hivex refuses it with ENOTSUP; the message names the hive.
+# hivex refuses it (ENOTSUP); the message names the hive and calls it damaged.
 refused corrupt regipy/corrupted_system_hive.xz \
-  "hivex cannot open the SYSTEM hive: Operation not supported: the hive is damaged or in a format hivex does not support"
+  "the SYSTEM hive is damaged: hivex cannot open it (or it is in a format hivex does not support): boot Windows once so that it repairs the hive, shut it down cleanly, then try again"
