@@ -1234,9 +1234,12 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   struct wv_map *map = NULL;
   uint64_t bytes0 = src->bytes_read, reqs0 = src->requests;
   uint64_t errors0 = src->read_errors;
+  char *why = NULL;
   int r = -1;
 
+  /* One refusal, one line (see out): what fails is kept, not shown. */
   wv_log_subject_begin (src->name);
+  wv_error_capture_begin ();
   p.log = open_memstream (&p.summary, &p.summary_len);
   p.map = wv_map_new (src->size);
   p.ov = wv_overlay_new (src);
@@ -1256,15 +1259,10 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
       trim_free_space (&p) == -1)
     goto out;
   /* libntfs-3g can take a failed read for a missing record and go
-   * on: a plan made without those bytes is not used.
+   * on: a plan made without those bytes is not used (see out).
    */
-  if (src->read_errors != errors0) {
-    wv_error ("%s: %" PRIu64 " read(s) of the source failed while "
-              "planning (the first error is above); winvirtio does not use "
-              "a plan made without those bytes: check the source, then try "
-              "again", src->name, src->read_errors - errors0);
+  if (src->read_errors != errors0)
     goto out;
-  }
 
   src->record = NULL;
   fprintf (p.log, "block map: %zu extents, %" PRIu64 " bytes\n",
@@ -1281,9 +1279,21 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
 
  out:
   src->record = NULL;
+  why = wv_error_capture_end ();
+  /* A failed read explains everything that failed after it (it is the
+   * first thing said, and libntfs-3g's errors follow from it).
+   */
+  if (src->read_errors != errors0)
+    wv_error ("%s; %" PRIu64 " read(s) of the source failed while "
+              "planning, and winvirtio does not use a plan made without "
+              "those bytes: check the source, then try again",
+              src->first_error ? src->first_error : src->name,
+              src->read_errors - errors0);
+  else if (r == -1)
+    wv_error ("%s", why ? why : "planning failed");
   if (p.log)
     fclose (p.log);
-  if (r == 0) {
+  if (r == 0 && src->read_errors == errors0) {
     p.map->summary = p.summary;
     p.summary = NULL;
     map = p.map;
@@ -1296,6 +1306,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   wv_trim_free (&p.trim);
   wv_ptable_free (&p.pt);
   free_packages (&p);
+  free (why);
   wv_log_subject_end ();
   return map;
 }

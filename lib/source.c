@@ -5,6 +5,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
@@ -47,6 +48,9 @@ int
 wv_source_pread (struct wv_source *src, void *buf, size_t count,
                  uint64_t offset)
 {
+  char *msg;
+  int r;
+
   if (count == 0)
     return 0;
   if (offset > src->size || count > src->size - offset) {
@@ -69,10 +73,28 @@ wv_source_pread (struct wv_source *src, void *buf, size_t count,
     errno = EIO;
     return -1;
   }
-  if (src->pread (src->opaque, buf, count, offset) == -1) {
+  /* The back end's message is kept (the planner quotes the first in
+   * its one-line refusal) and passed on.
+   */
+  wv_error_capture_begin ();
+  r = src->pread (src->opaque, buf, count, offset);
+  msg = wv_error_capture_end ();
+  if (r == -1) {
     src->read_errors++;
+    if (msg == NULL && asprintf (&msg, "%s: read of %zu bytes at offset "
+                                 "%" PRIu64 " failed", src->name, count,
+                                 offset) == -1)
+      msg = NULL;
+    if (msg)
+      wv_error ("%s", msg);
+    if (src->first_error == NULL)
+      src->first_error = msg;
+    else
+      free (msg);
+    errno = EIO;
     return -1;
   }
+  free (msg);
   src->bytes_read += count;
   src->requests++;
   if (src->record && wv_rangeset_add (src->record, offset, count) == -1)
@@ -87,6 +109,7 @@ wv_source_close (struct wv_source *src)
     return;
   if (src->close)
     src->close (src->opaque);
+  free (src->first_error);
   free (src->name);
   free (src);
 }

@@ -41,6 +41,7 @@ struct wv_source {
    * failure every read fails (fail-stop, see source.c).
    */
   uint64_t read_errors;
+  char *first_error;            /* the first failed read's message */
 
   /* If not NULL, every read is added to this set. */
   struct wv_rangeset *record;

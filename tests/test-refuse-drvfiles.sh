@@ -73,6 +73,11 @@ dll=viorng/w10/amd64/viorngum.dll
 cp "$vw/viorng/w10/x86/viorngum.dll" "$d/$dll"
 refused dll-i386 "$t/win10.img" "@SRC@: $d/$dll is a PE image for i386, not for this amd64 Windows; $use" "" "$d"
 
+# A DLL that is not a PE image at all.
+d=$(tree vw-dll-text)
+printf 'hello' > "$d/$dll"
+refused dll-text "$t/win10.img" "@SRC@: $d/$dll is not a PE image: no MZ header (5 bytes); $use" "" "$d"
+
 d=$(tree vw-cat-empty)
 : > "$d/$cat"
 refused_file cat-empty "$d/$cat is not a signed catalog (PKCS#7 SignedData): 0 bytes; $use"
