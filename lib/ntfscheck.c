@@ -176,12 +176,24 @@ claim (struct scan *s, uint64_t mft_no, int64_t lcn, int64_t len)
     note (&s->free_used, mft_no, unmarked, first_unmarked);
 }
 
+/* Is attribute a named $I30 (a directory's file name index)? */
+static bool
+is_i30 (const ATTR_RECORD *a)
+{
+  static const uint8_t i30[8] = { '$', 0, 'I', 0, '3', 0, '0', 0 };
+  uint16_t off = le16_to_cpu (a->name_offset);
+
+  return a->name_length == 4 && off + sizeof i30 <= le32_to_cpu (a->length)
+    && memcmp ((const uint8_t *) a + off, i30, sizeof i30) == 0;
+}
+
 /* Account for one MFT record, as read (fixups not yet applied). */
 static void
 scan_record (struct scan *s, uint64_t mft_no, MFT_RECORD *m)
 {
   ntfs_volume *vol = s->vol;
   bool listed = mft_no < s->mftbm_bits && bit (s->mftbm, mft_no);
+  bool i30 = false;
   ntfs_attr_search_ctx *ctx;
 
   if (!ntfs_is_file_record (m->magic) ||
@@ -210,6 +222,8 @@ scan_record (struct scan *s, uint64_t mft_no, MFT_RECORD *m)
     ATTR_RECORD *a = ctx->attr;
     runlist_element *rl, *r;
 
+    if (a->type == AT_INDEX_ROOT && is_i30 (a))
+      i30 = true;
     if (!a->non_resident)
       continue;
     if (ntfs_attr_inconsistent (a, MK_MREF (mft_no, 0)) ||
@@ -223,6 +237,13 @@ scan_record (struct scan *s, uint64_t mft_no, MFT_RECORD *m)
     free (rl);
   }
   if (errno != ENOENT)
+    note (&s->bad, mft_no, 0, 0);
+  /* A directory has its $I30 index, and only a directory has one
+   * (libntfs-3g would change a directory's index whatever the flag
+   * says).  Extent records carry neither.
+   */
+  else if (m->base_mft_record == 0 &&
+           i30 != !!(m->flags & MFT_RECORD_IS_DIRECTORY))
     note (&s->bad, mft_no, 0, 0);
   ntfs_attr_put_search_ctx (ctx);
 }
