@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <inttypes.h>
 
-#include "blockmap.h"
-#include "source.h"
+#include "map/blockmap.h"
+#include "disk/source.h"
 
 int
 main (int argc, char *argv[])

@@ -28,11 +28,11 @@
 
 #include <nbdkit-filter.h>
 
-#include "blockmap.h"
-#include "drivers.h"
-#include "log.h"
-#include "plan.h"
-#include "source.h"
+#include "map/blockmap.h"
+#include "drivers/drivers.h"
+#include "common/log.h"
+#include "plan/plan.h"
+#include "disk/source.h"
 
 /* Largest read the planner sends to the plugin in one request. */
 #define MAX_REQUEST (32 * 1024 * 1024)

@@ -11,7 +11,7 @@
 #include <fcntl.h>
 
 #include "fuzz-common.h"
-#include "log.h"
+#include "common/log.h"
 
 static void
 discard (const char *msg)

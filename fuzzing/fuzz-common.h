@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "source.h"
+#include "disk/source.h"
 
 /* Silence the engine's error messages (every rejected input would
  * print one); WV_FUZZ_VERBOSE=1 in the environment keeps them.

@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalog.h"
-#include "drvcheck.h"
-#include "log.h"
-#include "pecheck.h"
+#include "drivers/catalog.h"
+#include "drivers/drvcheck.h"
+#include "common/log.h"
+#include "drivers/pecheck.h"
 
 static void
 quiet (const char *msg)

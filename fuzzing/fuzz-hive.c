@@ -25,13 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "driverstore.h"
+#include "convert/driverstore.h"
 #include "fuzz-common.h"
-#include "hive.h"
-#include "hostfile.h"
-#include "pkginfo.h"
-#include "registry.h"
-#include "windows.h"
+#include "registry/hive.h"
+#include "common/hostfile.h"
+#include "drivers/pkginfo.h"
+#include "convert/registry.h"
+#include "registry/windows.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

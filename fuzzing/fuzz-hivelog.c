@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hive.h"
-#include "hivelog.h"
-#include "le.h"
-#include "log.h"
+#include "registry/hive.h"
+#include "registry/hivelog.h"
+#include "common/le.h"
+#include "common/log.h"
 
 #define MAX_LEN (16 * 1024 * 1024)
 

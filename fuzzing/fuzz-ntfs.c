@@ -19,9 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blockmap.h"
+#include "map/blockmap.h"
 #include "fuzz-common.h"
-#include "plan.h"
+#include "plan/plan.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

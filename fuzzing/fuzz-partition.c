@@ -14,8 +14,8 @@
 #include <stdlib.h>
 
 #include "fuzz-common.h"
-#include "ntfsvol.h"
-#include "partition.h"
+#include "ntfs/ntfsvol.h"
+#include "disk/partition.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

@@ -46,7 +46,7 @@
 
 #include <nbdkit-plugin.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "descriptor.h"
 #include "disk.h"
 #include "flat.h"

@@ -26,7 +26,7 @@
 
 #include <nbdkit-plugin.h>
 
-#include "cleanup.h"
+#include "common/cleanup.h"
 #include "io.h"
 #include "ova.h"
 

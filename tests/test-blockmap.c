@@ -34,8 +34,8 @@
 
 #include <nettle/sha2.h>
 
-#include "blockmap.h"
-#include "log.h"
+#include "map/blockmap.h"
+#include "common/log.h"
 
 #define PROG "test-blockmap"
 #define MiB (1024 * 1024)

@@ -33,9 +33,9 @@
 
 #include <hivex.h>
 
-#include "hive.h"
-#include "hivelog.h"
-#include "log.h"
+#include "registry/hive.h"
+#include "registry/hivelog.h"
+#include "common/log.h"
 
 #define MAX_HIVE (256 * 1024 * 1024)
 

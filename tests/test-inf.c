@@ -15,9 +15,9 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "hostfile.h"
-#include "inf.h"
-#include "log.h"
+#include "common/hostfile.h"
+#include "drivers/inf.h"
+#include "common/log.h"
 
 static int failed;
 static char last_error[1024];

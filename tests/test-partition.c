@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <inttypes.h>
 
-#include "partition.h"
-#include "source.h"
+#include "disk/partition.h"
+#include "disk/source.h"
 
 /* Print pt in the format above. */
 static void

@@ -13,7 +13,7 @@
 
 #include <hivex.h>
 
-#include "windows.h"
+#include "registry/windows.h"
 
 int
 main (int argc, char *argv[])

@@ -23,9 +23,9 @@
 
 #include <nettle/md5.h>
 
-#include "drivers.h"
-#include "inf.h"
-#include "log.h"
+#include "drivers/drivers.h"
+#include "drivers/inf.h"
+#include "common/log.h"
 
 static struct wv_inf_target target;
 

@@ -20,8 +20,8 @@
 #include <stdint.h>
 #include <inttypes.h>
 
-#include "blockmap.h"
-#include "source.h"
+#include "map/blockmap.h"
+#include "disk/source.h"
 
 #define MAX_LEN 3000
 #define TOUCHING_LEN 100

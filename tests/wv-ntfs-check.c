@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <inttypes.h>
 
-#include "ntfscheck.h"
-#include "ntfsvol.h"
-#include "overlay.h"
-#include "source.h"
+#include "ntfs/ntfscheck.h"
+#include "ntfs/ntfsvol.h"
+#include "disk/overlay.h"
+#include "disk/source.h"
 
 int
 main (int argc, char *argv[])

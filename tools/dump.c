@@ -10,7 +10,7 @@
 #include <string.h>
 #include <getopt.h>
 
-#include "blockmap.h"
+#include "map/blockmap.h"
 #include "winvirtio.h"
 
 int

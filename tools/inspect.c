@@ -12,11 +12,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "inspect.h"
-#include "log.h"
-#include "partition.h"
-#include "plan.h"
-#include "source.h"
+#include "inspect/inspect.h"
+#include "common/log.h"
+#include "disk/partition.h"
+#include "plan/plan.h"
+#include "disk/source.h"
 #include "winvirtio.h"
 
 static void

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "plan.h"
+#include "common/log.h"
+#include "plan/plan.h"
 #include "winvirtio.h"
 
 const char *prog = "winvirtio";

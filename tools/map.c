@@ -11,10 +11,10 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "blockmap.h"
-#include "log.h"
-#include "plan.h"
-#include "source.h"
+#include "map/blockmap.h"
+#include "common/log.h"
+#include "plan/plan.h"
+#include "disk/source.h"
 #include "winvirtio.h"
 
 static void

@@ -1,0 +1,115 @@
+/* winvirtio: the block map, in memory and on disk.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ *
+ * A block map is the whole difference between the source disk and the
+ * disk that winvirtio serves: a sorted list of extents, each with its
+ * new bytes.  It also records which bytes of the source the planner
+ * read, and a SHA-256 over them (the fingerprint), so that a map is
+ * only ever applied to the source it was computed from, unchanged.
+ * The file format is described in docs/winvirtio-map.pod.
+ */
+
+#ifndef WINVIRTIO_BLOCKMAP_H
+#define WINVIRTIO_BLOCKMAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/rangeset.h"
+#include "disk/source.h"
+
+#define WV_MAP_LABEL_MAX 80     /* including the final NUL */
+#define WV_FINGERPRINT_LEN 32   /* SHA-256 */
+
+struct wv_extent {
+  uint64_t offset;              /* bytes, from the start of the disk */
+  uint32_t length;              /* bytes, > 0 */
+  char label[WV_MAP_LABEL_MAX]; /* what it is: "SYSTEM hive", ... */
+  uint8_t *data;                /* length new bytes (owned) */
+};
+
+struct wv_map {
+  uint64_t virtual_size;        /* size of the source disk */
+
+  /* Sorted by offset, non-overlapping, all inside virtual_size. */
+  struct wv_extent *extents;
+  size_t nr_extents;
+
+  /* What the planner read, and the SHA-256 of those bytes. */
+  struct wv_rangeset read_set;
+  uint8_t fingerprint[WV_FINGERPRINT_LEN];
+
+  /* Free space served as zeroes (free-space trim): sorted, not
+   * touching, 512-byte aligned, never overlapping an extent.  Empty
+   * when the map was planned without trim.
+   */
+  struct wv_rangeset zeros;
+
+  /* Human-readable summary of the plan (UTF-8, lines ending in \n),
+   * or NULL.  Owned.
+   */
+  char *summary;
+};
+
+/* Allocate an empty map. */
+extern struct wv_map *wv_map_new (uint64_t virtual_size);
+extern void wv_map_free (struct wv_map *map);
+
+/* Append an extent; data is copied.  Extents must be added in
+ * ascending, non-overlapping order.  Returns 0 or -1.
+ */
+extern int wv_map_add_extent (struct wv_map *map, uint64_t offset,
+                              uint32_t length, const void *data,
+                              const char *label);
+
+/* Add [offset, offset+length) to the zero ranges, less any part that
+ * overlaps an extent (so add the extents first), shrunk to 512-byte
+ * alignment.  Returns 0 or -1.
+ */
+extern int wv_map_add_zero (struct wv_map *map, uint64_t offset,
+                            uint64_t length);
+
+/* Total bytes in the extents. */
+extern uint64_t wv_map_bytes (const struct wv_map *map);
+
+/* Compute the SHA-256 over the bytes of src in the ranges of set (each
+ * range hashed as its offset and length, little-endian 64 bit, then
+ * its bytes).  Returns 0 or -1.
+ */
+extern int wv_fingerprint (struct wv_source *src,
+                           const struct wv_rangeset *set,
+                           uint8_t out[WV_FINGERPRINT_LEN]);
+
+/* Write the map to path (atomically: temp file then rename). */
+extern int wv_map_save (const struct wv_map *map, const char *path);
+
+/* Read and validate a map file: magic, version, sizes, order, bounds,
+ * checksum.  Returns NULL after wv_error on any problem.
+ */
+extern struct wv_map *wv_map_load (const char *path);
+
+/* Check that map belongs to src: same size, and the fingerprint of the
+ * recorded read set matches.  The error says which and what to do.
+ */
+extern int wv_map_verify_source (const struct wv_map *map,
+                                 struct wv_source *src);
+
+/* Index of the first extent that ends after offset (nr_extents if
+ * none).
+ */
+extern size_t wv_map_find (const struct wv_map *map, uint64_t offset);
+
+/* Copy the patched bytes that fall in [offset, offset+count) over buf,
+ * which holds the source's bytes for that range.
+ */
+extern void wv_map_apply (const struct wv_map *map, void *buf,
+                          uint32_t count, uint64_t offset);
+
+/* Print the map: a header, then one extent a line (offset, length,
+ * label); or JSON.  Returns 0 or -1.
+ */
+extern int wv_map_dump (const struct wv_map *map, FILE *fp, bool json);
+
+#endif /* WINVIRTIO_BLOCKMAP_H */

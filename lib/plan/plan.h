@@ -1,0 +1,29 @@
+/* winvirtio: the planner, from a source disk to a block map.
+ * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
+ */
+
+#ifndef WINVIRTIO_PLAN_H
+#define WINVIRTIO_PLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "map/blockmap.h"
+#include "disk/source.h"
+
+struct wv_plan_options {
+  const char *drivers;          /* virtio-win tree (ISO layout) */
+  unsigned partition;           /* 0: find the Windows volume */
+  uint32_t sector_size;         /* 0: detect */
+  bool no_trim;                 /* keep free space (default: trim it) */
+};
+
+/* Compute the block map that makes the Windows on src bootable on
+ * VirtIO.  Reads src, never writes it.  Returns NULL after wv_error
+ * if anything is unsupported or unexpected: no map is better than a
+ * half-patched disk.
+ */
+extern struct wv_map *wv_plan (struct wv_source *src,
+                               const struct wv_plan_options *opts);
+
+#endif /* WINVIRTIO_PLAN_H */
