@@ -22,7 +22,9 @@
 #include "plan/planner.h"
 
 /* Where Windows lives in the volume, tried in order. */
-static const char *const system_roots[] = { "Windows", "WINNT" };
+const char *const wv_plan_system_roots[] = { "Windows", "WINNT" };
+const size_t wv_plan_nr_system_roots =
+  sizeof wv_plan_system_roots / sizeof wv_plan_system_roots[0];
 
 /* Does this partition hold Windows?  Sets *root_r.  1, 0 or -1. */
 static int
@@ -42,12 +44,12 @@ has_windows (struct planner *p, const struct wv_partition *part,
   if (v == NULL)
     return -1;
   r = 0;
-  for (i = 0; i < sizeof system_roots / sizeof system_roots[0]; ++i) {
+  for (i = 0; i < wv_plan_nr_system_roots; ++i) {
     snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM",
-              system_roots[i]);
+              wv_plan_system_roots[i]);
     r = wv_ntfs_exists (v, path);
     if (r != 0) {
-      *root_r = system_roots[i];
+      *root_r = wv_plan_system_roots[i];
       break;
     }
   }
@@ -69,6 +71,7 @@ has_windows (struct planner *p, const struct wv_partition *part,
 
 #define SPACES_GUID "E75CAF8F-F680-4CEE-AFA3-B001E56EFC2D"
 
+/* The GPT types of partitions that are not volumes (find.h). */
 static const struct {
   const char *guid;
   enum wv_plan_managed kind;

@@ -1,13 +1,21 @@
 /* winvirtio: what the planner knows about where Windows lives on a
- * disk, shared with winvirtio inspect (lib/inspect/), which must see
- * the disk as the planner does.  Defined in find.c.
+ * disk (step 1, find.c), shared with winvirtio inspect (lib/inspect/),
+ * which must see the disk as the planner does.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
 #ifndef WINVIRTIO_FIND_H
 #define WINVIRTIO_FIND_H
 
+#include <stddef.h>
+
 #include "disk/partition.h"
+
+/* Where Windows lives in an NTFS volume ("Windows", then "WINNT"),
+ * tried in order: the first with System32\config\SYSTEM is it.
+ */
+extern const char *const wv_plan_system_roots[];
+extern const size_t wv_plan_nr_system_roots;
 
 /* Partitions whose contents are not a volume but space that Windows
  * manages itself: dynamic disks (LDM) and Storage Spaces.

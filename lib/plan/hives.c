@@ -20,11 +20,6 @@
 #include "registry/hive.h"
 #include "registry/windows.h"
 
-/* Hives larger than this are refused (real SYSTEM hives are 10-100
- * MiB).
- */
-#define MAX_HIVE (512 * 1024 * 1024)
-
 /* Commit hivex's changes to hive and write the pages that differ from
  * old (the hive file at path as it was read) back into NTFS.
  */
@@ -84,11 +79,11 @@ patch_software (struct planner *p, const uint8_t *soft, size_t softlen)
   if (p->win.has_driver_database)
     return 0;
   if (wv_hive_is_dirty (soft, softlen) &&
-      wv_hive_read_logs (p->v, p->software, MAX_HIVE, &logs) == -1)
+      wv_hive_read_logs (p->v, p->software, WV_PLAN_MAX_HIVE, &logs) == -1)
     return -1;
   if (wv_hive_prepare (soft, softlen, logs.log1, logs.log1len,
                        logs.log2, logs.log2len, logs.single, "SOFTWARE",
-                       "SOFTWARE hive", MAX_HIVE, &rec) == -1 ||
+                       "SOFTWARE hive", WV_PLAN_MAX_HIVE, &rec) == -1 ||
       wv_hive_open (&software, rec.data ? rec.data : soft,
                     rec.data ? rec.len : softlen, 1, "SOFTWARE hive") == -1)
     goto out;
@@ -130,12 +125,15 @@ plan_patch_registry (struct planner *p)
   bool changed = false;
   int r = -1;
 
-  if (wv_ntfs_read_file (p->v, p->hive, MAX_HIVE, &sys, &syslen) == -1 ||
-      wv_ntfs_read_file (p->v, p->software, MAX_HIVE, &soft, &softlen) == -1 ||
-      wv_hive_read_logs (p->v, p->hive, MAX_HIVE, &logs) == -1 ||
+  if (wv_ntfs_read_file (p->v, p->hive, WV_PLAN_MAX_HIVE,
+                         &sys, &syslen) == -1 ||
+      wv_ntfs_read_file (p->v, p->software, WV_PLAN_MAX_HIVE,
+                         &soft, &softlen) == -1 ||
+      wv_hive_read_logs (p->v, p->hive, WV_PLAN_MAX_HIVE, &logs) == -1 ||
       wv_hive_prepare (sys, syslen, logs.log1, logs.log1len,
                        logs.log2, logs.log2len, logs.single,
-                       "SYSTEM", "SYSTEM hive", MAX_HIVE, &rec) == -1 ||
+                       "SYSTEM", "SYSTEM hive", WV_PLAN_MAX_HIVE,
+                       &rec) == -1 ||
       wv_hive_open (&system, rec.data ? rec.data : sys,
                     rec.data ? rec.len : syslen, 1, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
