@@ -23,6 +23,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
@@ -36,6 +37,7 @@
 #include "registry/hive.h"
 #include "registry/hivelog.h"
 #include "inspect/inspect.h"
+#include "inspect/inspect-services.h"
 #include "common/log.h"
 #include "ntfs/ntfscheck.h"
 #include "ntfs/ntfsvol.h"
@@ -129,6 +131,33 @@ inspect_volume (struct wv_source *src, struct wv_overlay *ov,
   }
   wv_ntfs_umount (v);
   vol->refusal = mount_refusal (src, part, name, vol->windows);
+  return 0;
+}
+
+/* A warning, printf-style.  Returns 0 or -1. */
+static int wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+
+static int
+wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
+{
+  va_list args;
+  char *msg, **n;
+  int len;
+
+  va_start (args, fs);
+  len = vasprintf (&msg, fs, args);
+  va_end (args);
+  n = len == -1 ? NULL :
+    realloc (r->warnings, (r->nr_warnings + 1) * sizeof *n);
+  if (n == NULL) {
+    wv_error ("malloc: %m");
+    if (len != -1)
+      free (msg);
+    return -1;
+  }
+  r->warnings = n;
+  r->warnings[r->nr_warnings++] = msg;
   return 0;
 }
 
