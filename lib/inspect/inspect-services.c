@@ -15,7 +15,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 #include <inttypes.h>
@@ -24,6 +23,7 @@
 
 #include "common/cleanup.h"
 #include "inspect/inspect.h"
+#include "inspect/inspect-services.h"
 #include "common/log.h"
 #include "ntfs/ntfsvol.h"
 #include "convert/registry.h"
@@ -360,27 +360,4 @@ wv_inspect_services (hive_h *h, const struct wv_windows *w,
   }
   free (children);
   return ret;
-}
-
-int
-wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
-{
-  va_list args;
-  char *msg, **n;
-  int len;
-
-  va_start (args, fs);
-  len = vasprintf (&msg, fs, args);
-  va_end (args);
-  n = len == -1 ? NULL :
-    realloc (r->warnings, (r->nr_warnings + 1) * sizeof *n);
-  if (n == NULL) {
-    wv_error ("malloc: %m");
-    if (len != -1)
-      free (msg);
-    return -1;
-  }
-  r->warnings = n;
-  r->warnings[r->nr_warnings++] = msg;
-  return 0;
 }

@@ -13,13 +13,17 @@
  *  3. the driver source: the file each boot driver would come from;
  *  4. the verdict: the planner run to the end on the source.  Its
  *     block map is thrown away; its summary or its refusal is kept.
- * The messages of refusals are the engine's own (wv_error, captured).
+ * The messages of refusals are the engine's own (wv_error, captured),
+ * and the disk is seen as the planner sees it: the same system roots,
+ * partitions that are not volumes (plan/find.h) and hive size limit
+ * (plan/plan.h).
  */
 
 #include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
@@ -33,40 +37,13 @@
 #include "registry/hive.h"
 #include "registry/hivelog.h"
 #include "inspect/inspect.h"
+#include "inspect/inspect-services.h"
 #include "common/log.h"
 #include "ntfs/ntfscheck.h"
 #include "ntfs/ntfsvol.h"
 #include "disk/overlay.h"
+#include "plan/find.h"
 #include "convert/registry.h"
-
-#define MAX_HIVE (512 * 1024 * 1024)
-
-/* Where Windows lives in the volume, tried in order (as plan.c). */
-static const char *const system_roots[] = { "Windows", "WINNT" };
-
-/* Partitions that are not volumes (as plan.c's managed_gpt_types). */
-static const struct {
-  const char *guid, *what;
-} managed_gpt_types[] = {
-  { "5808C8AA-7E8F-42E0-85D2-E1E90434CFB3", "LDM metadata" },
-  { "AF9B60A0-1431-4F62-BC68-3311714A69AD", "LDM data" },
-  { "E75CAF8F-F680-4CEE-AFA3-B001E56EFC2D", "Storage Spaces" },
-};
-
-/* The kind of a partition that is not a volume, or NULL. */
-static const char *
-managed_kind (const struct wv_partition *part)
-{
-  size_t i;
-
-  if (part->mbr_type == 0x42)
-    return "LDM (MBR type 0x42)";
-  for (i = 0; i < sizeof managed_gpt_types / sizeof managed_gpt_types[0];
-       ++i)
-    if (strcmp (part->gpt_type, managed_gpt_types[i].guid) == 0)
-      return managed_gpt_types[i].what;
-  return NULL;
-}
 
 /* The mount checks of the planner (hibernation, Fast Startup, dirty
  * flag, $LogFile), on an overlay of its own, and on the Windows volume
@@ -99,15 +76,19 @@ inspect_volume (struct wv_source *src, struct wv_overlay *ov,
                 struct wv_inspect_volume *vol)
 {
   const struct wv_partition *part = vol->part;
+  enum wv_plan_managed managed;
+  const char *what;
   char name[64];
   struct wv_ntfs *v;
   bool bitlocker;
   size_t i;
   int r;
 
-  if ((vol->kind = managed_kind (part)) != NULL) {
+  managed = wv_plan_managed_kind (part, &what);
+  if (managed != WV_PLAN_NOT_MANAGED) {
+    vol->kind = what;
     if (asprintf (&vol->refusal, "%s: %s", vol->kind,
-                  strncmp (vol->kind, "LDM", 3) == 0 ?
+                  managed == WV_PLAN_MANAGED_LDM ?
                   "a dynamic disk, which winvirtio does not change" :
                   "a pool winvirtio cannot read") == -1)
       vol->refusal = NULL;
@@ -137,19 +118,46 @@ inspect_volume (struct wv_source *src, struct wv_overlay *ov,
   }
   free (wv_error_capture_end ());
   snprintf (vol->label, sizeof vol->label, "%s", wv_ntfs_volume_name (v));
-  for (i = 0; i < sizeof system_roots / sizeof system_roots[0]; ++i) {
+  for (i = 0; i < wv_plan_nr_system_roots; ++i) {
     char path[64];
 
     snprintf (path, sizeof path, "%s\\System32\\config\\SYSTEM",
-              system_roots[i]);
+              wv_plan_system_roots[i]);
     if (wv_ntfs_exists (v, path) == 1) {
       vol->windows = true;
-      vol->sysroot = system_roots[i];
+      vol->sysroot = wv_plan_system_roots[i];
       break;
     }
   }
   wv_ntfs_umount (v);
   vol->refusal = mount_refusal (src, part, name, vol->windows);
+  return 0;
+}
+
+/* A warning, printf-style.  Returns 0 or -1. */
+static int wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
+  __attribute__ ((format (printf, 2, 3)));
+
+static int
+wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
+{
+  va_list args;
+  char *msg, **n;
+  int len;
+
+  va_start (args, fs);
+  len = vasprintf (&msg, fs, args);
+  va_end (args);
+  n = len == -1 ? NULL :
+    realloc (r->warnings, (r->nr_warnings + 1) * sizeof *n);
+  if (n == NULL) {
+    wv_error ("malloc: %m");
+    if (len != -1)
+      free (msg);
+    return -1;
+  }
+  r->warnings = n;
+  r->warnings[r->nr_warnings++] = msg;
   return 0;
 }
 
@@ -216,10 +224,11 @@ inspect_devicepath (struct wv_ntfs *v, const char *softpath,
 
   wv_error_capture_begin ();
   if (wv_hive_is_dirty (soft, softlen) &&
-      wv_hive_read_logs (v, softpath, MAX_HIVE, &logs) == 0 &&
+      wv_hive_read_logs (v, softpath, WV_PLAN_MAX_HIVE, &logs) == 0 &&
       wv_hive_prepare (soft, softlen, logs.log1, logs.log1len,
                        logs.log2, logs.log2len, logs.single,
-                       "SOFTWARE", "SOFTWARE hive", MAX_HIVE, &rec) == 0 &&
+                       "SOFTWARE", "SOFTWARE hive", WV_PLAN_MAX_HIVE,
+                       &rec) == 0 &&
       rec.data &&
       wv_hive_open (&recovered, rec.data, rec.len, 0, "SOFTWARE hive") == 0)
     h = recovered.h;
@@ -254,9 +263,10 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   wv_error_capture_begin ();
   v = wv_ntfs_mount (ov, vol->part->offset, vol->part->length, name, false);
   if (v == NULL ||
-      wv_ntfs_read_file (v, hive, MAX_HIVE, &sys, &syslen) == -1 ||
-      wv_ntfs_read_file (v, softpath, MAX_HIVE, &soft, &softlen) == -1 ||
-      wv_hive_read_logs (v, hive, MAX_HIVE, &logs) == -1) {
+      wv_ntfs_read_file (v, hive, WV_PLAN_MAX_HIVE, &sys, &syslen) == -1 ||
+      wv_ntfs_read_file (v, softpath, WV_PLAN_MAX_HIVE,
+                         &soft, &softlen) == -1 ||
+      wv_hive_read_logs (v, hive, WV_PLAN_MAX_HIVE, &logs) == -1) {
     r->windows_error = wv_error_capture_end ();
     goto out;
   }
@@ -269,7 +279,8 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   wv_error_capture_begin ();
   refused = wv_hive_prepare (sys, syslen, logs.log1, logs.log1len,
                              logs.log2, logs.log2len, logs.single,
-                             "SYSTEM", "SYSTEM hive", MAX_HIVE, &rec) == -1;
+                             "SYSTEM", "SYSTEM hive", WV_PLAN_MAX_HIVE,
+                             &rec) == -1;
   r->hive_refusal = wv_error_capture_end ();
   if (!refused) {
     free (r->hive_refusal);

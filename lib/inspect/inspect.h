@@ -1,5 +1,6 @@
 /* winvirtio: what the planner would find and do, without writing
- * anything (winvirtio inspect).
+ * anything (winvirtio inspect): wv_inspect and wv_inspect_free
+ * (inspect.c), and the report they fill.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Every fact is read-only: the volumes are mounted on a private
@@ -127,18 +128,5 @@ extern int wv_inspect (struct wv_source *src,
                        struct wv_inspect *r);
 
 extern void wv_inspect_free (struct wv_inspect *r);
-
-/* inspect-services.c: the services of interest in the SYSTEM hive h
- * (already identified as w), with their .sys checked in the mounted
- * volume v (may be NULL) under sysroot.
- */
-struct wv_ntfs;
-extern int wv_inspect_services (hive_h *h, const struct wv_windows *w,
-                                struct wv_ntfs *v, const char *sysroot,
-                                struct wv_inspect *r);
-
-/* A warning, printf-style.  Returns 0 or -1. */
-extern int wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
-  __attribute__ ((format (printf, 2, 3)));
 
 #endif /* WINVIRTIO_INSPECT_H */

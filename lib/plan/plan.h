@@ -11,6 +11,11 @@
 #include "map/blockmap.h"
 #include "disk/source.h"
 
+/* Hives larger than this are refused (real SYSTEM hives are 10-100
+ * MiB).  winvirtio inspect reads them with the same limit.
+ */
+#define WV_PLAN_MAX_HIVE (512 * 1024 * 1024)
+
 struct wv_plan_options {
   const char *drivers;          /* virtio-win tree (ISO layout) */
   unsigned partition;           /* 0: find the Windows volume */
