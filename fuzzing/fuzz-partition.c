@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "fuzz-common.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 #include "disk/partition.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);

@@ -34,8 +34,8 @@
 #include "registry/hivelog.h"
 #include "inspect/inspect.h"
 #include "common/log.h"
-#include "ntfs/ntfscheck.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/check.h"
+#include "ntfs/ntfs.h"
 #include "disk/overlay.h"
 #include "convert/registry.h"
 

@@ -4,7 +4,7 @@
  * Notes on the design:
  *
  * Every NTFS change is made by libntfs-3g, mounted on a device whose
- * writes land in the overlay (ntfsdev.c).  We never write NTFS
+ * writes land in the overlay (device.c).  We never write NTFS
  * structures ourselves.
  *
  * A writable mount uses NTFS_MNT_FORENSIC.  libntfs-3g's normal
@@ -51,9 +51,9 @@
 #include "common/cleanup.h"
 #include "common/le.h"
 #include "common/log.h"
-#include "ntfs/ntfsdev.h"
-#include "ntfs/ntfsvol.h"
-#include "ntfs/ntfsvol-internal.h"
+#include "ntfs/device.h"
+#include "ntfs/ntfs.h"
+#include "ntfs/internal.h"
 
 #define PAGE 4096
 

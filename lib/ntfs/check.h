@@ -2,12 +2,12 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_NTFSCHECK_H
-#define WINVIRTIO_NTFSCHECK_H
+#ifndef WINVIRTIO_NTFS_CHECK_H
+#define WINVIRTIO_NTFS_CHECK_H
 
 #include <stdint.h>
 
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 
 /* What the MFT says of the volume's clusters. */
 struct wv_ntfs_claims {
@@ -44,4 +44,4 @@ extern int wv_ntfs_require_consistent (struct wv_ntfs *v,
 
 extern void wv_ntfs_claims_free (struct wv_ntfs_claims *c);
 
-#endif /* WINVIRTIO_NTFSCHECK_H */
+#endif /* WINVIRTIO_NTFS_CHECK_H */

@@ -1,10 +1,10 @@
 /* winvirtio: what the NTFS files share inside the engine (not for
- * other domains: they use ntfsvol.h).
+ * other domains: they use ntfs.h).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_NTFSVOL_INTERNAL_H
-#define WINVIRTIO_NTFSVOL_INTERNAL_H
+#ifndef WINVIRTIO_NTFS_INTERNAL_H
+#define WINVIRTIO_NTFS_INTERNAL_H
 
 #include <stdint.h>
 
@@ -37,4 +37,4 @@ extern void wv_ntfs_clear_reason (struct wv_ntfs *v);
  */
 extern const char *wv_ntfs_why (struct wv_ntfs *v);
 
-#endif /* WINVIRTIO_NTFSVOL_INTERNAL_H */
+#endif /* WINVIRTIO_NTFS_INTERNAL_H */

@@ -42,8 +42,8 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "ntfs/ntfscheck.h"
-#include "ntfs/ntfsvol-internal.h"
+#include "ntfs/check.h"
+#include "ntfs/internal.h"
 
 /* Bytes of $MFT or $Bitmap asked for at a time. */
 #define CHUNK (4 * 1024 * 1024)

@@ -5,8 +5,8 @@
  * up case-insensitively, as Windows does.
  */
 
-#ifndef WINVIRTIO_NTFSVOL_H
-#define WINVIRTIO_NTFSVOL_H
+#ifndef WINVIRTIO_NTFS_H
+#define WINVIRTIO_NTFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -157,4 +157,4 @@ extern int wv_labels_add (struct wv_labels *labels, uint64_t offset,
   __attribute__ ((format (printf, 4, 5)));
 extern void wv_labels_free (struct wv_labels *labels);
 
-#endif /* WINVIRTIO_NTFSVOL_H */
+#endif /* WINVIRTIO_NTFS_H */
