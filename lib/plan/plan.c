@@ -47,6 +47,7 @@
 #include "ntfs/check.h"
 #include "convert/ntfsheads.h"
 #include "ntfs/ntfs.h"
+#include "ntfs/labels.h"
 #include "disk/overlay.h"
 #include "disk/partition.h"
 #include "drivers/pkginfo.h"
