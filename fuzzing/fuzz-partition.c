@@ -1,4 +1,4 @@
-/* winvirtio fuzzing: the partition table reader (lib/partition.c).
+/* winvirtio fuzzing: the partition table reader (lib/disk/partition*.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * The input is a whole disk: MBR with its EBR chain, GPT (primary and
