@@ -1255,7 +1255,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
     goto out;
   set_paths (&p);
   if (patch_volume (&p) == -1 ||
-      wv_ntfs_fix_heads (p.ov, p.part, src->size, &p.win, p.log) == -1 ||
+      wv_ntfs_fix_heads (p.ov, p.part, src->size, p.win.major, p.log) == -1 ||
       wv_overlay_diff (p.ov, add_run, &p) == -1 ||
       trim_free_space (&p) == -1)
     goto out;
