@@ -4,7 +4,7 @@
 #
 # Before it trims a volume or lets libntfs-3g allocate on it, the
 # planner reads the whole MFT and $Bitmap and accounts for every
-# cluster (lib/ntfscheck.c).  For the test disks (Windows 10 GPT,
+# cluster (lib/ntfs/check.c).  For the test disks (Windows 10 GPT,
 # Windows 7 MBR) and for Windows-like volumes whose MFT holds 100,000
 # and 1,000,000 records (bench/mkfiles.c), this prints the bytes and
 # requests the check reads (over what mounting the volume reads), the

@@ -1,4 +1,4 @@
-/* winvirtio fuzzing: the partition table reader (lib/partition.c).
+/* winvirtio fuzzing: the partition table reader (lib/disk/partition*.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * The input is a whole disk: MBR with its EBR chain, GPT (primary and
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "fuzz-common.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 #include "disk/partition.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# winvirtio tests: the $Bitmap-against-MFT check (lib/ntfscheck.c)
+# winvirtio tests: the $Bitmap-against-MFT check (lib/ntfs/check.c)
 # finds every Windows-made NTFS volume of the corpus consistent, and
 # counts as in use exactly the clusters $Bitmap marks (read with
 # sleuthkit's icat, where sleuthkit can open the volume).  A check

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# winvirtio: test the partition table reader (lib/partition.c).
+# winvirtio: test the partition table reader (lib/disk/partition*.c).
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
 # Builds small sparse disk images with sfdisk (512-byte sectors) and

@@ -4,7 +4,7 @@
  * Usage: wv-ntfs-check DISK OFFSET LENGTH
  *
  * Mounts the NTFS volume at [OFFSET, OFFSET+LENGTH) of DISK read-only
- * and runs wv_ntfs_check_claims on it (ntfscheck.h).  Prints
+ * and runs wv_ntfs_check_claims on it (lib/ntfs/check.h).  Prints
  * "consistent" and the number of clusters the MFT claims, or the
  * problem found, and the bytes and requests the mount and then the
  * check read (for bench/check-cost.sh).  Exit status 0
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <inttypes.h>
 
-#include "ntfs/ntfscheck.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/check.h"
+#include "ntfs/ntfs.h"
 #include "disk/overlay.h"
 #include "disk/source.h"
 

@@ -67,14 +67,13 @@ backup_offset (const struct wv_partition *part, const uint8_t *boot)
 
 int
 wv_ntfs_fix_heads (struct wv_overlay *ov, const struct wv_partition *part,
-                   uint64_t disk_size, const struct wv_windows *w,
-                   FILE *log)
+                   uint64_t disk_size, unsigned windows_major, FILE *log)
 {
   uint8_t boot[512], backup[512], le[2];
   uint64_t boff;
   unsigned heads, old;
 
-  if (w->major >= 6)
+  if (windows_major >= 6)
     return 0;
   if (part->number == 0) {
     fprintf (log, "ntfs heads: not changed (the volume is the whole "

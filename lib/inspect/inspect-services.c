@@ -25,7 +25,7 @@
 #include "inspect/inspect.h"
 #include "inspect/inspect-services.h"
 #include "common/log.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 #include "convert/registry.h"
 
 /* virtio-win's service names. */

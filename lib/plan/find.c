@@ -17,7 +17,7 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "disk/partition.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 #include "plan/find.h"
 #include "plan/planner.h"
 

@@ -15,7 +15,7 @@
 
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 #include "plan/planner.h"
 #include "registry/hive.h"
 #include "registry/windows.h"

@@ -23,7 +23,7 @@
 #include "common/log.h"
 #include "convert/driverstore.h"
 #include "drivers/pkginfo.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 #include "plan/planner.h"
 
 /* Free what the other functions of this file made. */

@@ -40,8 +40,8 @@
 #include "common/log.h"
 #include "convert/ntfsheads.h"
 #include "disk/overlay.h"
-#include "ntfs/ntfscheck.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/check.h"
+#include "ntfs/ntfs.h"
 #include "plan/find.h"
 #include "plan/plan.h"
 #include "plan/planner.h"
@@ -172,7 +172,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
     goto out;
   set_paths (&p);
   if (patch_volume (&p) == -1 ||
-      wv_ntfs_fix_heads (p.ov, p.part, src->size, &p.win, p.log) == -1 ||
+      wv_ntfs_fix_heads (p.ov, p.part, src->size, p.win.major, p.log) == -1 ||
       wv_overlay_diff (p.ov, plan_add_run, &p) == -1 ||
       trim_free_space (&p) == -1)
     goto out;

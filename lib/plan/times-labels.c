@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "map/blockmap.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 #include "plan/planner.h"
 
 /* The time of our changes: the last time Windows wrote the SYSTEM

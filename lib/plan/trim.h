@@ -10,8 +10,8 @@
 #include <stdio.h>
 
 #include "map/blockmap.h"
-#include "ntfs/ntfscheck.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/check.h"
+#include "ntfs/ntfs.h"
 #include "disk/source.h"
 
 /* One NTFS volume whose free clusters may be trimmed. */

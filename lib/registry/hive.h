@@ -16,7 +16,7 @@
 #include <hivex.h>
 
 #include "registry/hivelog.h"
-#include "ntfs/ntfsvol.h"
+#include "ntfs/ntfs.h"
 
 struct wv_hive {
   char *path;                   /* temporary file (unlinked on close) */

@@ -24,7 +24,7 @@
 #include <ntfs-3g/device.h>
 
 #include "common/log.h"
-#include "ntfs/ntfsdev.h"
+#include "ntfs/device.h"
 
 struct dev_priv {
   struct wv_overlay *ov;

@@ -1,4 +1,5 @@
-/* winvirtio: is what $Bitmap calls free really free?
+/* winvirtio: the volume's $Bitmap, for free-space trim: is what it
+ * calls free really free, and where is it on the disk?
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Notes on the design:
@@ -42,8 +43,8 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "ntfs/ntfscheck.h"
-#include "ntfs/ntfsvol-internal.h"
+#include "ntfs/check.h"
+#include "ntfs/internal.h"
 
 /* Bytes of $MFT or $Bitmap asked for at a time. */
 #define CHUNK (4 * 1024 * 1024)
@@ -502,4 +503,65 @@ wv_ntfs_claims_free (struct wv_ntfs_claims *c)
   free (c->problem);
   c->claimed = NULL;
   c->problem = NULL;
+}
+
+/* Where the bytes of the volume's $Bitmap are, as disk ranges in the
+ * order of the bitmap, cut to the bits of its nr_clusters clusters.
+ * Returns 1, 0 if the bitmap cannot be located for sure (resident,
+ * sparse or too short: then reason says why), or -1.
+ */
+int
+wv_ntfs_bitmap_runs (struct wv_ntfs *v, struct wv_rangeset *runs,
+                     uint64_t *nr_clusters_r, const char **reason)
+{
+  ntfs_volume *vol = v->vol;
+  ntfs_attr *na = vol->lcnbmp_na;
+  uint64_t need = ((uint64_t) vol->nr_clusters + 7) / 8, have = 0;
+  runlist_element *rl;
+
+  *nr_clusters_r = vol->nr_clusters;
+  if (na == NULL || !NAttrNonResident (na)) {
+    *reason = "its $Bitmap is resident";
+    return 0;
+  }
+  if ((uint64_t) na->data_size < need ||
+      (uint64_t) na->initialized_size < need) {
+    *reason = "its $Bitmap is shorter than the volume";
+    return 0;
+  }
+  wv_ntfs_clear_reason (v);
+  if (ntfs_attr_map_whole_runlist (na) == -1) {
+    wv_error ("%s: cannot read the runs of $Bitmap: %s", v->name,
+              wv_ntfs_why (v));
+    return -1;
+  }
+  for (rl = na->rl; rl && rl->length > 0 && have < need; ++rl) {
+    uint64_t len = (uint64_t) rl->length * vol->cluster_size;
+
+    if (rl->lcn < 0) {
+      *reason = "its $Bitmap has a hole";
+      return 0;
+    }
+    if (len > need - have)
+      len = need - have;
+    /* A rangeset merges touching runs, which keeps the bitmap's
+     * order only if the runs go forward on the disk: require it.
+     */
+    if (runs->len > 0 &&
+        v->offset + (uint64_t) rl->lcn * vol->cluster_size <
+        runs->ranges[runs->len - 1].offset +
+        runs->ranges[runs->len - 1].length) {
+      *reason = "its $Bitmap is fragmented backwards";
+      return 0;
+    }
+    if (wv_rangeset_add (runs, v->offset +
+                         (uint64_t) rl->lcn * vol->cluster_size, len) == -1)
+      return -1;
+    have += len;
+  }
+  if (have < need) {
+    *reason = "the runs of its $Bitmap are shorter than the volume";
+    return 0;
+  }
+  return 1;
 }

@@ -2,8 +2,8 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_NTFSDEV_H
-#define WINVIRTIO_NTFSDEV_H
+#ifndef WINVIRTIO_NTFS_DEVICE_H
+#define WINVIRTIO_NTFS_DEVICE_H
 
 #include <stdint.h>
 
@@ -23,4 +23,4 @@ extern struct ntfs_device *wv_ntfsdev_new (struct wv_overlay *ov,
                                            uint64_t offset, uint64_t length,
                                            const char *name);
 
-#endif /* WINVIRTIO_NTFSDEV_H */
+#endif /* WINVIRTIO_NTFS_DEVICE_H */

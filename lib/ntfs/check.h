@@ -1,13 +1,15 @@
-/* winvirtio: is what $Bitmap calls free really free?
+/* winvirtio: the volume's $Bitmap, for free-space trim: is what it
+ * calls free really free, and where is it on the disk?
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_NTFSCHECK_H
-#define WINVIRTIO_NTFSCHECK_H
+#ifndef WINVIRTIO_NTFS_CHECK_H
+#define WINVIRTIO_NTFS_CHECK_H
 
 #include <stdint.h>
 
-#include "ntfs/ntfsvol.h"
+#include "common/rangeset.h"
+#include "ntfs/ntfs.h"
 
 /* What the MFT says of the volume's clusters. */
 struct wv_ntfs_claims {
@@ -44,4 +46,13 @@ extern int wv_ntfs_require_consistent (struct wv_ntfs *v,
 
 extern void wv_ntfs_claims_free (struct wv_ntfs_claims *c);
 
-#endif /* WINVIRTIO_NTFSCHECK_H */
+/* Where the volume's $Bitmap is on the disk (for free-space trim):
+ * its data as ranges in bitmap order, cut to the bits of the
+ * *nr_clusters_r clusters.  Returns 1; 0 with *reason set if the
+ * bitmap cannot be located for sure; -1 after wv_error.
+ */
+extern int wv_ntfs_bitmap_runs (struct wv_ntfs *v, struct wv_rangeset *runs,
+                                uint64_t *nr_clusters_r,
+                                const char **reason);
+
+#endif /* WINVIRTIO_NTFS_CHECK_H */

@@ -1,31 +1,23 @@
-/* winvirtio: the NTFS changes, through libntfs-3g on the overlay.
+/* winvirtio: an NTFS volume through libntfs-3g on the overlay:
+ * mounting it (mount.c) and its files (files.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Paths are in the volume, with '/' or '\' separators, and are looked
  * up case-insensitively, as Windows does.
  */
 
-#ifndef WINVIRTIO_NTFSVOL_H
-#define WINVIRTIO_NTFSVOL_H
+#ifndef WINVIRTIO_NTFS_H
+#define WINVIRTIO_NTFS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "map/blockmap.h"
 #include "disk/overlay.h"
 
 struct wv_ntfs;
 
-/* Labelled disk ranges: which NTFS structure a byte belongs to. */
-struct wv_label {
-  uint64_t offset, length;
-  char text[WV_MAP_LABEL_MAX];
-};
-struct wv_labels {
-  struct wv_label *v;
-  size_t len, cap;
-};
+/* mount.c */
 
 /* Does the partition start with an NTFS boot sector?  Also recognises
  * BitLocker ("-FVE-FS-"), reported in *bitlocker_r.  Returns 1, 0 or
@@ -55,20 +47,13 @@ extern uint32_t wv_ntfs_cluster_size (const struct wv_ntfs *v);
 /* The volume label ("" if none). */
 extern const char *wv_ntfs_volume_name (const struct wv_ntfs *v);
 
-/* Where the volume's $Bitmap is on the disk (for free-space trim):
- * its data as ranges in bitmap order, cut to the bits of the
- * *nr_clusters_r clusters.  Returns 1; 0 with *reason set if the
- * bitmap cannot be located for sure; -1 after wv_error.
- */
-extern int wv_ntfs_bitmap_runs (struct wv_ntfs *v, struct wv_rangeset *runs,
-                                uint64_t *nr_clusters_r,
-                                const char **reason);
-
 /* NULL if the volume is clean (the checks of a writable mount:
  * hibernation, dirty flag, $LogFile), else why not.  No error is
  * reported: for volumes that are only trimmed.
  */
 extern const char *wv_ntfs_unclean_reason (struct wv_ntfs *v);
+
+/* files.c */
 
 /* 1 if path exists (file or directory), 0 if not, -1 on error. */
 extern int wv_ntfs_exists (struct wv_ntfs *v, const char *path);
@@ -132,29 +117,4 @@ extern int wv_ntfs_get_mtime (struct wv_ntfs *v, const char *path,
 extern int wv_ntfs_set_times (struct wv_ntfs *v, const char *path,
                               uint64_t t, bool created);
 
-/* Add labels for path: its MFT record, its $DATA runs or, for a
- * directory, its index runs.  what is the label text.
- */
-extern int wv_ntfs_label_path (struct wv_ntfs *v, const char *path,
-                               const char *what, struct wv_labels *labels);
-
-/* Add labels for the volume's own metadata ($MFT, $MFTMirr, $Bitmap,
- * boot sectors, $LogFile) and the volume as a whole.
- */
-extern int wv_ntfs_label_system (struct wv_ntfs *v, unsigned partnum,
-                                 struct wv_labels *labels);
-
-/* The most specific label covering offset, or NULL. */
-extern const char *wv_labels_find (const struct wv_labels *labels,
-                                   uint64_t offset);
-
-/* The next label boundary strictly after offset (UINT64_MAX if none). */
-extern uint64_t wv_labels_next_edge (const struct wv_labels *labels,
-                                     uint64_t offset);
-
-extern int wv_labels_add (struct wv_labels *labels, uint64_t offset,
-                          uint64_t length, const char *fs, ...)
-  __attribute__ ((format (printf, 4, 5)));
-extern void wv_labels_free (struct wv_labels *labels);
-
-#endif /* WINVIRTIO_NTFSVOL_H */
+#endif /* WINVIRTIO_NTFS_H */
