@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <inttypes.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "disk/source.h"
 
 int

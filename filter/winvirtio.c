@@ -28,7 +28,7 @@
 
 #include <nbdkit-filter.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "drivers/drivers.h"
 #include "common/log.h"
 #include "plan/plan.h"

@@ -17,7 +17,7 @@
 
 #include <nettle/sha2.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);

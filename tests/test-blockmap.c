@@ -34,7 +34,7 @@
 
 #include <nettle/sha2.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "common/log.h"
 
 #define PROG "test-blockmap"

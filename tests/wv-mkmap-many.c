@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <inttypes.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "disk/source.h"
 
 #define MAX_LEN 3000

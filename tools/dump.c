@@ -10,7 +10,7 @@
 #include <string.h>
 #include <getopt.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "winvirtio.h"
 
 int

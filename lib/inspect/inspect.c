@@ -25,7 +25,7 @@
 
 #include <hivex.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
 #include "drivers/drivers.h"

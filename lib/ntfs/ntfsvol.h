@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "disk/overlay.h"
 
 struct wv_ntfs;

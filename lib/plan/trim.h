@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "ntfs/ntfscheck.h"
 #include "ntfs/ntfsvol.h"
 #include "disk/source.h"

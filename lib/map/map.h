@@ -9,8 +9,8 @@
  * The file format is described in docs/winvirtio-map.pod.
  */
 
-#ifndef WINVIRTIO_BLOCKMAP_H
-#define WINVIRTIO_BLOCKMAP_H
+#ifndef WINVIRTIO_MAP_H
+#define WINVIRTIO_MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -112,4 +112,4 @@ extern void wv_map_apply (const struct wv_map *map, void *buf,
  */
 extern int wv_map_dump (const struct wv_map *map, FILE *fp, bool json);
 
-#endif /* WINVIRTIO_BLOCKMAP_H */
+#endif /* WINVIRTIO_MAP_H */

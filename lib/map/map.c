@@ -56,7 +56,7 @@
 #include <nettle/sha2.h>
 
 #include "common/le.h"
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 
@@ -299,7 +299,7 @@ wv_map_bytes (const struct wv_map *map)
   return total;
 }
 
-/* SHA-256 over the ranges of set in src, as documented in blockmap.h
+/* SHA-256 over the ranges of set in src, as documented in map.h
  * and docs/winvirtio-map.pod.
  */
 int
