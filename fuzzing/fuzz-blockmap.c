@@ -18,6 +18,7 @@
 #include <nettle/sha2.h>
 
 #include "map/map.h"
+#include "map/mapdump.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);

@@ -35,6 +35,7 @@
 #include <nettle/sha2.h>
 
 #include "map/map.h"
+#include "map/mapdump.h"
 #include "common/log.h"
 
 #define PROG "test-blockmap"

@@ -11,6 +11,7 @@
 #include <getopt.h>
 
 #include "map/map.h"
+#include "map/mapdump.h"
 #include "winvirtio.h"
 
 int

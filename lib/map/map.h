@@ -107,9 +107,4 @@ extern size_t wv_map_find (const struct wv_map *map, uint64_t offset);
 extern void wv_map_apply (const struct wv_map *map, void *buf,
                           uint32_t count, uint64_t offset);
 
-/* Print the map: a header, then one extent a line (offset, length,
- * label); or JSON.  Returns 0 or -1.
- */
-extern int wv_map_dump (const struct wv_map *map, FILE *fp, bool json);
-
 #endif /* WINVIRTIO_MAP_H */
