@@ -17,6 +17,7 @@
 #include <inttypes.h>
 
 #include "map/map.h"
+#include "map/mapsave.h"
 #include "disk/source.h"
 
 int

@@ -29,6 +29,7 @@
 #include <nbdkit-filter.h>
 
 #include "map/map.h"
+#include "map/mapload.h"
 #include "drivers/drivers.h"
 #include "common/log.h"
 #include "plan/plan.h"

@@ -19,6 +19,7 @@
 
 #include "map/map.h"
 #include "map/mapdump.h"
+#include "map/mapload.h"
 #include "fuzz-common.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);

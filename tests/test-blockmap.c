@@ -1,4 +1,4 @@
-/* winvirtio: unit test for the block map (lib/blockmap.c).
+/* winvirtio: unit test for the block map (lib/map/).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Everything runs in memory against a synthetic source (a malloc'd
@@ -36,6 +36,8 @@
 
 #include "map/map.h"
 #include "map/mapdump.h"
+#include "map/mapload.h"
+#include "map/mapsave.h"
 #include "common/log.h"
 
 #define PROG "test-blockmap"

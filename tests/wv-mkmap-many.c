@@ -21,6 +21,7 @@
 #include <inttypes.h>
 
 #include "map/map.h"
+#include "map/mapsave.h"
 #include "disk/source.h"
 
 #define MAX_LEN 3000

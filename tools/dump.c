@@ -12,6 +12,7 @@
 
 #include "map/map.h"
 #include "map/mapdump.h"
+#include "map/mapload.h"
 #include "winvirtio.h"
 
 int

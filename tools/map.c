@@ -12,6 +12,7 @@
 #include <inttypes.h>
 
 #include "map/map.h"
+#include "map/mapsave.h"
 #include "common/log.h"
 #include "plan/plan.h"
 #include "disk/source.h"

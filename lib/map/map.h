@@ -1,4 +1,4 @@
-/* winvirtio: the block map, in memory and on disk.
+/* winvirtio: the block map in memory (map.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * A block map is the whole difference between the source disk and the
@@ -6,22 +6,24 @@
  * new bytes.  It also records which bytes of the source the planner
  * read, and a SHA-256 over them (the fingerprint), so that a map is
  * only ever applied to the source it was computed from, unchanged.
- * The file format is described in docs/winvirtio-map.pod.
+ *
+ * The rest of lib/map/ works on this struct: mapsave.c writes it to a
+ * file and mapload.c reads one back (the format is mapformat.h and
+ * docs/winvirtio-map.pod), and mapdump.c prints it.
  */
 
 #ifndef WINVIRTIO_MAP_H
 #define WINVIRTIO_MAP_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "common/rangeset.h"
 #include "disk/source.h"
 
 #define WV_MAP_LABEL_MAX 80     /* including the final NUL */
 #define WV_FINGERPRINT_LEN 32   /* SHA-256 */
+#define WV_MAP_ZERO_UNIT 512    /* zero ranges are aligned to this */
 
 struct wv_extent {
   uint64_t offset;              /* bytes, from the start of the disk */
@@ -57,6 +59,12 @@ struct wv_map {
 extern struct wv_map *wv_map_new (uint64_t virtual_size);
 extern void wv_map_free (struct wv_map *map);
 
+/* The number of elements allocated in map->extents when it holds nr
+ * extents (struct wv_map has no capacity field): wv_map_load
+ * allocates by this rule so that wv_map_add_extent can grow it.
+ */
+extern size_t wv_map_extents_cap (size_t nr);
+
 /* Append an extent; data is copied.  Extents must be added in
  * ascending, non-overlapping order.  Returns 0 or -1.
  */
@@ -82,13 +90,14 @@ extern int wv_fingerprint (struct wv_source *src,
                            const struct wv_rangeset *set,
                            uint8_t out[WV_FINGERPRINT_LEN]);
 
-/* Write the map to path (atomically: temp file then rename). */
-extern int wv_map_save (const struct wv_map *map, const char *path);
-
-/* Read and validate a map file: magic, version, sizes, order, bounds,
- * checksum.  Returns NULL after wv_error on any problem.
+/* Check that map is well formed (sorted, non-overlapping, inside the
+ * disk, labels NUL-terminated, zero ranges aligned and clear of the
+ * extents): what wv_map_load must refuse and wv_map_save must not
+ * write.  On error, describe the problem in why and return -1; it
+ * does not call wv_error.
  */
-extern struct wv_map *wv_map_load (const char *path);
+extern int wv_map_check (const struct wv_map *map, char *why,
+                         size_t whylen);
 
 /* Check that map belongs to src: same size, and the fingerprint of the
  * recorded read set matches.  The error says which and what to do.
