@@ -47,7 +47,7 @@ main (int argc, char *argv[])
     if (wv_map_add_extent (map, off, sizeof buf, buf, "bench extent") == -1)
       exit (EXIT_FAILURE);
   }
-  if (wv_fingerprint (src, &map->read_set, map->fingerprint) == -1 ||
+  if (wv_map_fingerprint (src, &map->read_set, map->fingerprint) == -1 ||
       wv_map_save (map, argv[3]) == -1)
     exit (EXIT_FAILURE);
   printf ("%zu extents\n", map->nr_extents);

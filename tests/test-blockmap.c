@@ -8,7 +8,7 @@
  * - wv_map_add_extent's ordering, bounds and label truncation;
  * - wv_map_find and wv_map_apply against a brute-force reference for
  *   thousands of random requests over a map with many extents;
- * - wv_fingerprint against an independent SHA-256 of the documented
+ * - wv_map_fingerprint against an independent SHA-256 of the documented
  *   definition, and wv_map_verify_source's exact messages;
  * - save and load round trips, and a second, independent encoder of
  *   the documented file format which must match wv_map_save byte for
@@ -217,7 +217,7 @@ check_maps_equal (const struct wv_map *a, const struct wv_map *b)
     CHECK (a->zeros.ranges[i].offset == b->zeros.ranges[i].offset);
     CHECK (a->zeros.ranges[i].length == b->zeros.ranges[i].length);
   }
-  CHECK (memcmp (a->fingerprint, b->fingerprint, WV_FINGERPRINT_LEN) == 0);
+  CHECK (memcmp (a->fingerprint, b->fingerprint, WV_MAP_FINGERPRINT_LEN) == 0);
   CHECK ((a->summary == NULL) == (b->summary == NULL));
   CHECK (a->summary == NULL || strcmp (a->summary, b->summary) == 0);
 }
@@ -455,7 +455,7 @@ test_apply (const struct wv_map *map, const uint8_t *src,
 /* The documented fingerprint, computed independently. */
 static void
 fingerprint_reference (const uint8_t *disk, const struct wv_rangeset *set,
-                       uint8_t out[WV_FINGERPRINT_LEN])
+                       uint8_t out[WV_MAP_FINGERPRINT_LEN])
 {
   struct sha256_ctx ctx;
   size_t i;
@@ -470,17 +470,17 @@ fingerprint_reference (const uint8_t *disk, const struct wv_rangeset *set,
     sha256_update (&ctx, set->ranges[i].length,
                    disk + set->ranges[i].offset);
   }
-  sha256_digest (&ctx, WV_FINGERPRINT_LEN, out);
+  sha256_digest (&ctx, WV_MAP_FINGERPRINT_LEN, out);
 }
 
-/* wv_fingerprint: the definition, chunking, the empty set. */
+/* wv_map_fingerprint: the definition, chunking, the empty set. */
 static void
 test_fingerprint (void)
 {
   const uint64_t size = 9 * MiB + 7;
   struct mem m = { .buf = malloc (size) };
   struct wv_rangeset set = { 0 };
-  uint8_t fp[WV_FINGERPRINT_LEN], ref[WV_FINGERPRINT_LEN];
+  uint8_t fp[WV_MAP_FINGERPRINT_LEN], ref[WV_MAP_FINGERPRINT_LEN];
   struct wv_source *src;
 
   CHECK (m.buf != NULL);
@@ -488,14 +488,14 @@ test_fingerprint (void)
   src = mem_source (&m, size);
 
   /* The empty set: the SHA-256 of nothing. */
-  CHECK (wv_fingerprint (src, &set, fp) == 0);
+  CHECK (wv_map_fingerprint (src, &set, fp) == 0);
   fingerprint_reference (m.buf, &set, ref);
   CHECK (memcmp (fp, ref, sizeof fp) == 0);
   CHECK (src->requests == 0);
 
   /* 9 MiB are read in chunks of at most 4 MiB: 3 requests. */
   CHECK (wv_rangeset_add (&set, 3, 9 * MiB) == 0);
-  CHECK (wv_fingerprint (src, &set, fp) == 0);
+  CHECK (wv_map_fingerprint (src, &set, fp) == 0);
   fingerprint_reference (m.buf, &set, ref);
   CHECK (memcmp (fp, ref, sizeof fp) == 0);
   CHECK (src->requests == 3);
@@ -505,19 +505,19 @@ test_fingerprint (void)
   CHECK (wv_rangeset_add (&set, 0, 1) == 0);
   CHECK (wv_rangeset_add (&set, 4096, 512) == 0);
   CHECK (wv_rangeset_add (&set, size - 1, 1) == 0);
-  CHECK (wv_fingerprint (src, &set, fp) == 0);
+  CHECK (wv_map_fingerprint (src, &set, fp) == 0);
   fingerprint_reference (m.buf, &set, ref);
   CHECK (memcmp (fp, ref, sizeof fp) == 0);
 
   /* The same bytes in different ranges give a different fingerprint. */
   wv_rangeset_reset (&set);
   CHECK (wv_rangeset_add (&set, 4096, 256) == 0);
-  CHECK (wv_fingerprint (src, &set, ref) == 0);
+  CHECK (wv_map_fingerprint (src, &set, ref) == 0);
   CHECK (memcmp (fp, ref, sizeof fp) != 0);
 
   /* A read error is passed on. */
   CHECK (wv_rangeset_add (&set, size, 1) == 0);
-  CHECK_FAILS (wv_fingerprint (src, &set, fp) == -1);
+  CHECK_FAILS (wv_map_fingerprint (src, &set, fp) == -1);
 
   wv_rangeset_reset (&set);
   wv_source_close (src);
@@ -543,7 +543,7 @@ plan_reads (struct wv_map *map, struct wv_source *src)
   CHECK (wv_source_pread (src, buf, 4096, src->size - 4096) == 0);
   src->record = NULL;
   CHECK (map->read_set.len == 5);
-  CHECK (wv_fingerprint (src, &map->read_set, map->fingerprint) == 0);
+  CHECK (wv_map_fingerprint (src, &map->read_set, map->fingerprint) == 0);
 }
 
 /* wv_map_verify_source: success, one changed byte, other sizes. */
@@ -737,7 +737,7 @@ struct raw_map {
   uint64_t virtual_size;
   bool override_counts;         /* write the *_field values below */
   uint64_t nr_extents_field, nr_ranges_field, summary_len_field;
-  uint8_t fingerprint[WV_FINGERPRINT_LEN];
+  uint8_t fingerprint[WV_MAP_FINGERPRINT_LEN];
   uint8_t reserved[40];
   size_t nr_extents;
   struct raw_extent extents[4];
@@ -879,7 +879,7 @@ test_format (void)
   for (i = 0; i < r.nr_ranges; ++i)
     CHECK (wv_rangeset_add (&map->read_set, r.ranges[i].offset,
                             r.ranges[i].length) == 0);
-  memcpy (map->fingerprint, r.fingerprint, WV_FINGERPRINT_LEN);
+  memcpy (map->fingerprint, r.fingerprint, WV_MAP_FINGERPRINT_LEN);
   map->summary = strdup (r.summary);
   CHECK (map->summary != NULL);
 
@@ -1257,7 +1257,7 @@ test_dump (void)
                               labels[i]) == 0);
   CHECK (wv_rangeset_add (&map->read_set, 0, 65536) == 0);
   CHECK (wv_rangeset_add (&map->read_set, 1048576, 4096) == 0);
-  memset (map->fingerprint, 0xab, WV_FINGERPRINT_LEN);
+  memset (map->fingerprint, 0xab, WV_MAP_FINGERPRINT_LEN);
   map->summary = strdup (summary);
   CHECK (map->summary != NULL);
 
@@ -1298,7 +1298,7 @@ test_dump (void)
    */
   p = expected;
   p += sprintf (p, "10737418240 6144 69632 ");
-  for (i = 0; i < WV_FINGERPRINT_LEN; ++i)
+  for (i = 0; i < WV_MAP_FINGERPRINT_LEN; ++i)
     p += sprintf (p, "ab");
   p += sprintf (p, " 5\n");
   append_hex (&p, summary);
@@ -1328,7 +1328,7 @@ test_dump (void)
   free (json);
   p = expected;
   p += sprintf (p, "512 0 0 ");
-  for (i = 0; i < WV_FINGERPRINT_LEN; ++i)
+  for (i = 0; i < WV_MAP_FINGERPRINT_LEN; ++i)
     p += sprintf (p, "00");
   sprintf (p, " 0\n\n");
   check_json_with_python ("tmp-blockmap-dump.json", expected);

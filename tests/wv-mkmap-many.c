@@ -76,7 +76,7 @@ main (int argc, char *argv[])
     if (i % 7 == 0 && add (src, map, off + len, TOUCHING_LEN) == -1)
       exit (EXIT_FAILURE);
   }
-  if (wv_fingerprint (src, &map->read_set, map->fingerprint) == -1 ||
+  if (wv_map_fingerprint (src, &map->read_set, map->fingerprint) == -1 ||
       wv_map_save (map, argv[3]) == -1)
     exit (EXIT_FAILURE);
   printf ("%zu extents, %" PRIu64 " bytes\n", map->nr_extents,

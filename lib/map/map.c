@@ -26,7 +26,7 @@
 #include "common/log.h"
 #include "map/map.h"
 
-/* wv_fingerprint reads the source in chunks of at most this. */
+/* wv_map_fingerprint reads the source in chunks of at most this. */
 #define FINGERPRINT_CHUNK (4 * 1024 * 1024)
 
 /* Allocate an empty map. */
@@ -207,8 +207,8 @@ wv_map_bytes (const struct wv_map *map)
  * and docs/winvirtio-map.pod.
  */
 int
-wv_fingerprint (struct wv_source *src, const struct wv_rangeset *set,
-                uint8_t out[WV_FINGERPRINT_LEN])
+wv_map_fingerprint (struct wv_source *src, const struct wv_rangeset *set,
+                    uint8_t out[WV_MAP_FINGERPRINT_LEN])
 {
   CLEANUP_FREE uint8_t *buf = NULL;
   struct sha256_ctx ctx;
@@ -244,7 +244,7 @@ wv_fingerprint (struct wv_source *src, const struct wv_rangeset *set,
       left -= n;
     }
   }
-  sha256_digest (&ctx, WV_FINGERPRINT_LEN, out);
+  sha256_digest (&ctx, WV_MAP_FINGERPRINT_LEN, out);
   return 0;
 }
 
@@ -343,7 +343,7 @@ int
 wv_map_verify_source (const struct wv_map *map, struct wv_source *src)
 {
   struct wv_rangeset *saved = src->record;
-  uint8_t fp[WV_FINGERPRINT_LEN];
+  uint8_t fp[WV_MAP_FINGERPRINT_LEN];
   int r;
 
   if (src->size != map->virtual_size) {
@@ -359,7 +359,7 @@ wv_map_verify_source (const struct wv_map *map, struct wv_source *src)
    */
   src->record = NULL;
   wv_log_subject_begin (src->name);
-  r = wv_fingerprint (src, &map->read_set, fp);
+  r = wv_map_fingerprint (src, &map->read_set, fp);
   wv_log_subject_end ();
   src->record = saved;
   if (r == -1)

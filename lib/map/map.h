@@ -21,9 +21,9 @@
 #include "common/rangeset.h"
 #include "disk/source.h"
 
-#define WV_MAP_LABEL_MAX 80     /* including the final NUL */
-#define WV_FINGERPRINT_LEN 32   /* SHA-256 */
-#define WV_MAP_ZERO_UNIT 512    /* zero ranges are aligned to this */
+#define WV_MAP_LABEL_MAX 80       /* including the final NUL */
+#define WV_MAP_FINGERPRINT_LEN 32 /* SHA-256 */
+#define WV_MAP_ZERO_UNIT 512      /* zero ranges are aligned to this */
 
 struct wv_extent {
   uint64_t offset;              /* bytes, from the start of the disk */
@@ -41,7 +41,7 @@ struct wv_map {
 
   /* What the planner read, and the SHA-256 of those bytes. */
   struct wv_rangeset read_set;
-  uint8_t fingerprint[WV_FINGERPRINT_LEN];
+  uint8_t fingerprint[WV_MAP_FINGERPRINT_LEN];
 
   /* Free space served as zeroes (free-space trim): sorted, not
    * touching, 512-byte aligned, never overlapping an extent.  Empty
@@ -86,9 +86,9 @@ extern uint64_t wv_map_bytes (const struct wv_map *map);
  * range hashed as its offset and length, little-endian 64 bit, then
  * its bytes).  Returns 0 or -1.
  */
-extern int wv_fingerprint (struct wv_source *src,
-                           const struct wv_rangeset *set,
-                           uint8_t out[WV_FINGERPRINT_LEN]);
+extern int wv_map_fingerprint (struct wv_source *src,
+                               const struct wv_rangeset *set,
+                               uint8_t out[WV_MAP_FINGERPRINT_LEN]);
 
 /* Check that map is well formed (sorted, non-overlapping, inside the
  * disk, labels NUL-terminated, zero ranges aligned and clear of the

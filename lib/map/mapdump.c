@@ -151,7 +151,7 @@ print_fingerprint (FILE *fp, const struct wv_map *map)
 {
   size_t i;
 
-  for (i = 0; i < WV_FINGERPRINT_LEN; ++i)
+  for (i = 0; i < WV_MAP_FINGERPRINT_LEN; ++i)
     fprintf (fp, "%02x", map->fingerprint[i]);
 }
 

@@ -67,11 +67,11 @@
 
 #define TRAILER_SIZE SHA256_DIGEST_SIZE
 
-_Static_assert (HDR_FINGERPRINT + WV_FINGERPRINT_LEN == HDR_RESERVED,
+_Static_assert (HDR_FINGERPRINT + WV_MAP_FINGERPRINT_LEN == HDR_RESERVED,
                 "header fields must be contiguous");
 _Static_assert (HDR_RESERVED + 40 == HEADER_SIZE, "header is 128 bytes");
 _Static_assert (EXTENT_SIZE == 96, "extent entry is 96 bytes");
-_Static_assert (WV_FINGERPRINT_LEN == SHA256_DIGEST_SIZE,
+_Static_assert (WV_MAP_FINGERPRINT_LEN == SHA256_DIGEST_SIZE,
                 "the fingerprint is a SHA-256");
 
 #endif /* WINVIRTIO_MAPFORMAT_H */

@@ -473,7 +473,7 @@ wv_map_load (const char *path)
   map = wv_map_new (get_le64 (hdr + HDR_VIRTUAL_SIZE));
   if (map == NULL)
     return NULL;
-  memcpy (map->fingerprint, hdr + HDR_FINGERPRINT, WV_FINGERPRINT_LEN);
+  memcpy (map->fingerprint, hdr + HDR_FINGERPRINT, WV_MAP_FINGERPRINT_LEN);
   if (read_body (&r, map, hdr, data_len) == -1 ||
       check_header_meaning (path, map, hdr) == -1) {
     wv_map_free (map);

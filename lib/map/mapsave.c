@@ -153,7 +153,7 @@ write_map (struct writer *w, const struct wv_map *map)
   put_le64 (hdr + HDR_NR_EXTENTS, map->nr_extents);
   put_le64 (hdr + HDR_NR_READ_RANGES, map->read_set.len);
   put_le64 (hdr + HDR_SUMMARY_LEN, summary_len);
-  memcpy (hdr + HDR_FINGERPRINT, map->fingerprint, WV_FINGERPRINT_LEN);
+  memcpy (hdr + HDR_FINGERPRINT, map->fingerprint, WV_MAP_FINGERPRINT_LEN);
   if (writer_put (w, hdr, sizeof hdr) == -1)
     return -1;
 
