@@ -37,6 +37,7 @@
 #include "map/map.h"
 #include "map/mapdump.h"
 #include "map/mapload.h"
+#include "map/mapread.h"
 #include "map/mapsave.h"
 #include "common/log.h"
 

@@ -2,12 +2,8 @@
  * fingerprint, and the lookup of an offset.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * Notes on the design and implementation.
- *
- * In memory the map is an array of extents sorted by offset, so the
- * data path (wv_map_apply, called for every read the filter serves)
- * is a binary search to the first extent that ends after the request
- * starts, then a walk forward while the extents start inside it.
+ * The struct and its invariants are described in map.h; wv_map_check
+ * checks them.
  */
 
 #include <config.h>
@@ -391,31 +387,4 @@ wv_map_find (const struct wv_map *map, uint64_t offset)
       hi = mid;
   }
   return lo;
-}
-
-/* Copy the patched bytes in [offset, offset+count) over buf. */
-void
-wv_map_apply (const struct wv_map *map, void *buf, uint32_t count,
-              uint64_t offset)
-{
-  uint8_t *p = buf;
-  size_t i;
-
-  /* Every extent from i on ends after offset; stop at the first one
-   * that starts at or after offset+count (computed without adding, so
-   * an offset near 2^64 cannot wrap).
-   */
-  for (i = wv_map_find (map, offset); i < map->nr_extents; ++i) {
-    const struct wv_extent *e = &map->extents[i];
-    uint64_t start, rel, elen;
-    size_t n;
-
-    if (e->offset >= offset && e->offset - offset >= count)
-      break;
-    start = e->offset > offset ? e->offset : offset;
-    rel = start - offset;                   /* < count */
-    elen = e->offset + e->length - start;   /* > 0: e ends after offset */
-    n = elen < count - rel ? elen : count - rel;
-    memcpy (p + rel, e->data + (start - e->offset), n);
-  }
 }

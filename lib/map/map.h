@@ -9,7 +9,8 @@
  *
  * The rest of lib/map/ works on this struct: mapsave.c writes it to a
  * file and mapload.c reads one back (the format is mapformat.h and
- * docs/winvirtio-map.pod), and mapdump.c prints it.
+ * docs/winvirtio-map.pod), mapdump.c prints it, and mapread.c reads
+ * the served disk through it.
  */
 
 #ifndef WINVIRTIO_MAP_H
@@ -109,11 +110,5 @@ extern int wv_map_verify_source (const struct wv_map *map,
  * none).
  */
 extern size_t wv_map_find (const struct wv_map *map, uint64_t offset);
-
-/* Copy the patched bytes that fall in [offset, offset+count) over buf,
- * which holds the source's bytes for that range.
- */
-extern void wv_map_apply (const struct wv_map *map, void *buf,
-                          uint32_t count, uint64_t offset);
 
 #endif /* WINVIRTIO_MAP_H */
