@@ -9,8 +9,8 @@
  * source's bytes XOR 0x5a.  The read set is the extents' ranges, with
  * a correct fingerprint, so the filter accepts the map for DISK.  The
  * rule is simple enough for a test to rebuild the served disk without
- * winvirtio (tests/test-load.sh).  bench/mkmap-many.c is the same
- * idea for the benchmarks.
+ * winvirtio (tests/test-load.sh).  The benchmarks use it too
+ * (bench/load.sh, memory.sh, stream-overhead.sh).
  */
 
 #include <config.h>
