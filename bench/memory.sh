@@ -11,7 +11,8 @@
 #  - plain nbdkit file;
 #  - the filter with a small map (a 1 GiB Windows-like disk), loaded
 #    (winvirtio-map=) and planned at startup (winvirtio-drivers=);
-#  - the filter with a map of 5000 extents (bench/mkmap-many.c);
+#  - the filter with a map of 5000+ extents (tests/wv-mkmap-many.c,
+#    built by make check);
 #  - the filter on a disk whose free space is fragmented
 #    (make-windows-disk.sh --fragment: thousands of free runs), trim
 #    on: the map's zero ranges.
@@ -24,6 +25,10 @@ source "$(dirname "$0")/lib.sh"
 frag=6000 fsize=2G
 if [ "${1:-}" = --quick ]; then frag=400 fsize=300M; fi
 
+[ -x "$build/tests/wv-mkmap-many" ] || {
+  echo "$0: run 'make check' (or make -C tests wv-mkmap-many) first" >&2
+  exit 1
+}
 fake_drivers
 small="$work/mem-small.img"
 [ -f "$small" ] ||
@@ -41,10 +46,7 @@ fi
 "$winvirtio" map --drivers="$work/vw" -o "$work/mem-frag.map" "$fragd" |
   grep -E '^(trim|free space)'
 "$winvirtio" dump "$work/mem-frag.map" | grep '^zero ranges:'
-gcc -O2 -I"$build" -I"$top/lib" -o "$work/mkmap-many" \
-  "$top/bench/mkmap-many.c" "$build/lib/.libs/libwinvirtio.a" \
-  -lnbd -lhivex -lntfs-3g -lnettle -lz
-"$work/mkmap-many" "$small" 5000 "$work/mem-many.map" > /dev/null
+"$build/tests/wv-mkmap-many" "$small" 5000 "$work/mem-many.map" > /dev/null
 
 kib ()
 {
@@ -83,7 +85,7 @@ measure "winvirtio-map, small map" "$small" "$work/mem-small.map" \
   --filter="$filter" winvirtio-map="$work/mem-small.map"
 measure "winvirtio-drivers (planned)" "$small" - \
   --filter="$filter" winvirtio-drivers="$work/vw"
-measure "winvirtio-map, 5000 extents" "$small" "$work/mem-many.map" \
+measure "winvirtio-map, 5000+ extents" "$small" "$work/mem-many.map" \
   --filter="$filter" winvirtio-map="$work/mem-many.map"
 measure "plain, fragmented disk" "$fragd" -
 measure "winvirtio-map, fragmented, trim" "$fragd" "$work/mem-frag.map" \

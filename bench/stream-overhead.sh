@@ -20,6 +20,10 @@ source "$(dirname "$0")/lib.sh"
 data=7G runs=7
 if [ "${1:-}" = --quick ]; then data=512M runs=3; fi
 
+[ -x "$build/tests/wv-mkmap-many" ] || {
+  echo "$0: run 'make check' (or make -C tests wv-mkmap-many) first" >&2
+  exit 1
+}
 fake_drivers
 disk="$work/stream.img"
 if [ ! -f "$disk" ] || [ "$(cat "$disk.data" 2>/dev/null)" != "$data" ]; then
@@ -59,12 +63,11 @@ interleave $runs \
   winvirtio-map "$with_map '$qemu_cmd'" \
   winvirtio-drivers "$with_drv '$qemu_cmd'"
 
-# Worst case: a map of 5000 extents spread over the whole disk.
-gcc -O2 -I"$build" -I"$top/lib" -o "$work/mkmap-many" "$top/bench/mkmap-many.c" \
-  "$build/lib/.libs/libwinvirtio.a" -lnbd -lhivex -lntfs-3g -lnettle -lz
-"$work/mkmap-many" "$disk" 5000 "$work/many.map"
+# Worst case: a map of 5000+ extents spread over the whole disk
+# (tests/wv-mkmap-many.c, built by make check).
+"$build/tests/wv-mkmap-many" "$disk" 5000 "$work/many.map"
 with_many="nbdkit -U - --filter=$filter file $disk winvirtio-map=$work/many.map --run"
-echo "nbdcopy, block map of 5000 extents spread over the disk:"
+echo "nbdcopy, block map of 5000+ extents spread over the disk:"
 interleave $runs \
   plain "$plain '$nbdcopy_cmd'" \
   winvirtio-5000-extents "$with_many '$nbdcopy_cmd'"

@@ -28,7 +28,9 @@
 
 #include <nbdkit-filter.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
+#include "map/mapload.h"
+#include "map/mapread.h"
 #include "drivers/drivers.h"
 #include "common/log.h"
 #include "plan/plan.h"
@@ -395,30 +397,6 @@ winvirtio_can_multi_conn (nbdkit_next *next, void *handle)
   return 1;
 }
 
-/* Read a range with no zero range in it: from the plugin, then lay
- * the patched bytes over what it returned.  A read entirely inside
- * one patched extent does not reach the plugin.
- */
-static int
-read_patched (nbdkit_next *next, uint8_t *buf, uint32_t count,
-              uint64_t offset, uint32_t flags, int *err)
-{
-  size_t i = wv_map_find (map, offset);
-
-  if (i < map->nr_extents) {
-    const struct wv_extent *e = &map->extents[i];
-
-    if (e->offset <= offset && offset + count <= e->offset + e->length) {
-      memcpy (buf, e->data + (offset - e->offset), count);
-      return 0;
-    }
-  }
-  if (next->pread (next, buf, count, offset, flags, err) == -1)
-    return -1;
-  wv_map_apply (map, buf, count, offset);
-  return 0;
-}
-
 /* With zero ranges to report, extents are always answered (nbdkit
  * asks the plugin, or makes up one data extent if the plugin cannot).
  */
@@ -437,39 +415,51 @@ winvirtio_can_extents (nbdkit_next *next, void *handle)
   return r;
 }
 
-/* Serve the zero ranges as zeroes and the rest with read_patched. */
+/* What pread_piece reads through. */
+struct pread_next {
+  nbdkit_next *next;
+  uint32_t flags;
+  int *err;
+};
+
+/* wv_map_read's callback: read the source pieces from the plugin (the
+ * patched and zero pieces do not reach it).
+ */
+static int
+pread_piece (void *opaque, enum wv_map_piece kind, void *buf,
+             uint32_t count, uint64_t offset)
+{
+  struct pread_next *pn = opaque;
+
+  if (kind != WV_MAP_PIECE_SOURCE)
+    return 0;
+  return pn->next->pread (pn->next, buf, count, offset, pn->flags, pn->err);
+}
+
+/* Serve the zero ranges as zeroes and the rest from the plugin with
+ * the patched bytes laid over it (lib/map/mapread.c).
+ */
 static int
 winvirtio_pread (nbdkit_next *next, void *handle, void *buf, uint32_t count,
                  uint64_t offset, uint32_t flags, int *err)
 {
-  const struct wv_rangeset *z = &map->zeros;
-  size_t i = wv_rangeset_find (z, offset);
-  uint8_t *p = buf;
+  struct pread_next pn = { .next = next, .flags = flags, .err = err };
 
-  while (count > 0) {
-    uint32_t n = count;
+  return wv_map_read (map, buf, count, offset, pread_piece, &pn);
+}
 
-    if (i < z->len && z->ranges[i].offset <= offset) {
-      /* In zero range i, up to its end. */
-      uint64_t left = z->ranges[i].offset + z->ranges[i].length - offset;
+/* The map's block status types are the protocol's, as nbdkit's. */
+_Static_assert (WV_MAP_EXTENT_HOLE == NBDKIT_EXTENT_HOLE &&
+                WV_MAP_EXTENT_ZERO == NBDKIT_EXTENT_ZERO,
+                "block status types");
 
-      if (left < n)
-        n = left;
-      memset (p, 0, n);
-      i++;
-    }
-    else {
-      /* Up to the next zero range. */
-      if (i < z->len && z->ranges[i].offset - offset < n)
-        n = z->ranges[i].offset - offset;
-      if (read_patched (next, p, n, offset, flags, err) == -1)
-        return -1;
-    }
-    p += n;
-    offset += n;
-    count -= n;
-  }
-  return 0;
+/* wv_map_split_extent's callback: add a run to nbdkit's extents. */
+static int
+add_run (void *opaque, uint64_t offset, uint64_t length, uint32_t type)
+{
+  struct nbdkit_extents *extents = opaque;
+
+  return nbdkit_add_extent (extents, offset, length, type);
 }
 
 /* Report the plugin's extents, with every patched range as allocated
@@ -496,43 +486,11 @@ winvirtio_extents (nbdkit_next *next, void *handle, uint32_t count,
   n = nbdkit_extents_count (ext);
   for (i = 0; i < n; ++i) {
     struct nbdkit_extent e = nbdkit_get_extent (ext, i);
-    uint64_t pos = e.offset, end = e.offset + e.length;
-    size_t j = wv_map_find (map, pos);
-    size_t k = wv_rangeset_find (&map->zeros, pos);
 
-    while (pos < end) {
-      uint64_t stop = end;
-      uint32_t type = e.type;
-      const struct wv_range *z =
-        k < map->zeros.len ? &map->zeros.ranges[k] : NULL;
-
-      /* Zero ranges never overlap an extent (the map's loader checks). */
-      if (z && z->offset <= pos) {
-        if (z->offset + z->length < stop)
-          stop = z->offset + z->length;
-        type = NBDKIT_EXTENT_HOLE | NBDKIT_EXTENT_ZERO;
-        k++;
-      }
-      else if (j < map->nr_extents && map->extents[j].offset <= pos) {
-        /* Inside a patched extent. */
-        const struct wv_extent *m = &map->extents[j];
-
-        if (m->offset + m->length < stop)
-          stop = m->offset + m->length;
-        type = 0;
-        j++;
-      }
-      else {
-        if (j < map->nr_extents && map->extents[j].offset < stop)
-          stop = map->extents[j].offset;
-        if (z && z->offset < stop)
-          stop = z->offset;
-      }
-      if (nbdkit_add_extent (extents, pos, stop - pos, type) == -1) {
-        *err = errno;
-        goto out;
-      }
-      pos = stop;
+    if (wv_map_split_extent (map, e.offset, e.length, e.type,
+                             add_run, extents) == -1) {
+      *err = errno;
+      goto out;
     }
   }
   r = 0;

@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "fuzz-common.h"
 #include "plan/plan.h"
 

@@ -1,4 +1,4 @@
-/* winvirtio: unit test for the block map (lib/blockmap.c).
+/* winvirtio: unit test for the block map (lib/map/).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Everything runs in memory against a synthetic source (a malloc'd
@@ -8,14 +8,19 @@
  * - wv_map_add_extent's ordering, bounds and label truncation;
  * - wv_map_find and wv_map_apply against a brute-force reference for
  *   thousands of random requests over a map with many extents;
- * - wv_fingerprint against an independent SHA-256 of the documented
+ * - wv_map_fingerprint against an independent SHA-256 of the documented
  *   definition, and wv_map_verify_source's exact messages;
  * - save and load round trips, and a second, independent encoder of
  *   the documented file format which must match wv_map_save byte for
  *   byte;
  * - wv_map_load refusing every truncation, every flipped byte, a bad
  *   version, and hostile files with a valid checksum;
- * - wv_map_dump's text and JSON (checked with python3 when present).
+ * - wv_map_dump's text and JSON (checked with python3 when present);
+ * - wv_map_read and wv_map_split_extent (what the filter's .pread and
+ *   .extents serve): the pieces and runs, exactly, for reads and
+ *   block status requests straddling extents and zero ranges, at
+ *   their edges, unaligned, at the end of the disk, with a failing
+ *   callback, and against brute force over a random map.
  *
  * Set TEST_SEED to repeat a run with another random seed.
  */
@@ -34,7 +39,11 @@
 
 #include <nettle/sha2.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
+#include "map/mapdump.h"
+#include "map/mapload.h"
+#include "map/mapread.h"
+#include "map/mapsave.h"
 #include "common/log.h"
 
 #define PROG "test-blockmap"
@@ -214,7 +223,7 @@ check_maps_equal (const struct wv_map *a, const struct wv_map *b)
     CHECK (a->zeros.ranges[i].offset == b->zeros.ranges[i].offset);
     CHECK (a->zeros.ranges[i].length == b->zeros.ranges[i].length);
   }
-  CHECK (memcmp (a->fingerprint, b->fingerprint, WV_FINGERPRINT_LEN) == 0);
+  CHECK (memcmp (a->fingerprint, b->fingerprint, WV_MAP_FINGERPRINT_LEN) == 0);
   CHECK ((a->summary == NULL) == (b->summary == NULL));
   CHECK (a->summary == NULL || strcmp (a->summary, b->summary) == 0);
 }
@@ -452,7 +461,7 @@ test_apply (const struct wv_map *map, const uint8_t *src,
 /* The documented fingerprint, computed independently. */
 static void
 fingerprint_reference (const uint8_t *disk, const struct wv_rangeset *set,
-                       uint8_t out[WV_FINGERPRINT_LEN])
+                       uint8_t out[WV_MAP_FINGERPRINT_LEN])
 {
   struct sha256_ctx ctx;
   size_t i;
@@ -467,17 +476,17 @@ fingerprint_reference (const uint8_t *disk, const struct wv_rangeset *set,
     sha256_update (&ctx, set->ranges[i].length,
                    disk + set->ranges[i].offset);
   }
-  sha256_digest (&ctx, WV_FINGERPRINT_LEN, out);
+  sha256_digest (&ctx, WV_MAP_FINGERPRINT_LEN, out);
 }
 
-/* wv_fingerprint: the definition, chunking, the empty set. */
+/* wv_map_fingerprint: the definition, chunking, the empty set. */
 static void
 test_fingerprint (void)
 {
   const uint64_t size = 9 * MiB + 7;
   struct mem m = { .buf = malloc (size) };
   struct wv_rangeset set = { 0 };
-  uint8_t fp[WV_FINGERPRINT_LEN], ref[WV_FINGERPRINT_LEN];
+  uint8_t fp[WV_MAP_FINGERPRINT_LEN], ref[WV_MAP_FINGERPRINT_LEN];
   struct wv_source *src;
 
   CHECK (m.buf != NULL);
@@ -485,14 +494,14 @@ test_fingerprint (void)
   src = mem_source (&m, size);
 
   /* The empty set: the SHA-256 of nothing. */
-  CHECK (wv_fingerprint (src, &set, fp) == 0);
+  CHECK (wv_map_fingerprint (src, &set, fp) == 0);
   fingerprint_reference (m.buf, &set, ref);
   CHECK (memcmp (fp, ref, sizeof fp) == 0);
   CHECK (src->requests == 0);
 
   /* 9 MiB are read in chunks of at most 4 MiB: 3 requests. */
   CHECK (wv_rangeset_add (&set, 3, 9 * MiB) == 0);
-  CHECK (wv_fingerprint (src, &set, fp) == 0);
+  CHECK (wv_map_fingerprint (src, &set, fp) == 0);
   fingerprint_reference (m.buf, &set, ref);
   CHECK (memcmp (fp, ref, sizeof fp) == 0);
   CHECK (src->requests == 3);
@@ -502,19 +511,19 @@ test_fingerprint (void)
   CHECK (wv_rangeset_add (&set, 0, 1) == 0);
   CHECK (wv_rangeset_add (&set, 4096, 512) == 0);
   CHECK (wv_rangeset_add (&set, size - 1, 1) == 0);
-  CHECK (wv_fingerprint (src, &set, fp) == 0);
+  CHECK (wv_map_fingerprint (src, &set, fp) == 0);
   fingerprint_reference (m.buf, &set, ref);
   CHECK (memcmp (fp, ref, sizeof fp) == 0);
 
   /* The same bytes in different ranges give a different fingerprint. */
   wv_rangeset_reset (&set);
   CHECK (wv_rangeset_add (&set, 4096, 256) == 0);
-  CHECK (wv_fingerprint (src, &set, ref) == 0);
+  CHECK (wv_map_fingerprint (src, &set, ref) == 0);
   CHECK (memcmp (fp, ref, sizeof fp) != 0);
 
   /* A read error is passed on. */
   CHECK (wv_rangeset_add (&set, size, 1) == 0);
-  CHECK_FAILS (wv_fingerprint (src, &set, fp) == -1);
+  CHECK_FAILS (wv_map_fingerprint (src, &set, fp) == -1);
 
   wv_rangeset_reset (&set);
   wv_source_close (src);
@@ -540,7 +549,7 @@ plan_reads (struct wv_map *map, struct wv_source *src)
   CHECK (wv_source_pread (src, buf, 4096, src->size - 4096) == 0);
   src->record = NULL;
   CHECK (map->read_set.len == 5);
-  CHECK (wv_fingerprint (src, &map->read_set, map->fingerprint) == 0);
+  CHECK (wv_map_fingerprint (src, &map->read_set, map->fingerprint) == 0);
 }
 
 /* wv_map_verify_source: success, one changed byte, other sizes. */
@@ -734,7 +743,7 @@ struct raw_map {
   uint64_t virtual_size;
   bool override_counts;         /* write the *_field values below */
   uint64_t nr_extents_field, nr_ranges_field, summary_len_field;
-  uint8_t fingerprint[WV_FINGERPRINT_LEN];
+  uint8_t fingerprint[WV_MAP_FINGERPRINT_LEN];
   uint8_t reserved[40];
   size_t nr_extents;
   struct raw_extent extents[4];
@@ -876,7 +885,7 @@ test_format (void)
   for (i = 0; i < r.nr_ranges; ++i)
     CHECK (wv_rangeset_add (&map->read_set, r.ranges[i].offset,
                             r.ranges[i].length) == 0);
-  memcpy (map->fingerprint, r.fingerprint, WV_FINGERPRINT_LEN);
+  memcpy (map->fingerprint, r.fingerprint, WV_MAP_FINGERPRINT_LEN);
   map->summary = strdup (r.summary);
   CHECK (map->summary != NULL);
 
@@ -1254,7 +1263,7 @@ test_dump (void)
                               labels[i]) == 0);
   CHECK (wv_rangeset_add (&map->read_set, 0, 65536) == 0);
   CHECK (wv_rangeset_add (&map->read_set, 1048576, 4096) == 0);
-  memset (map->fingerprint, 0xab, WV_FINGERPRINT_LEN);
+  memset (map->fingerprint, 0xab, WV_MAP_FINGERPRINT_LEN);
   map->summary = strdup (summary);
   CHECK (map->summary != NULL);
 
@@ -1295,7 +1304,7 @@ test_dump (void)
    */
   p = expected;
   p += sprintf (p, "10737418240 6144 69632 ");
-  for (i = 0; i < WV_FINGERPRINT_LEN; ++i)
+  for (i = 0; i < WV_MAP_FINGERPRINT_LEN; ++i)
     p += sprintf (p, "ab");
   p += sprintf (p, " 5\n");
   append_hex (&p, summary);
@@ -1325,12 +1334,592 @@ test_dump (void)
   free (json);
   p = expected;
   p += sprintf (p, "512 0 0 ");
-  for (i = 0; i < WV_FINGERPRINT_LEN; ++i)
+  for (i = 0; i < WV_MAP_FINGERPRINT_LEN; ++i)
     p += sprintf (p, "00");
   sprintf (p, " 0\n\n");
   check_json_with_python ("tmp-blockmap-dump.json", expected);
   wv_map_free (map);
   unlink ("tmp-blockmap-dump.json");
+}
+
+/* What wv_map_read's and wv_map_split_extent's callbacks saw: a piece
+ * (kind is an enum wv_map_piece) or a run (kind is its type).
+ */
+struct seen {
+  int kind;
+  uint64_t offset;
+  uint64_t length;
+};
+
+#define MAX_SEEN 1024
+
+/* The callbacks' state. */
+struct recorder {
+  const uint8_t *src;           /* the source's bytes */
+  const uint8_t *buf;           /* the read's buffer ... */
+  uint64_t buf_offset;          /* ... which starts at this offset */
+  struct seen seen[MAX_SEEN];
+  size_t n;
+  size_t fail_at;               /* fail this call (SIZE_MAX: none) */
+};
+
+/* wv_map_piece_fn: record the piece, and read a source piece. */
+static int
+record_piece (void *opaque, enum wv_map_piece kind, void *buf,
+              uint32_t count, uint64_t offset)
+{
+  struct recorder *r = opaque;
+  uint32_t i;
+
+  CHECK (r->n < MAX_SEEN);
+  CHECK (count > 0);
+  CHECK ((const uint8_t *) buf == r->buf + (offset - r->buf_offset));
+  r->seen[r->n].kind = kind;
+  r->seen[r->n].offset = offset;
+  r->seen[r->n].length = count;
+  if (r->n++ == r->fail_at)
+    return -1;
+  switch (kind) {
+  case WV_MAP_PIECE_SOURCE:
+    memcpy (buf, r->src + offset, count);
+    break;
+  case WV_MAP_PIECE_ZERO:
+    for (i = 0; i < count; ++i)
+      CHECK (((uint8_t *) buf)[i] == 0);
+    break;
+  case WV_MAP_PIECE_PATCHED:
+    break;
+  default:
+    CHECK (!"a piece of an unknown kind");
+  }
+  return 0;
+}
+
+/* wv_map_extent_fn: record the run. */
+static int
+record_run (void *opaque, uint64_t offset, uint64_t length, uint32_t type)
+{
+  struct recorder *r = opaque;
+
+  CHECK (r->n < MAX_SEEN);
+  r->seen[r->n].kind = type;
+  r->seen[r->n].offset = offset;
+  r->seen[r->n].length = length;
+  if (r->n++ == r->fail_at)
+    return -1;
+  return 0;
+}
+
+/* Check that r saw exactly the n pieces or runs in want. */
+static void
+check_seen (const struct recorder *r, const struct seen *want, size_t n,
+            int line)
+{
+  size_t i;
+
+  for (i = 0; i < n || i < r->n; ++i)
+    if (i >= n || i >= r->n || r->seen[i].kind != want[i].kind ||
+        r->seen[i].offset != want[i].offset ||
+        r->seen[i].length != want[i].length) {
+      fprintf (stderr, "%s: line %d: call %zu: saw ", PROG, line, i);
+      if (i < r->n)
+        fprintf (stderr, "%d [%" PRIu64 ", +%" PRIu64 ")", r->seen[i].kind,
+                 r->seen[i].offset, r->seen[i].length);
+      else
+        fprintf (stderr, "nothing");
+      fprintf (stderr, ", expected ");
+      if (i < n)
+        fprintf (stderr, "%d [%" PRIu64 ", +%" PRIu64 ")\n", want[i].kind,
+                 want[i].offset, want[i].length);
+      else
+        fprintf (stderr, "nothing\n");
+      exit (EXIT_FAILURE);
+    }
+}
+
+/* wv_map_read of count bytes at offset, with a recorder failing call
+ * fail_at; checks the return value, the bytes (against ref, when it
+ * succeeds) and the guard bytes after the buffer.
+ */
+static void
+do_read (const struct wv_map *map, const uint8_t *src, const uint8_t *ref,
+         uint64_t offset, uint32_t count, size_t fail_at,
+         struct recorder *r)
+{
+  uint8_t *buf = malloc ((size_t) count + 16);
+  size_t i;
+  int ret;
+
+  CHECK (buf != NULL);
+  memset (buf, 0xa5, (size_t) count + 16);
+  r->src = src;
+  r->buf = buf;
+  r->buf_offset = offset;
+  r->n = 0;
+  r->fail_at = fail_at;
+  ret = wv_map_read (map, buf, count, offset, record_piece, r);
+  CHECK (ret == (fail_at == SIZE_MAX ? 0 : -1));
+  if (ret == 0 && memcmp (buf, ref + offset, count) != 0) {
+    fprintf (stderr, "%s: wv_map_read (count=%" PRIu32 ", offset=%" PRIu64
+             ") differs from the reference\n", PROG, count, offset);
+    exit (EXIT_FAILURE);
+  }
+  for (i = 0; i < 16; ++i)
+    CHECK (buf[count + i] == 0xa5);
+  free (buf);
+}
+
+/* Shorthands for the expected pieces and runs. */
+#define SRC(o, e) { WV_MAP_PIECE_SOURCE, (o), (e) - (o) }
+#define PAT(o, e) { WV_MAP_PIECE_PATCHED, (o), (e) - (o) }
+#define ZER(o, e) { WV_MAP_PIECE_ZERO, (o), (e) - (o) }
+#define HZ (WV_MAP_EXTENT_HOLE | WV_MAP_EXTENT_ZERO)
+#define RUN(o, e, t) { (t), (o), (e) - (o) }
+
+/* The small map of test_read and test_split: a disk of 20000 bytes,
+ * extents A [1000, 1100) and B [1100, 1200) touching, C [5000, 5003),
+ * E [7000, 8192) ending where a zero range starts, F [12288, 12300)
+ * starting where it ends, D [19990, 20000) ending at the end of the
+ * disk; zero ranges [2048, 3072), [8192, 12288), [19456, 19968).
+ * *src_r gets the source's bytes, *ref_r the served disk's.
+ */
+#define SMALL_SIZE 20000
+
+static struct wv_map *
+make_small_map (bool zeros, uint8_t **src_r, uint8_t **ref_r)
+{
+  static const uint64_t ext[][2] = {
+    { 1000, 1100 }, { 1100, 1200 }, { 5000, 5003 }, { 7000, 8192 },
+    { 12288, 12300 }, { 19990, 20000 },
+  };
+  static const uint64_t zer[][2] = {
+    { 2048, 3072 }, { 8192, 12288 }, { 19456, 19968 },
+  };
+  struct wv_map *map = wv_map_new (SMALL_SIZE);
+  uint8_t *src = malloc (SMALL_SIZE), *ref = malloc (SMALL_SIZE);
+  uint8_t data[2000];
+  size_t i;
+
+  CHECK (map != NULL && src != NULL && ref != NULL);
+  rnd_fill (src, SMALL_SIZE);
+  memcpy (ref, src, SMALL_SIZE);
+  for (i = 0; i < sizeof ext / sizeof ext[0]; ++i) {
+    uint32_t len = ext[i][1] - ext[i][0];
+
+    rnd_fill (data, len);
+    CHECK (wv_map_add_extent (map, ext[i][0], len, data, "small") == 0);
+    memcpy (ref + ext[i][0], data, len);
+  }
+  for (i = 0; zeros && i < sizeof zer / sizeof zer[0]; ++i) {
+    CHECK (wv_map_add_zero (map, zer[i][0], zer[i][1] - zer[i][0]) == 0);
+    memset (ref + zer[i][0], 0, zer[i][1] - zer[i][0]);
+  }
+  CHECK (map->zeros.len == (zeros ? 3 : 0));
+  *src_r = src;
+  *ref_r = ref;
+  return map;
+}
+
+/* One read case of test_read: a request and the pieces it makes. */
+struct read_case {
+  uint64_t offset;
+  uint32_t count;
+  struct seen want[8];
+  size_t n;
+};
+
+/* wv_map_read on the small map: which pieces read the source, which
+ * are copied from an extent or zeroed, and the bytes.
+ */
+static void
+test_read (void)
+{
+  static const struct read_case cases[] = {
+    { 0, 100, { SRC (0, 100) }, 1 },
+    /* Exactly one extent, inside one: no read of the source. */
+    { 1000, 100, { PAT (1000, 1100) }, 1 },
+    { 1010, 10, { PAT (1010, 1020) }, 1 },
+    { 5001, 1, { PAT (5001, 5002) }, 1 },
+    /* Across two touching extents, or an extent's edge: one read. */
+    { 1050, 100, { SRC (1050, 1150) }, 1 },
+    { 990, 20, { SRC (990, 1010) }, 1 },
+    /* Straddling a zero range, and unaligned at its edges. */
+    { 2000, 1100, { SRC (2000, 2048), ZER (2048, 3072),
+                    SRC (3072, 3100) }, 3 },
+    { 2100, 100, { ZER (2100, 2200) }, 1 },
+    { 3071, 2, { ZER (3071, 3072), SRC (3072, 3073) }, 2 },
+    { 2047, 1, { SRC (2047, 2048) }, 1 },
+    /* Extents that touch a zero range on either side. */
+    { 7000, 5300, { PAT (7000, 8192), ZER (8192, 12288),
+                    PAT (12288, 12300) }, 3 },
+    { 6999, 1201, { SRC (6999, 8192), ZER (8192, 8200) }, 2 },
+    { 12287, 13, { ZER (12287, 12288), PAT (12288, 12300) }, 2 },
+    { 12287, 14, { ZER (12287, 12288), SRC (12288, 12301) }, 2 },
+    /* At the end of the disk. */
+    { 19400, 600, { SRC (19400, 19456), ZER (19456, 19968),
+                    SRC (19968, 20000) }, 3 },
+    { 19968, 32, { SRC (19968, 20000) }, 1 },
+    { 19990, 10, { PAT (19990, 20000) }, 1 },
+    { 19999, 1, { PAT (19999, 20000) }, 1 },
+    /* The whole disk. */
+    { 0, SMALL_SIZE, { SRC (0, 2048), ZER (2048, 3072), SRC (3072, 8192),
+                       ZER (8192, 12288), SRC (12288, 19456),
+                       ZER (19456, 19968), SRC (19968, 20000) }, 7 },
+    /* Nothing. */
+    { 500, 0, { { 0 } }, 0 },
+    { SMALL_SIZE, 0, { { 0 } }, 0 },
+  };
+  static const struct read_case no_trim[] = {
+    { 2000, 1100, { SRC (2000, 3100) }, 1 },
+    { 7000, 1192, { PAT (7000, 8192) }, 1 },
+    { 7000, 5300, { SRC (7000, 12300) }, 1 },
+    { 0, SMALL_SIZE, { SRC (0, SMALL_SIZE) }, 1 },
+  };
+  static struct recorder r;
+  struct wv_map *map;
+  uint8_t *src, *ref;
+  size_t i;
+
+  map = make_small_map (true, &src, &ref);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    do_read (map, src, ref, cases[i].offset, cases[i].count, SIZE_MAX, &r);
+    check_seen (&r, cases[i].want, cases[i].n, __LINE__);
+  }
+
+  /* A failing callback fails the read at once. */
+  CHECK (cases[6].offset == 2000 && cases[1].offset == 1000);
+  for (i = 0; i < 3; ++i) {
+    do_read (map, src, ref, 2000, 1100, i, &r);
+    check_seen (&r, cases[6].want, i + 1, __LINE__);
+  }
+  do_read (map, src, ref, 1000, 100, 0, &r);
+  check_seen (&r, cases[1].want, 1, __LINE__);
+  wv_map_free (map);
+  free (src);
+  free (ref);
+
+  /* Without zero ranges (trim off), one read between extents. */
+  map = make_small_map (false, &src, &ref);
+  for (i = 0; i < sizeof no_trim / sizeof no_trim[0]; ++i) {
+    do_read (map, src, ref, no_trim[i].offset, no_trim[i].count, SIZE_MAX,
+             &r);
+    check_seen (&r, no_trim[i].want, no_trim[i].n, __LINE__);
+  }
+  wv_map_free (map);
+  free (src);
+  free (ref);
+}
+
+/* One split case of test_split: a plugin extent and the runs. */
+struct split_case {
+  uint64_t offset;
+  uint64_t length;
+  uint32_t type;
+  struct seen want[16];
+  size_t n;
+};
+
+/* wv_map_split_extent on the small map. */
+static void
+test_split (void)
+{
+  static const struct split_case cases[] = {
+    /* The whole disk as one hole: the extents become data, one run
+     * each, touching or not; the zero ranges stay holes that read as
+     * zeroes.
+     */
+    { 0, SMALL_SIZE, HZ,
+      { RUN (0, 1000, HZ), RUN (1000, 1100, 0), RUN (1100, 1200, 0),
+        RUN (1200, 2048, HZ), RUN (2048, 3072, HZ), RUN (3072, 5000, HZ),
+        RUN (5000, 5003, 0), RUN (5003, 7000, HZ), RUN (7000, 8192, 0),
+        RUN (8192, 12288, HZ), RUN (12288, 12300, 0),
+        RUN (12300, 19456, HZ), RUN (19456, 19968, HZ),
+        RUN (19968, 19990, HZ), RUN (19990, 20000, 0) }, 15 },
+    /* Data: only the zero ranges change. */
+    { 0, 3100, 0,
+      { RUN (0, 1000, 0), RUN (1000, 1100, 0), RUN (1100, 1200, 0),
+        RUN (1200, 2048, 0), RUN (2048, 3072, HZ), RUN (3072, 3100, 0) },
+      6 },
+    /* Inside a zero range, whatever the plugin says. */
+    { 8500, 100, 0, { RUN (8500, 8600, HZ) }, 1 },
+    { 2048, 1024, WV_MAP_EXTENT_HOLE, { RUN (2048, 3072, HZ) }, 1 },
+    /* Starting inside a zero range, or an extent. */
+    { 3000, 100, WV_MAP_EXTENT_ZERO,
+      { RUN (3000, 3072, HZ), RUN (3072, 3100, WV_MAP_EXTENT_ZERO) }, 2 },
+    { 1050, 100, HZ, { RUN (1050, 1100, 0), RUN (1100, 1150, 0) }, 2 },
+    /* Across a zero range between two extents that touch it. */
+    { 6000, 6400, WV_MAP_EXTENT_HOLE,
+      { RUN (6000, 7000, WV_MAP_EXTENT_HOLE), RUN (7000, 8192, 0),
+        RUN (8192, 12288, HZ), RUN (12288, 12300, 0),
+        RUN (12300, 12400, WV_MAP_EXTENT_HOLE) }, 5 },
+    /* At the end of the disk. */
+    { 19900, 100, WV_MAP_EXTENT_HOLE,
+      { RUN (19900, 19968, HZ), RUN (19968, 19990, WV_MAP_EXTENT_HOLE),
+        RUN (19990, 20000, 0) }, 3 },
+    { 19999, 1, HZ, { RUN (19999, 20000, 0) }, 1 },
+    /* Nothing. */
+    { 100, 0, 0, { { 0 } }, 0 },
+  };
+  static struct recorder r;
+  struct wv_map *map;
+  uint8_t *src, *ref;
+  size_t i;
+
+  map = make_small_map (true, &src, &ref);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    r.n = 0;
+    r.fail_at = SIZE_MAX;
+    CHECK (wv_map_split_extent (map, cases[i].offset, cases[i].length,
+                                cases[i].type, record_run, &r) == 0);
+    check_seen (&r, cases[i].want, cases[i].n, __LINE__);
+  }
+
+  /* A failing callback stops the split at once. */
+  r.n = 0;
+  r.fail_at = 1;
+  CHECK (wv_map_split_extent (map, 0, 3100, 0, record_run, &r) == -1);
+  check_seen (&r, cases[1].want, 2, __LINE__);
+  wv_map_free (map);
+  free (src);
+  free (ref);
+
+  /* Without zero ranges, only the extents become data. */
+  map = make_small_map (false, &src, &ref);
+  r.n = 0;
+  r.fail_at = SIZE_MAX;
+  CHECK (wv_map_split_extent (map, 6000, 6400, WV_MAP_EXTENT_HOLE,
+                              record_run, &r) == 0);
+  {
+    static const struct seen want[] = {
+      RUN (6000, 7000, WV_MAP_EXTENT_HOLE), RUN (7000, 8192, 0),
+      RUN (8192, 12288, WV_MAP_EXTENT_HOLE), RUN (12288, 12300, 0),
+      RUN (12300, 12400, WV_MAP_EXTENT_HOLE),
+    };
+
+    check_seen (&r, want, 5, __LINE__);
+  }
+  wv_map_free (map);
+  free (src);
+  free (ref);
+}
+
+/* The owner of each byte of a disk: the zero range or the extent it
+ * is in, by brute force.
+ */
+struct owners {
+  int64_t *zero;                /* zero range index, or -1 */
+  int64_t *extent;              /* extent index, or -1 */
+};
+
+/* Fill o for map, a disk of size bytes. */
+static void
+owners_init (struct owners *o, const struct wv_map *map, uint64_t size)
+{
+  uint64_t b;
+  size_t i;
+
+  o->zero = malloc (size * sizeof *o->zero);
+  o->extent = malloc (size * sizeof *o->extent);
+  CHECK (o->zero != NULL && o->extent != NULL);
+  for (b = 0; b < size; ++b)
+    o->zero[b] = o->extent[b] = -1;
+  for (i = 0; i < map->zeros.len; ++i)
+    for (b = map->zeros.ranges[i].offset;
+         b < map->zeros.ranges[i].offset + map->zeros.ranges[i].length; ++b)
+      o->zero[b] = i;
+  for (i = 0; i < map->nr_extents; ++i)
+    for (b = map->extents[i].offset;
+         b < map->extents[i].offset + map->extents[i].length; ++b) {
+      CHECK (o->zero[b] == -1);
+      o->extent[b] = i;
+    }
+}
+
+/* The pieces wv_map_read must make of [offset, offset+count): a
+ * piece a zero range or the stretch between two, which is patched if
+ * it lies in one extent only.
+ */
+static size_t
+read_reference (const struct owners *o, uint64_t offset, uint32_t count,
+                struct seen *want)
+{
+  uint64_t b = offset, end = offset + count;
+  size_t n = 0;
+
+  while (b < end) {
+    uint64_t s = b;
+    bool one_extent = true;
+
+    CHECK (n < MAX_SEEN);
+    if (o->zero[b] >= 0) {
+      while (b < end && o->zero[b] == o->zero[s])
+        b++;
+      want[n].kind = WV_MAP_PIECE_ZERO;
+    }
+    else {
+      while (b < end && o->zero[b] == -1) {
+        if (o->extent[b] == -1 || o->extent[b] != o->extent[s])
+          one_extent = false;
+        b++;
+      }
+      want[n].kind = one_extent ? WV_MAP_PIECE_PATCHED : WV_MAP_PIECE_SOURCE;
+    }
+    want[n].offset = s;
+    want[n].length = b - s;
+    n++;
+  }
+  return n;
+}
+
+/* The runs wv_map_split_extent must make of [offset, offset+length)
+ * of type type: one run per zero range, per extent, and per stretch
+ * of neither.
+ */
+static size_t
+split_reference (const struct owners *o, uint64_t offset, uint64_t length,
+                 uint32_t type, struct seen *want)
+{
+  uint64_t b = offset, end = offset + length;
+  size_t n = 0;
+
+  while (b < end) {
+    uint64_t s = b;
+
+    CHECK (n < MAX_SEEN);
+    while (b < end && o->zero[b] == o->zero[s] &&
+           o->extent[b] == o->extent[s])
+      b++;
+    want[n].kind = o->zero[s] >= 0 ? HZ : o->extent[s] >= 0 ? 0 : (int) type;
+    want[n].offset = s;
+    want[n].length = b - s;
+    n++;
+  }
+  return n;
+}
+
+/* Pick an offset in [0, size]: random, or at or next to an edge of an
+ * extent or a zero range.
+ */
+static uint64_t
+pick_edge (const struct wv_map *map, uint64_t size)
+{
+  uint64_t edge;
+  int64_t off;
+
+  switch (rnd_below (3)) {
+  case 0:
+    return rnd_below (size + 1);
+  case 1: {
+    const struct wv_extent *e = &map->extents[rnd_below (map->nr_extents)];
+
+    edge = rnd_below (2) ? e->offset : e->offset + e->length;
+    break;
+  }
+  default: {
+    const struct wv_range *z =
+      &map->zeros.ranges[rnd_below (map->zeros.len)];
+
+    edge = rnd_below (2) ? z->offset : z->offset + z->length;
+    break;
+  }
+  }
+  off = (int64_t) edge + (int64_t) rnd_below (3) - 1;
+  if (off < 0)
+    off = 0;
+  if ((uint64_t) off > size)
+    off = size;
+  return off;
+}
+
+/* wv_map_read and wv_map_split_extent against brute force, over a
+ * random map with extents and zero ranges (some touching).
+ */
+static void
+test_read_random (void)
+{
+  const uint64_t size = 256 * 1024 + 77;
+  struct wv_map *map = wv_map_new (size);
+  uint8_t *src = malloc (size), *ref = malloc (size);
+  static struct seen want[MAX_SEEN];
+  static struct recorder r;
+  uint8_t data[3000];
+  struct owners o;
+  uint64_t pos = 0, b;
+  unsigned n;
+  size_t i;
+
+  CHECK (map != NULL && src != NULL && ref != NULL);
+  rnd_fill (src, size);
+  /* Extents up to 20000 bytes before the end, and one at the end. */
+  for (;;) {
+    uint64_t gap = rnd_below (3) ? rnd_below (6000) : 0;
+    uint64_t len = 1 + rnd_below (sizeof data);
+
+    if (pos + gap + len > size - 20000)
+      break;
+    pos += gap;
+    rnd_fill (data, len);
+    CHECK (wv_map_add_extent (map, pos, len, data, "random") == 0);
+    pos += len;
+  }
+  rnd_fill (data, 10);
+  CHECK (wv_map_add_extent (map, size - 10, 10, data, "last") == 0);
+  /* A zero range in the free stretch, and random ones. */
+  CHECK (wv_map_add_zero (map, size - 16384, 8192) == 0);
+  for (n = 0; n < 60; ++n) {
+    uint64_t off = rnd_below (size);
+    uint64_t len = rnd_below (8192);
+
+    if (len > size - off)
+      len = size - off;
+    CHECK (wv_map_add_zero (map, off, len) == 0);
+  }
+  CHECK (map->nr_extents > 30 && map->zeros.len > 0);
+  owners_init (&o, map, size);
+  for (b = 0; b < size; ++b)
+    ref[b] = o.zero[b] >= 0 ? 0 :
+      o.extent[b] >= 0 ?
+      map->extents[o.extent[b]].data[b - map->extents[o.extent[b]].offset] :
+      src[b];
+
+  for (n = 0; n < 3000; ++n) {
+    uint64_t offset = pick_edge (map, size);
+    uint64_t end = rnd_below (2) ? pick_edge (map, size) :
+      offset + rnd_below (rnd_below (4) ? 64 : 8192);
+    uint32_t type = rnd_below (4);
+    uint32_t count;
+    size_t nw;
+
+    if (end < offset)
+      end = offset;
+    if (end > size)
+      end = size;
+    if (end - offset > 65536)
+      end = offset + 65536;
+    count = end - offset;
+
+    nw = read_reference (&o, offset, count, want);
+    do_read (map, src, ref, offset, count, SIZE_MAX, &r);
+    check_seen (&r, want, nw, __LINE__);
+
+    nw = split_reference (&o, offset, count, type, want);
+    r.n = 0;
+    r.fail_at = SIZE_MAX;
+    CHECK (wv_map_split_extent (map, offset, count, type,
+                                record_run, &r) == 0);
+    check_seen (&r, want, nw, __LINE__);
+  }
+
+  /* The whole disk. */
+  i = read_reference (&o, 0, size, want);
+  do_read (map, src, ref, 0, size, SIZE_MAX, &r);
+  check_seen (&r, want, i, __LINE__);
+
+  free (o.zero);
+  free (o.extent);
+  wv_map_free (map);
+  free (src);
+  free (ref);
 }
 
 /* Run every test in turn; any failure exits at once. */
@@ -1378,6 +1967,9 @@ main (void)
   test_good_corners ();
   test_zeros ();
   test_dump ();
+  test_read ();
+  test_split ();
+  test_read_random ();
 
   check_no_temp_files ();
   remove_temp_files ();

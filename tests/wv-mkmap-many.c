@@ -9,8 +9,8 @@
  * source's bytes XOR 0x5a.  The read set is the extents' ranges, with
  * a correct fingerprint, so the filter accepts the map for DISK.  The
  * rule is simple enough for a test to rebuild the served disk without
- * winvirtio (tests/test-load.sh).  bench/mkmap-many.c is the same
- * idea for the benchmarks.
+ * winvirtio (tests/test-load.sh).  The benchmarks use it too
+ * (bench/load.sh, memory.sh, stream-overhead.sh).
  */
 
 #include <config.h>
@@ -20,7 +20,8 @@
 #include <stdint.h>
 #include <inttypes.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
+#include "map/mapsave.h"
 #include "disk/source.h"
 
 #define MAX_LEN 3000
@@ -75,7 +76,7 @@ main (int argc, char *argv[])
     if (i % 7 == 0 && add (src, map, off + len, TOUCHING_LEN) == -1)
       exit (EXIT_FAILURE);
   }
-  if (wv_fingerprint (src, &map->read_set, map->fingerprint) == -1 ||
+  if (wv_map_fingerprint (src, &map->read_set, map->fingerprint) == -1 ||
       wv_map_save (map, argv[3]) == -1)
     exit (EXIT_FAILURE);
   printf ("%zu extents, %" PRIu64 " bytes\n", map->nr_extents,

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <getopt.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
+#include "map/mapdump.h"
+#include "map/mapload.h"
 #include "winvirtio.h"
 
 int

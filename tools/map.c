@@ -11,7 +11,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
+#include "map/mapsave.h"
 #include "common/log.h"
 #include "plan/plan.h"
 #include "disk/source.h"

@@ -29,7 +29,7 @@
 
 #include <hivex.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
 #include "drivers/drivers.h"

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 
 struct wv_ntfs;
 

@@ -191,7 +191,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
              p.map->zeros.len);
   fprintf (p.log, "planner read: %" PRIu64 " bytes in %" PRIu64
            " requests\n", src->bytes_read - bytes0, src->requests - reqs0);
-  if (wv_fingerprint (src, &p.map->read_set, p.map->fingerprint) == -1)
+  if (wv_map_fingerprint (src, &p.map->read_set, p.map->fingerprint) == -1)
     goto out;
   r = 0;
 

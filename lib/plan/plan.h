@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "disk/source.h"
 
 /* Hives larger than this are refused (real SYSTEM hives are 10-100

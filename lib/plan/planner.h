@@ -19,7 +19,7 @@
 #include "disk/overlay.h"
 #include "disk/partition.h"
 #include "disk/source.h"
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "ntfs/labels.h"
 #include "ntfs/ntfs.h"
 #include "plan/plan.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "ntfs/ntfs.h"
 #include "plan/planner.h"
 

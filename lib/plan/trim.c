@@ -28,6 +28,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "map/mapread.h"
 #include "plan/trim.h"
 
 int

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "map/blockmap.h"
+#include "map/map.h"
 #include "ntfs/check.h"
 #include "ntfs/ntfs.h"
 #include "disk/source.h"

@@ -1,4 +1,4 @@
-/* winvirtio: the block map, in memory and on disk.
+/* winvirtio: the block map in memory (map.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * A block map is the whole difference between the source disk and the
@@ -6,22 +6,25 @@
  * new bytes.  It also records which bytes of the source the planner
  * read, and a SHA-256 over them (the fingerprint), so that a map is
  * only ever applied to the source it was computed from, unchanged.
- * The file format is described in docs/winvirtio-map.pod.
+ *
+ * The rest of lib/map/ works on this struct: mapsave.c writes it to a
+ * file and mapload.c reads one back (the format is mapformat.h and
+ * docs/winvirtio-map.pod), mapdump.c prints it, and mapread.c reads
+ * the served disk through it.
  */
 
-#ifndef WINVIRTIO_BLOCKMAP_H
-#define WINVIRTIO_BLOCKMAP_H
+#ifndef WINVIRTIO_MAP_H
+#define WINVIRTIO_MAP_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "common/rangeset.h"
 #include "disk/source.h"
 
-#define WV_MAP_LABEL_MAX 80     /* including the final NUL */
-#define WV_FINGERPRINT_LEN 32   /* SHA-256 */
+#define WV_MAP_LABEL_MAX 80       /* including the final NUL */
+#define WV_MAP_FINGERPRINT_LEN 32 /* SHA-256 */
+#define WV_MAP_ZERO_UNIT 512      /* zero ranges are aligned to this */
 
 struct wv_extent {
   uint64_t offset;              /* bytes, from the start of the disk */
@@ -39,7 +42,7 @@ struct wv_map {
 
   /* What the planner read, and the SHA-256 of those bytes. */
   struct wv_rangeset read_set;
-  uint8_t fingerprint[WV_FINGERPRINT_LEN];
+  uint8_t fingerprint[WV_MAP_FINGERPRINT_LEN];
 
   /* Free space served as zeroes (free-space trim): sorted, not
    * touching, 512-byte aligned, never overlapping an extent.  Empty
@@ -56,6 +59,12 @@ struct wv_map {
 /* Allocate an empty map. */
 extern struct wv_map *wv_map_new (uint64_t virtual_size);
 extern void wv_map_free (struct wv_map *map);
+
+/* The number of elements allocated in map->extents when it holds nr
+ * extents (struct wv_map has no capacity field): wv_map_load
+ * allocates by this rule so that wv_map_add_extent can grow it.
+ */
+extern size_t wv_map_extents_cap (size_t nr);
 
 /* Append an extent; data is copied.  Extents must be added in
  * ascending, non-overlapping order.  Returns 0 or -1.
@@ -78,17 +87,18 @@ extern uint64_t wv_map_bytes (const struct wv_map *map);
  * range hashed as its offset and length, little-endian 64 bit, then
  * its bytes).  Returns 0 or -1.
  */
-extern int wv_fingerprint (struct wv_source *src,
-                           const struct wv_rangeset *set,
-                           uint8_t out[WV_FINGERPRINT_LEN]);
+extern int wv_map_fingerprint (struct wv_source *src,
+                               const struct wv_rangeset *set,
+                               uint8_t out[WV_MAP_FINGERPRINT_LEN]);
 
-/* Write the map to path (atomically: temp file then rename). */
-extern int wv_map_save (const struct wv_map *map, const char *path);
-
-/* Read and validate a map file: magic, version, sizes, order, bounds,
- * checksum.  Returns NULL after wv_error on any problem.
+/* Check that map is well formed (sorted, non-overlapping, inside the
+ * disk, labels NUL-terminated, zero ranges aligned and clear of the
+ * extents): what wv_map_load must refuse and wv_map_save must not
+ * write.  On error, describe the problem in why and return -1; it
+ * does not call wv_error.
  */
-extern struct wv_map *wv_map_load (const char *path);
+extern int wv_map_check (const struct wv_map *map, char *why,
+                         size_t whylen);
 
 /* Check that map belongs to src: same size, and the fingerprint of the
  * recorded read set matches.  The error says which and what to do.
@@ -101,15 +111,4 @@ extern int wv_map_verify_source (const struct wv_map *map,
  */
 extern size_t wv_map_find (const struct wv_map *map, uint64_t offset);
 
-/* Copy the patched bytes that fall in [offset, offset+count) over buf,
- * which holds the source's bytes for that range.
- */
-extern void wv_map_apply (const struct wv_map *map, void *buf,
-                          uint32_t count, uint64_t offset);
-
-/* Print the map: a header, then one extent a line (offset, length,
- * label); or JSON.  Returns 0 or -1.
- */
-extern int wv_map_dump (const struct wv_map *map, FILE *fp, bool json);
-
-#endif /* WINVIRTIO_BLOCKMAP_H */
+#endif /* WINVIRTIO_MAP_H */
