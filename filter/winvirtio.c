@@ -29,7 +29,7 @@
 #include <nbdkit-filter.h>
 
 #include "map/blockmap.h"
-#include "drivers/drivers.h"
+#include "drivers/drvsrc.h"
 #include "common/log.h"
 #include "plan/plan.h"
 #include "disk/source.h"

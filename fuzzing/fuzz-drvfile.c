@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "drivers/catalog.h"
-#include "drivers/drvcheck.h"
+#include "drivers/drvfile.h"
 #include "common/log.h"
 #include "drivers/pecheck.h"
 

@@ -23,7 +23,7 @@
 
 #include <nettle/md5.h>
 
-#include "drivers/drivers.h"
+#include "drivers/drvsrc.h"
 #include "drivers/inf.h"
 #include "common/log.h"
 

@@ -40,7 +40,7 @@
 
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
-#include "drivers/drivers.h"
+#include "drivers/drvsrc.h"
 #include "convert/driverstore.h"
 #include "registry/hive.h"
 #include "common/log.h"
@@ -49,7 +49,7 @@
 #include "ntfs/ntfsvol.h"
 #include "disk/overlay.h"
 #include "disk/partition.h"
-#include "drivers/pkginfo.h"
+#include "drivers/pkg-load.h"
 #include "plan/plan.h"
 #include "convert/registry.h"
 #include "plan/trim.h"

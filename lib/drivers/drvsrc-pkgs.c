@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
-#include "drivers/drivers.h"
+#include "drivers/drvsrc.h"
 #include "drivers/drvsrc-io.h"
 #include "drivers/inf.h"
 #include "common/log.h"

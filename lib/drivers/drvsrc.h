@@ -18,8 +18,8 @@
  * packages known to break the first boot (smbus on Server 2025).
  */
 
-#ifndef WINVIRTIO_DRIVERS_H
-#define WINVIRTIO_DRIVERS_H
+#ifndef WINVIRTIO_DRVSRC_H
+#define WINVIRTIO_DRVSRC_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -109,4 +109,4 @@ extern int wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
                                  uint8_t **data_r, size_t *len_r,
                                  char **path_r);
 
-#endif /* WINVIRTIO_DRIVERS_H */
+#endif /* WINVIRTIO_DRVSRC_H */

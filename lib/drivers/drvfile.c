@@ -28,7 +28,7 @@
 #include <strings.h>
 
 #include "drivers/catalog.h"
-#include "drivers/drvcheck.h"
+#include "drivers/drvfile.h"
 #include "common/log.h"
 #include "drivers/pecheck.h"
 

@@ -4,8 +4,8 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_DRVCHECK_H
-#define WINVIRTIO_DRVCHECK_H
+#ifndef WINVIRTIO_DRVFILE_H
+#define WINVIRTIO_DRVFILE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -33,4 +33,4 @@ extern int wv_drvfile_check (const char *path, const char *name,
 extern int wv_pkg_check (struct wv_pkg_info *info,
                          const struct wv_windows *w);
 
-#endif /* WINVIRTIO_DRVCHECK_H */
+#endif /* WINVIRTIO_DRVFILE_H */

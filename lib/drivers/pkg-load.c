@@ -29,11 +29,11 @@
 #include <time.h>
 
 #include "common/cleanup.h"
-#include "drivers/drivers.h"
-#include "drivers/drvcheck.h"
+#include "drivers/drvsrc.h"
+#include "drivers/drvfile.h"
 #include "drivers/inf.h"
 #include "common/log.h"
-#include "drivers/pkginfo.h"
+#include "drivers/pkg-load.h"
 #include "convert/registry.h"
 
 /* "09/05/2024" -> NTFS time of that day, midnight UTC. */

@@ -3,8 +3,8 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_PKGINFO_H
-#define WINVIRTIO_PKGINFO_H
+#ifndef WINVIRTIO_PKG_LOAD_H
+#define WINVIRTIO_PKG_LOAD_H
 
 #include <stddef.h>
 #include <stdio.h>
@@ -27,4 +27,4 @@ extern int wv_pkg_load_all (const char *drivers, const struct wv_windows *w,
                             FILE *log,
                             struct wv_pkg_info **pkgs_r, size_t *n_r);
 
-#endif /* WINVIRTIO_PKGINFO_H */
+#endif /* WINVIRTIO_PKG_LOAD_H */
