@@ -1,11 +1,6 @@
-/* winvirtio: driver sources: the three virtio-win layouts.
+/* winvirtio: driver sources: reading the packages for a Windows, the
+ * groups of files of one driver folder (or, by-os, of one INF).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
- *
- * The source is listed once (drvsrc-io.c) and the layout found from
- * the list: a "by-driver" or "by-os" folder (at the top or below
- * "drivers") means the installed package, otherwise DRIVER/OS/ARCH/
- * as on the ISO.  Everything after that works on the list, so the ISO
- * image and a directory behave the same.
  */
 
 #include <config.h>
@@ -15,112 +10,12 @@
 #include <string.h>
 #include <strings.h>
 #include <ctype.h>
-#include <sys/stat.h>
 
 #include "common/cleanup.h"
-#include "drivers/drvsrc.h"
+#include "drivers/drvsrc-internal.h"
 #include "drivers/drvsrc-io.h"
-#include "drivers/inf.h"
+#include "drivers/drvsrc.h"
 #include "common/log.h"
-
-enum layout { LAYOUT_FOLDERS, LAYOUT_BY_OS };
-
-struct wv_drvsrc {
-  char *name;                   /* the root, for messages */
-  char *root;                   /* directory, or ISO file */
-  bool is_iso;
-  enum layout layout;
-  char *prefix;                 /* "", "drivers/by-driver", ... */
-  const char *layout_name;
-  struct wv_srclist list;
-};
-
-/* Folder names that differ from the INF name. */
-static const struct { const char *folder, *inf; } aliases[] = {
-  { "vioserial", "vioser" },
-  { "sriov", "vioprot" },
-};
-
-#define MAX_COMPS 8
-
-/* ---- paths ---- */
-
-/* Split path below prefix into comps (pointing into buf).  Returns the
- * number of elements, or -1 if path is not below prefix or too deep.
- */
-static int
-split (const char *path, const char *prefix, char *buf, size_t bufsize,
-       const char **comps)
-{
-  size_t plen = strlen (prefix);
-  char *p, *save = NULL;
-  int n = 0;
-
-  if (plen) {
-    if (strncasecmp (path, prefix, plen) != 0 || path[plen] != '/')
-      return -1;
-    path += plen + 1;
-  }
-  if (strlen (path) >= bufsize)
-    return -1;
-  strcpy (buf, path);
-  for (p = strtok_r (buf, "/", &save); p; p = strtok_r (NULL, "/", &save)) {
-    if (n == MAX_COMPS)
-      return -1;
-    comps[n++] = p;
-  }
-  return n;
-}
-
-/* The display name of rel in src (malloc'd). */
-static char *
-display (const struct wv_drvsrc *src, const char *rel)
-{
-  char *s;
-
-  if (asprintf (&s, "%s%s%s", src->root,
-                *rel ? (src->is_iso ? ":/" : "/") : "", rel) == -1) {
-    wv_error ("asprintf: %m");
-    return NULL;
-  }
-  return s;
-}
-
-static bool
-arch_matches (const char *folder, const char *arch)
-{
-  if (strcasecmp (folder, arch) == 0)
-    return true;
-  return strcasecmp (arch, "x86") == 0 && strcasecmp (folder, "i386") == 0;
-}
-
-static bool
-is_pdb (const char *name)
-{
-  size_t n = strlen (name);
-
-  return n >= 4 && strcasecmp (name + n - 4, ".pdb") == 0;
-}
-
-static bool
-has_suffix (const char *name, const char *suffix)
-{
-  size_t n = strlen (name), s = strlen (suffix);
-
-  return n >= s && strcasecmp (name + n - s, suffix) == 0;
-}
-
-/* Why package driver is left out for w, or NULL. */
-static const char *
-left_out (const char *driver, const struct wv_windows *w)
-{
-  if (strcasecmp (driver, "sriov") == 0)
-    return "the SR-IOV failover helper is not a device driver";
-  if (strcasecmp (driver, "smbus") == 0 && w->osdir &&
-      strcasecmp (w->osdir, "2k25") == 0)
-    return "it is known to break the first boot of Windows Server 2025";
-  return NULL;
-}
 
 static char *
 lower_dup (const char *s)
@@ -134,320 +29,6 @@ lower_dup (const char *s)
   for (p = r; *p; p++)
     *p = tolower ((unsigned char) *p);
   return r;
-}
-
-/* ---- "it has: a, b, c" lists ---- */
-
-struct names {
-  char **v;
-  size_t n;
-};
-
-static int
-names_add (struct names *ns, const char *s)
-{
-  size_t i;
-  char **p;
-
-  for (i = 0; i < ns->n; i++)
-    if (strcasecmp (ns->v[i], s) == 0)
-      return 0;
-  p = realloc (ns->v, (ns->n + 1) * sizeof *p);
-  if (p == NULL) {
-    wv_error ("realloc: %m");
-    return -1;
-  }
-  ns->v = p;
-  ns->v[ns->n] = strdup (s);
-  if (ns->v[ns->n] == NULL) {
-    wv_error ("strdup: %m");
-    return -1;
-  }
-  ns->n++;
-  return 0;
-}
-
-static int
-compare_names (const void *a, const void *b)
-{
-  return strcasecmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* Joined with ", " and freed; "nothing" if empty.  NULL on error. */
-static char *
-names_join (struct names *ns)
-{
-  char *buf = NULL;
-  size_t len = 0, i;
-  FILE *fp;
-
-  if (ns->n > 0)
-    qsort (ns->v, ns->n, sizeof *ns->v, compare_names);
-  fp = open_memstream (&buf, &len);
-  if (fp) {
-    for (i = 0; i < ns->n; i++)
-      fprintf (fp, "%s%s", i ? ", " : "", ns->v[i]);
-    if (ns->n == 0)
-      fprintf (fp, "nothing");
-    fclose (fp);
-  }
-  for (i = 0; i < ns->n; i++)
-    free (ns->v[i]);
-  free (ns->v);
-  ns->v = NULL;
-  ns->n = 0;
-  if (buf == NULL)
-    wv_error ("open_memstream: %m");
-  return buf;
-}
-
-/* The folders at depth level (0-based) below prefix whose parents are
- * want[0..level-1], e.g. the OS folders of a driver: level 1.
- */
-static char *
-folders_at (const struct wv_drvsrc *src, int level, const char *const *want)
-{
-  struct names ns = { 0 };
-  size_t i;
-
-  for (i = 0; i < src->list.nr_files; i++) {
-    char buf[4096];
-    const char *c[MAX_COMPS];
-    int n = split (src->list.files[i].path, src->prefix, buf, sizeof buf, c);
-    int k;
-
-    if (n < level + 2)          /* a folder has something inside */
-      continue;
-    for (k = 0; k < level; k++)
-      if (strcasecmp (c[k], want[k]) != 0)
-        break;
-    if (k == level && names_add (&ns, c[level]) == -1) {
-      names_join (&ns);
-      return NULL;
-    }
-  }
-  return names_join (&ns);
-}
-
-/* ---- opening ---- */
-
-/* Find the layout from the list. */
-static void
-find_layout (struct wv_drvsrc *src)
-{
-  static const struct { const char *prefix; enum layout l; const char *name; }
-  layouts[] = {
-    { "drivers/by-driver", LAYOUT_FOLDERS, "installed package (by-driver)" },
-    { "by-driver", LAYOUT_FOLDERS, "installed package (by-driver)" },
-    { "drivers/by-os", LAYOUT_BY_OS, "installed package (by-os)" },
-    { "by-os", LAYOUT_BY_OS, "installed package (by-os)" },
-  };
-  size_t i, j;
-
-  for (j = 0; j < sizeof layouts / sizeof layouts[0]; j++) {
-    size_t n = strlen (layouts[j].prefix);
-
-    for (i = 0; i < src->list.nr_files; i++) {
-      const char *p = src->list.files[i].path;
-
-      if (strncasecmp (p, layouts[j].prefix, n) == 0 && p[n] == '/' &&
-          has_suffix (p, ".inf")) {
-        src->prefix = strndup (p, n);
-        src->layout = layouts[j].l;
-        src->layout_name = layouts[j].name;
-        return;
-      }
-    }
-  }
-  src->prefix = strdup ("");
-  src->layout = LAYOUT_FOLDERS;
-  src->layout_name = src->is_iso ? "ISO image" : "ISO layout";
-
-  /* DRIVER/OS/ARCH/x.inf is the ISO layout (which also has the
-   * storage drivers in ARCH/OS/ for Windows Setup); without any, a
-   * folder given as .../drivers/by-os has ARCH/OS/x.inf.
-   */
-  for (i = 0; i < src->list.nr_files; i++) {
-    char buf[4096];
-    const char *c[MAX_COMPS];
-
-    if (split (src->list.files[i].path, "", buf, sizeof buf, c) == 4 &&
-        has_suffix (c[3], ".inf"))
-      return;
-  }
-  for (i = 0; i < src->list.nr_files; i++) {
-    char buf[4096];
-    const char *c[MAX_COMPS];
-
-    if (split (src->list.files[i].path, "", buf, sizeof buf, c) == 3 &&
-        has_suffix (c[2], ".inf") &&
-        (strcasecmp (c[0], "amd64") == 0 || strcasecmp (c[0], "i386") == 0 ||
-         strcasecmp (c[0], "x86") == 0 || strcasecmp (c[0], "ARM64") == 0)) {
-      src->layout = LAYOUT_BY_OS;
-      src->layout_name = "installed package (by-os)";
-      return;
-    }
-  }
-}
-
-static bool
-any_inf (const struct wv_srclist *l)
-{
-  size_t i;
-
-  for (i = 0; i < l->nr_files; i++)
-    if (has_suffix (l->files[i].path, ".inf"))
-      return true;
-  return false;
-}
-
-static int
-compare_files (const void *a, const void *b)
-{
-  return strcmp (((const struct wv_srcfile *) a)->path,
-                 ((const struct wv_srcfile *) b)->path);
-}
-
-static struct wv_drvsrc *
-open_one (const char *path)
-{
-  struct wv_drvsrc *src;
-  struct stat st;
-
-  if (stat (path, &st) == -1) {
-    wv_error ("cannot open the virtio-win drivers %s: %m", path);
-    return NULL;
-  }
-  if (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode)) {
-    wv_error ("%s: the virtio-win drivers must be an ISO image or a "
-              "directory", path);
-    return NULL;
-  }
-  src = calloc (1, sizeof *src);
-  if (src == NULL) {
-    wv_error ("calloc: %m");
-    return NULL;
-  }
-  src->root = strdup (path);
-  src->name = strdup (path);
-  src->is_iso = S_ISREG (st.st_mode);
-  if (src->root == NULL || src->name == NULL) {
-    wv_error ("strdup: %m");
-    goto err;
-  }
-  /* "dir/" and "dir" give the same messages. */
-  while (strlen (src->root) > 1 && src->root[strlen (src->root) - 1] == '/')
-    src->root[strlen (src->root) - 1] = '\0';
-  strcpy (src->name, src->root);
-  if ((src->is_iso ? wv_srclist_iso (path, &src->list)
-       : wv_srclist_dir (path, &src->list)) == -1)
-    goto err;
-  if (src->list.nr_files > 0)
-    qsort (src->list.files, src->list.nr_files, sizeof *src->list.files,
-           compare_files);
-  find_layout (src);
-  if (src->prefix == NULL) {
-    wv_error ("strdup: %m");
-    goto err;
-  }
-  wv_debug ("driver source %s: %s, %zu files", path, src->layout_name,
-            src->list.nr_files);
-  return src;
-
- err:
-  wv_drvsrc_close (src);
-  return NULL;
-}
-
-struct wv_drvsrc *
-wv_drvsrc_open (const char *path)
-{
-  CLEANUP_FREE char *def = NULL, *iso = NULL;
-  struct wv_drvsrc *src;
-  struct stat st;
-
-  if (path == NULL) {
-    path = def = wv_drvsrc_default ();
-    if (def == NULL)
-      return NULL;
-  }
-  src = open_one (path);
-  /* A directory holding only the ISO, as /usr/share/virtio-win
-   * without the drivers folder.
-   */
-  if (src && !src->is_iso && !any_inf (&src->list)) {
-    if (asprintf (&iso, "%s/virtio-win.iso", path) == -1) {
-      wv_error ("asprintf: %m");
-      wv_drvsrc_close (src);
-      return NULL;
-    }
-    if (stat (iso, &st) == 0 && S_ISREG (st.st_mode)) {
-      wv_drvsrc_close (src);
-      return open_one (iso);
-    }
-    wv_error ("%s has no driver (.inf file) and no virtio-win.iso: "
-              "this is not a virtio-win tree", path);
-    wv_drvsrc_close (src);
-    return NULL;
-  }
-  return src;
-}
-
-char *
-wv_drvsrc_default (void)
-{
-  const char *base;
-  CLEANUP_FREE char *abs = NULL;
-  char *iso;
-  struct stat st;
-
-  base = getenv ("VIRTIO_WIN");
-  if (base == NULL || *base == '\0')
-    base = "/usr/share/virtio-win";
-  abs = realpath (base, NULL);
-  if (abs == NULL) {
-    wv_error ("no virtio-win drivers: %s does not exist.  Install the "
-              "virtio-win package, or say where the virtio-win ISO or "
-              "driver tree is (winvirtio --drivers=PATH, the filter's "
-              "winvirtio-drivers=PATH, or VIRTIO_WIN=PATH)", base);
-    return NULL;
-  }
-  if (stat (abs, &st) == 0 && S_ISDIR (st.st_mode)) {
-    if (asprintf (&iso, "%s/virtio-win.iso", abs) == -1) {
-      wv_error ("asprintf: %m");
-      return NULL;
-    }
-    if (stat (iso, &st) == 0 && S_ISREG (st.st_mode))
-      return iso;
-    free (iso);
-  }
-  iso = abs;
-  abs = NULL;
-  return iso;
-}
-
-void
-wv_drvsrc_close (struct wv_drvsrc *src)
-{
-  if (src == NULL)
-    return;
-  wv_srclist_free (&src->list);
-  free (src->name);
-  free (src->root);
-  free (src->prefix);
-  free (src);
-}
-
-const char *
-wv_drvsrc_name (const struct wv_drvsrc *src)
-{
-  return src->name;
-}
-
-const char *
-wv_drvsrc_layout (const struct wv_drvsrc *src)
-{
-  return src->layout_name;
 }
 
 /* ---- packages ---- */
@@ -488,22 +69,10 @@ wv_drvpkg_find (const struct wv_drvpkg *pkg, const char *name)
   return NULL;
 }
 
-/* A package being put together: indexes into src->list. */
-struct group {
-  char *driver;                 /* lower case */
-  char *dir;                    /* relative folder, actual case */
-  size_t *idx;
-  size_t n;
-  bool has_inf;
-};
+/* ---- groups ---- */
 
-struct groups {
-  struct group *v;
-  size_t n;
-};
-
-static void
-groups_free (struct groups *gs)
+void
+wv_drvsrc_groups_free (struct wv_drvsrc_groups *gs)
 {
   size_t i;
 
@@ -517,10 +86,11 @@ groups_free (struct groups *gs)
   gs->n = 0;
 }
 
-static struct group *
-group_get (struct groups *gs, const char *driver, const char *dir)
+struct wv_drvsrc_group *
+wv_drvsrc_group_get (struct wv_drvsrc_groups *gs, const char *driver,
+                     const char *dir)
 {
-  struct group *g;
+  struct wv_drvsrc_group *g;
   size_t i;
 
   for (i = 0; i < gs->n; i++)
@@ -546,8 +116,9 @@ group_get (struct groups *gs, const char *driver, const char *dir)
   return g;
 }
 
-static int
-group_add (struct group *g, size_t idx, const char *name)
+int
+wv_drvsrc_group_add (struct wv_drvsrc_group *g, size_t idx,
+                     const char *name)
 {
   size_t *p = realloc (g->idx, (g->n + 1) * sizeof *p);
 
@@ -557,21 +128,9 @@ group_add (struct group *g, size_t idx, const char *name)
   }
   g->idx = p;
   g->idx[g->n++] = idx;
-  if (has_suffix (name, ".inf"))
+  if (wv_drvsrc_has_suffix (name, ".inf"))
     g->has_inf = true;
   return 0;
-}
-
-/* The folder name for driver (folder or INF name). */
-static const char *
-folder_of (const char *driver)
-{
-  size_t i;
-
-  for (i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-    if (strcasecmp (driver, aliases[i].inf) == 0)
-      return aliases[i].folder;
-  return driver;
 }
 
 /* Group the DRIVER/OS/ARCH/FILE files for w (only driver's if not
@@ -579,43 +138,36 @@ folder_of (const char *driver)
  */
 static int
 group_folders (const struct wv_drvsrc *src, const struct wv_windows *w,
-               const char *driver, struct groups *gs)
+               const char *driver, struct wv_drvsrc_groups *gs)
 {
   size_t i;
 
   for (i = 0; i < src->list.nr_files; i++) {
     char buf[4096], dir[4096];
     const char *c[MAX_COMPS];
-    int n = split (src->list.files[i].path, src->prefix, buf, sizeof buf, c);
-    struct group *g;
+    int n = wv_drvsrc_split (src->list.files[i].path, src->prefix, buf,
+                             sizeof buf, c);
+    struct wv_drvsrc_group *g;
 
     if (n < 4 || strcasecmp (c[1], w->osdir) != 0 ||
-        !arch_matches (c[2], w->arch))
+        !wv_drvsrc_arch_matches (c[2], w->arch))
       continue;
-    if (driver && strcasecmp (c[0], folder_of (driver)) != 0)
+    if (driver && strcasecmp (c[0], wv_drvsrc_folder_of (driver)) != 0)
       continue;
     if (n > 4) {
       wv_debug ("%s: leaving out %s (in a subfolder)", src->name,
                 src->list.files[i].path);
       continue;
     }
-    if (is_pdb (c[3]))
+    if (wv_drvsrc_is_pdb (c[3]))
       continue;
     snprintf (dir, sizeof dir, "%s%s%s/%s/%s", src->prefix,
               *src->prefix ? "/" : "", c[0], c[1], c[2]);
-    g = group_get (gs, c[0], dir);
-    if (g == NULL || group_add (g, i, c[3]) == -1)
+    g = wv_drvsrc_group_get (gs, c[0], dir);
+    if (g == NULL || wv_drvsrc_group_add (g, i, c[3]) == -1)
       return -1;
   }
   return 0;
-}
-
-static const char *
-base_name (const char *path)
-{
-  const char *s = strrchr (path, '/');
-
-  return s ? s + 1 : path;
 }
 
 /* For sorting a group's files by name: the list is sorted by path
@@ -632,7 +184,7 @@ compare_idx (const void *a, const void *b)
 
 /* Read group g into pkg. */
 static int
-read_group (const struct wv_drvsrc *src, const struct group *g,
+read_group (const struct wv_drvsrc *src, const struct wv_drvsrc_group *g,
             struct wv_drvpkg *pkg)
 {
   CLEANUP_FREE const char **paths = NULL;
@@ -646,7 +198,7 @@ read_group (const struct wv_drvsrc *src, const struct group *g,
   lens = calloc (g->n + 1, sizeof *lens);
   pkg->files = calloc (g->n + 1, sizeof *pkg->files);
   pkg->driver = strdup (g->driver);
-  pkg->where = display (src, g->dir);
+  pkg->where = wv_drvsrc_display (src, g->dir);
   if (!paths || !datas || !lens || !pkg->files || !pkg->driver ||
       !pkg->where) {
     wv_error ("calloc: %m");
@@ -660,7 +212,7 @@ read_group (const struct wv_drvsrc *src, const struct group *g,
   if (wv_src_read (src->root, src->is_iso, paths, g->n, datas, lens) == -1)
     goto err;
   for (i = 0; i < g->n; i++) {
-    pkg->files[i].name = strdup (base_name (paths[i]));
+    pkg->files[i].name = strdup (wv_drvsrc_base_name (paths[i]));
     pkg->files[i].data = datas[i];
     pkg->files[i].len = lens[i];
     pkg->nr_files++;
@@ -688,14 +240,15 @@ read_group (const struct wv_drvsrc *src, const struct group *g,
 static int
 compare_groups (const void *a, const void *b)
 {
-  return strcmp (((const struct group *) a)->driver,
-                 ((const struct group *) b)->driver);
+  return strcmp (((const struct wv_drvsrc_group *) a)->driver,
+                 ((const struct wv_drvsrc_group *) b)->driver);
 }
 
 /* Turn the groups into packages, leaving out what must be. */
 static int
 read_groups (const struct wv_drvsrc *src, const struct wv_windows *w,
-             struct groups *gs, struct wv_drvpkg **pkgs_r, size_t *nr_r)
+             struct wv_drvsrc_groups *gs, struct wv_drvpkg **pkgs_r,
+             size_t *nr_r)
 {
   struct wv_drvpkg *pkgs;
   size_t i, n = 0;
@@ -708,7 +261,7 @@ read_groups (const struct wv_drvsrc *src, const struct wv_windows *w,
     return -1;
   }
   for (i = 0; i < gs->n; i++) {
-    const char *why = left_out (gs->v[i].driver, w);
+    const char *why = wv_drvsrc_left_out (gs->v[i].driver, w);
 
     if (why) {
       wv_debug ("%s: leaving out %s: %s", src->name, gs->v[i].dir, why);
@@ -730,292 +283,43 @@ read_groups (const struct wv_drvsrc *src, const struct wv_windows *w,
   return 0;
 }
 
-static int
-no_osdir (const struct wv_windows *w)
-{
-  if (w->osdir)
-    return 0;
-  wv_error ("winvirtio does not know which virtio-win folder fits "
-            "%s (Windows %u.%u build %u): this Windows is not supported "
-            "yet; please report it", w->product_name[0] ?
-            w->product_name : "this Windows", w->major, w->minor,
-            w->build);
-  return -1;
-}
-
-/* ---- by-os: one folder, packages by INF ---- */
-
-void
-wv_drvsrc_inf_target (const struct wv_windows *w, struct wv_inf_target *t)
-{
-  if (strcasecmp (w->arch, "ARM64") == 0)
-    t->arch = "arm64";
-  else if (strcasecmp (w->arch, "x86") == 0)
-    t->arch = "x86";
-  else
-    t->arch = "amd64";
-  t->major = w->major;
-  t->minor = w->minor;
-  t->build = w->build;
-  t->server = w->server;
-}
-
-/* The folder ARCH/OS below the prefix for w, relative ("" if none). */
-static int
-by_os_folder (const struct wv_drvsrc *src, const struct wv_windows *w,
-              char *dir, size_t len)
-{
-  size_t i;
-
-  for (i = 0; i < src->list.nr_files; i++) {
-    char buf[4096];
-    const char *c[MAX_COMPS];
-    int n = split (src->list.files[i].path, src->prefix, buf, sizeof buf, c);
-
-    if (n == 3 && arch_matches (c[0], w->arch) &&
-        strcasecmp (c[1], w->osdir) == 0) {
-      snprintf (dir, len, "%s%s%s/%s", src->prefix,
-                *src->prefix ? "/" : "", c[0], c[1]);
-      return 0;
-    }
-  }
-  dir[0] = '\0';
-  return 0;
-}
-
-/* Group the by-os folder dir into one group per INF. */
-static int
-group_by_os (const struct wv_drvsrc *src, const struct wv_windows *w,
-             const char *dir, struct groups *gs)
-{
-  size_t dlen = strlen (dir), i, j, k, nr_infs = 0;
-  CLEANUP_FREE size_t *infs = NULL;
-  CLEANUP_FREE const char **paths = NULL;
-  CLEANUP_FREE uint8_t **datas = NULL;
-  CLEANUP_FREE size_t *lens = NULL;
-  struct wv_inf_target t;
-  int r = -1;
-
-  wv_drvsrc_inf_target (w, &t);
-  infs = calloc (src->list.nr_files + 1, sizeof *infs);
-  paths = calloc (src->list.nr_files + 1, sizeof *paths);
-  datas = calloc (src->list.nr_files + 1, sizeof *datas);
-  lens = calloc (src->list.nr_files + 1, sizeof *lens);
-  if (!infs || !paths || !datas || !lens) {
-    wv_error ("calloc: %m");
-    return -1;
-  }
-  for (i = 0; i < src->list.nr_files; i++) {
-    const char *p = src->list.files[i].path;
-
-    if (strncmp (p, dir, dlen) == 0 && p[dlen] == '/' &&
-        strchr (p + dlen + 1, '/') == NULL && has_suffix (p, ".inf")) {
-      infs[nr_infs] = i;
-      paths[nr_infs++] = p;
-    }
-  }
-  if (wv_src_read (src->root, src->is_iso, paths, nr_infs, datas,
-                   lens) == -1)
-    return -1;
-  for (k = 0; k < nr_infs; k++) {
-    const char *infname = base_name (paths[k]);
-    char driver[256], *dot;
-    struct wv_inf *inf;
-    struct wv_inf_version v;
-    const char **names = NULL;
-    size_t nr_names = 0;
-    struct group *g;
-    CLEANUP_FREE char *where = display (src, paths[k]);
-
-    snprintf (driver, sizeof driver, "%s", infname);
-    if ((dot = strrchr (driver, '.')) != NULL)
-      *dot = '\0';
-    inf = wv_inf_parse (datas[k], lens[k], where ? where : infname, NULL);
-    if (inf == NULL)
-      goto out;
-    if (wv_inf_version (inf, &t, &v) == -1 ||
-        wv_inf_source_files (inf, &t, &names, &nr_names) == -1) {
-      wv_inf_free (inf);
-      goto out;
-    }
-    /* The group is named after the INF, so that two INFs of one folder
-     * are two packages.
-     */
-    g = group_get (gs, folder_of (driver), paths[k]);
-    if (g == NULL || group_add (g, infs[k], infname) == -1) {
-      free (names);
-      wv_inf_free (inf);
-      goto out;
-    }
-    /* The catalog and the files the INF names, where present. */
-    for (i = 0; i < src->list.nr_files; i++) {
-      const char *p = src->list.files[i].path, *b;
-      bool want;
-
-      if (strncmp (p, dir, dlen) != 0 || p[dlen] != '/' ||
-          strchr (p + dlen + 1, '/') != NULL || i == infs[k])
-        continue;
-      b = p + dlen + 1;
-      want = v.catalog_file && strcasecmp (b, v.catalog_file) == 0;
-      for (j = 0; !want && j < nr_names; j++)
-        want = strcasecmp (b, names[j]) == 0;
-      if (want && !is_pdb (b) && group_add (g, i, b) == -1) {
-        free (names);
-        wv_inf_free (inf);
-        goto out;
-      }
-    }
-    free (names);
-    wv_inf_free (inf);
-  }
-  /* "where" of a by-os package is its folder, not the INF. */
-  for (k = 0; k < gs->n; k++) {
-    free (gs->v[k].dir);
-    gs->v[k].dir = strdup (dir);
-    if (gs->v[k].dir == NULL) {
-      wv_error ("strdup: %m");
-      goto out;
-    }
-  }
-  r = 0;
-
- out:
-  for (k = 0; k < nr_infs; k++)
-    free (datas[k]);
-  return r;
-}
-
 /* ---- the API ---- */
-
-/* The error when src has nothing for w. */
-static void
-nothing_for (const struct wv_drvsrc *src, const struct wv_windows *w)
-{
-  CLEANUP_FREE char *have = NULL;
-  char desc[256];
-  struct names ns = { 0 };
-  size_t i;
-
-  wv_windows_describe (w, desc, sizeof desc);
-  for (i = 0; i < src->list.nr_files; i++) {
-    char buf[4096], folder[600];
-    const char *c[MAX_COMPS];
-    int n = split (src->list.files[i].path, src->prefix, buf, sizeof buf, c);
-
-    if (src->layout == LAYOUT_FOLDERS && n == 4 &&
-        has_suffix (c[3], ".inf"))
-      snprintf (folder, sizeof folder, "%s/%s", c[1], c[2]);
-    else if (src->layout == LAYOUT_BY_OS && n == 3 &&
-             has_suffix (c[2], ".inf"))
-      snprintf (folder, sizeof folder, "%s/%s", c[1], c[0]);
-    else
-      continue;
-    if (names_add (&ns, folder) == -1)
-      break;
-  }
-  have = names_join (&ns);
-  wv_error ("%s has no drivers for this Windows (%s, virtio-win folder "
-            "%s/%s); it has drivers for: %s.  Use a virtio-win release "
-            "that supports this Windows", src->name, desc, w->osdir,
-            w->arch, have ? have : "?");
-}
 
 int
 wv_drvsrc_packages (struct wv_drvsrc *src, const struct wv_windows *w,
                     struct wv_drvpkg **pkgs_r, size_t *nr_r)
 {
-  struct groups gs = { 0 };
+  struct wv_drvsrc_groups gs = { 0 };
   char dir[4096];
   int r;
 
   *pkgs_r = NULL;
   *nr_r = 0;
-  if (no_osdir (w) == -1)
+  if (wv_drvsrc_no_osdir (w) == -1)
     return -1;
   if (src->layout == LAYOUT_BY_OS) {
-    by_os_folder (src, w, dir, sizeof dir);
-    r = dir[0] ? group_by_os (src, w, dir, &gs) : 0;
+    wv_drvsrc_by_os_folder (src, w, dir, sizeof dir);
+    r = dir[0] ? wv_drvsrc_group_by_os (src, w, dir, &gs) : 0;
   }
   else
     r = group_folders (src, w, NULL, &gs);
   if (r == 0)
     r = read_groups (src, w, &gs, pkgs_r, nr_r);
-  groups_free (&gs);
+  wv_drvsrc_groups_free (&gs);
   if (r == 0 && *nr_r == 0) {
     free (*pkgs_r);
     *pkgs_r = NULL;
-    nothing_for (src, w);
+    wv_drvsrc_nothing_for (src, w);
     return -1;
   }
   return r;
-}
-
-/* Check the folders down to driver/OS/ARCH, with the errors. */
-static int
-check_folders (const struct wv_drvsrc *src, const char *folder,
-               const struct wv_windows *w)
-{
-  CLEANUP_FREE char *have = NULL, *at = NULL;
-  char want0[256] = "", want1[256] = "", rel[4096];
-  bool d_found = false, o_found = false, a_found = false;
-  size_t i;
-
-  for (i = 0; i < src->list.nr_files && !a_found; i++) {
-    char buf[4096];
-    const char *c[MAX_COMPS];
-    int n = split (src->list.files[i].path, src->prefix, buf, sizeof buf, c);
-
-    if (n < 2 || strcasecmp (c[0], folder) != 0)
-      continue;
-    d_found = true;
-    snprintf (want0, sizeof want0, "%s", c[0]);
-    if (n < 3 || strcasecmp (c[1], w->osdir) != 0)
-      continue;
-    o_found = true;
-    snprintf (want1, sizeof want1, "%s", c[1]);
-    if (n >= 4 && arch_matches (c[2], w->arch))
-      a_found = true;
-  }
-  if (a_found)
-    return 0;
-  if (!d_found) {
-    at = display (src, src->prefix);
-    have = folders_at (src, 0, NULL);
-    wv_error ("%s: no %s folder in the driver tree (it has: %s); point "
-              "winvirtio at a virtio-win ISO tree", at ? at : "?",
-              folder, have ? have : "?");
-  }
-  else if (!o_found) {
-    const char *parents[1] = { want0 };
-
-    snprintf (rel, sizeof rel, "%s%s%s", src->prefix,
-              *src->prefix ? "/" : "", want0);
-    at = display (src, rel);
-    have = folders_at (src, 1, parents);
-    wv_error ("%s has no folder for this Windows (%s, virtio-win folder "
-              "%s); it has: %s.  Use a virtio-win release that supports "
-              "this Windows", at ? at : "?", w->product_name, w->osdir,
-              have ? have : "?");
-  }
-  else {
-    const char *parents[2] = { want0, want1 };
-
-    snprintf (rel, sizeof rel, "%s%s%s/%s", src->prefix,
-              *src->prefix ? "/" : "", want0, want1);
-    at = display (src, rel);
-    have = folders_at (src, 2, parents);
-    wv_error ("%s has no %s folder for this %s Windows (it has: %s): use "
-              "a virtio-win release with %s drivers for this Windows",
-              at ? at : "?", w->arch, w->arch, have ? have : "?", w->arch);
-  }
-  return -1;
 }
 
 int
 wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
                    const struct wv_windows *w, struct wv_drvpkg **pkg_r)
 {
-  struct groups gs = { 0 };
+  struct wv_drvsrc_groups gs = { 0 };
   struct wv_drvpkg *pkgs = NULL;
   size_t nr = 0, i;
   const char *why;
@@ -1023,40 +327,40 @@ wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
   int r = -1;
 
   *pkg_r = NULL;
-  if (no_osdir (w) == -1)
+  if (wv_drvsrc_no_osdir (w) == -1)
     return -1;
-  why = left_out (folder_of (driver), w);
+  why = wv_drvsrc_left_out (wv_drvsrc_folder_of (driver), w);
   if (why) {
     wv_error ("%s: winvirtio does not install %s on %s: %s", src->name,
               driver, w->product_name, why);
     return -1;
   }
   if (src->layout == LAYOUT_BY_OS) {
-    by_os_folder (src, w, dir, sizeof dir);
+    wv_drvsrc_by_os_folder (src, w, dir, sizeof dir);
     if (dir[0] == '\0') {
-      nothing_for (src, w);
+      wv_drvsrc_nothing_for (src, w);
       return -1;
     }
-    if (group_by_os (src, w, dir, &gs) == -1)
+    if (wv_drvsrc_group_by_os (src, w, dir, &gs) == -1)
       goto out;
     for (i = 0; i < gs.n; i++)
-      if (strcasecmp (gs.v[i].driver, folder_of (driver)) == 0)
+      if (strcasecmp (gs.v[i].driver, wv_drvsrc_folder_of (driver)) == 0)
         break;
     if (i == gs.n) {
-      struct names ns = { 0 };
-      CLEANUP_FREE char *have = NULL, *at = display (src, dir);
+      struct wv_drvsrc_names ns = { 0 };
+      CLEANUP_FREE char *have = NULL, *at = wv_drvsrc_display (src, dir);
 
       for (i = 0; i < gs.n; i++)
-        if (!left_out (gs.v[i].driver, w))
-          names_add (&ns, gs.v[i].driver);
-      have = names_join (&ns);
+        if (!wv_drvsrc_left_out (gs.v[i].driver, w))
+          wv_drvsrc_names_add (&ns, gs.v[i].driver);
+      have = wv_drvsrc_names_join (&ns);
       wv_error ("%s: no %s driver for this Windows (it has: %s)",
                 at ? at : dir, driver, have ? have : "?");
       goto out;
     }
     /* Keep only that one. */
     if (i != 0) {
-      struct group tmp = gs.v[0];
+      struct wv_drvsrc_group tmp = gs.v[0];
 
       gs.v[0] = gs.v[i];
       gs.v[i] = tmp;
@@ -1069,7 +373,7 @@ wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
     gs.n = 1;
   }
   else {
-    if (check_folders (src, folder_of (driver), w) == -1 ||
+    if (wv_drvsrc_check_folders (src, wv_drvsrc_folder_of (driver), w) == -1 ||
         group_folders (src, w, driver, &gs) == -1)
       goto out;
   }
@@ -1079,7 +383,7 @@ wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
     CLEANUP_FREE char *at = NULL;
 
     if (gs.n > 0)
-      at = display (src, gs.v[0].dir);
+      at = wv_drvsrc_display (src, gs.v[0].dir);
     wv_error ("%s: no .inf file for %s", at ? at : src->name, driver);
     free (pkgs);
     goto out;
@@ -1088,7 +392,7 @@ wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
   r = 0;
 
  out:
-  groups_free (&gs);
+  wv_drvsrc_groups_free (&gs);
   return r;
 }
 
@@ -1103,7 +407,7 @@ wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
   size_t i;
   int r = -1;
 
-  if (no_osdir (w) == -1)
+  if (wv_drvsrc_no_osdir (w) == -1)
     return -1;
   if (asprintf (&sys, "%s.sys", driver) == -1) {
     wv_error ("asprintf: %m");
