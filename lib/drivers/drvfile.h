@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "drivers/catalog.h"
-#include "convert/driverstore.h"
+#include "drivers/pkg.h"
 #include "registry/windows.h"
 
 /* Check one file of a package by the extension of its name (.sys,

@@ -29,12 +29,12 @@
 #include <time.h>
 
 #include "common/cleanup.h"
-#include "drivers/drvsrc.h"
 #include "drivers/drvfile.h"
+#include "drivers/drvsrc.h"
 #include "drivers/inf.h"
 #include "common/log.h"
 #include "drivers/pkg-load.h"
-#include "convert/registry.h"
+#include "drivers/pkg.h"
 
 /* "09/05/2024" -> NTFS time of that day, midnight UTC. */
 static int
@@ -380,8 +380,8 @@ is_boot (const char *driver)
 {
   size_t i;
 
-  for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (strcasecmp (driver, wv_boot_drivers[i]) == 0)
+  for (i = 0; i < wv_pkg_nr_boot_drivers; ++i)
+    if (strcasecmp (driver, wv_pkg_boot_drivers[i]) == 0)
       return true;
   return false;
 }
@@ -461,7 +461,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     return -1;
   fprintf (log, "driver source: %s (%s)\n", wv_drvsrc_name (src),
            wv_drvsrc_layout (src));
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
+  for (i = 0; i < wv_pkg_nr_boot_drivers; ++i) {
     struct wv_drvpkg *dp = NULL;
     int k;
 
@@ -474,7 +474,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
      */
     if (w->major < 6)
       wv_error_capture_begin ();
-    k = wv_drvsrc_package (src, wv_boot_drivers[i], w, &dp);
+    k = wv_drvsrc_package (src, wv_pkg_boot_drivers[i], w, &dp);
     if (w->major < 6) {
       CLEANUP_FREE char *why = wv_error_capture_end ();
 
@@ -485,9 +485,9 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
         }
         fprintf (log, "driver: %s left out (not in the driver source for "
                  "%s/%s; virtio-win has none for Windows before Vista): "
-                 "give the guest a %s disk\n", wv_boot_drivers[i],
+                 "give the guest a %s disk\n", wv_pkg_boot_drivers[i],
                  w->osdir ? w->osdir : "?", w->arch,
-                 strcmp (wv_boot_drivers[i], "vioscsi") == 0 ?
+                 strcmp (wv_pkg_boot_drivers[i], "vioscsi") == 0 ?
                  "virtio-blk (not virtio-scsi)" : "virtio-scsi");
         continue;
       }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "convert/driverstore.h"
+#include "drivers/pkg.h"
 #include "registry/windows.h"
 
 /* The driver packages of the source drivers (drivers.h: an ISO, a

@@ -28,8 +28,8 @@
 #include "map/blockmap.h"
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
-#include "drivers/drvsrc.h"
 #include "drivers/drvfile.h"
+#include "drivers/drvsrc.h"
 #include "registry/hive.h"
 #include "registry/hivelog.h"
 #include "inspect/inspect.h"
@@ -37,7 +37,7 @@
 #include "ntfs/ntfscheck.h"
 #include "ntfs/ntfsvol.h"
 #include "disk/overlay.h"
-#include "convert/registry.h"
+#include "drivers/pkg.h"
 
 #define MAX_HIVE (512 * 1024 * 1024)
 
@@ -385,14 +385,14 @@ inspect_drivers (const struct wv_plan_options *opts, struct wv_inspect *r)
     goto out;
   }
   if (r->have_windows) {
-    r->packages = calloc (wv_nr_boot_drivers, sizeof *r->packages);
+    r->packages = calloc (wv_pkg_nr_boot_drivers, sizeof *r->packages);
     if (r->packages == NULL) {
       wv_error ("calloc: %m");
       goto out;
     }
-    r->nr_packages = wv_nr_boot_drivers;
-    for (i = 0; i < wv_nr_boot_drivers; ++i) {
-      r->packages[i].driver = wv_boot_drivers[i];
+    r->nr_packages = wv_pkg_nr_boot_drivers;
+    for (i = 0; i < wv_pkg_nr_boot_drivers; ++i) {
+      r->packages[i].driver = wv_pkg_boot_drivers[i];
       lookup_package (src, &r->win, &r->packages[i]);
     }
   }
