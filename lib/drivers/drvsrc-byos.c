@@ -68,8 +68,8 @@ wv_drvsrc_group_by_os (const struct wv_drvsrc *src,
       paths[nr_infs++] = p;
     }
   }
-  if (wv_src_read (src->root, src->is_iso, paths, nr_infs, datas,
-                   lens) == -1)
+  if (wv_drvsrc_read (src->root, src->is_iso, paths, nr_infs, datas,
+                      lens) == -1)
     return -1;
   for (k = 0; k < nr_infs; k++) {
     const char *infname = wv_drvsrc_base_name (paths[k]);

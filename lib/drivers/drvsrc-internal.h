@@ -21,7 +21,7 @@ struct wv_drvsrc {
   enum layout layout;
   char *prefix;                 /* "", "drivers/by-driver", ... */
   const char *layout_name;
-  struct wv_srclist list;
+  struct wv_drvsrc_list list;
 };
 
 #define MAX_COMPS 8

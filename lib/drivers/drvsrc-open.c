@@ -84,7 +84,7 @@ find_layout (struct wv_drvsrc *src)
 }
 
 static bool
-any_inf (const struct wv_srclist *l)
+any_inf (const struct wv_drvsrc_list *l)
 {
   size_t i;
 
@@ -97,8 +97,8 @@ any_inf (const struct wv_srclist *l)
 static int
 compare_files (const void *a, const void *b)
 {
-  return strcmp (((const struct wv_srcfile *) a)->path,
-                 ((const struct wv_srcfile *) b)->path);
+  return strcmp (((const struct wv_drvsrc_entry *) a)->path,
+                 ((const struct wv_drvsrc_entry *) b)->path);
 }
 
 static struct wv_drvsrc *
@@ -132,8 +132,8 @@ open_one (const char *path)
   while (strlen (src->root) > 1 && src->root[strlen (src->root) - 1] == '/')
     src->root[strlen (src->root) - 1] = '\0';
   strcpy (src->name, src->root);
-  if ((src->is_iso ? wv_srclist_iso (path, &src->list)
-       : wv_srclist_dir (path, &src->list)) == -1)
+  if ((src->is_iso ? wv_drvsrc_list_iso (path, &src->list)
+       : wv_drvsrc_list_dir (path, &src->list)) == -1)
     goto err;
   if (src->list.nr_files > 0)
     qsort (src->list.files, src->list.nr_files, sizeof *src->list.files,
@@ -224,7 +224,7 @@ wv_drvsrc_close (struct wv_drvsrc *src)
 {
   if (src == NULL)
     return;
-  wv_srclist_free (&src->list);
+  wv_drvsrc_list_free (&src->list);
   free (src->name);
   free (src->root);
   free (src->prefix);

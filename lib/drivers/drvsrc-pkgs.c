@@ -34,15 +34,15 @@ lower_dup (const char *s)
 /* ---- packages ---- */
 
 void
-wv_drvpkg_free (struct wv_drvpkg *pkg)
+wv_drvsrc_pkg_free (struct wv_drvsrc_pkg *pkg)
 {
   if (pkg == NULL)
     return;
-  wv_drvpkgs_free (pkg, 1);
+  wv_drvsrc_pkgs_free (pkg, 1);
 }
 
 void
-wv_drvpkgs_free (struct wv_drvpkg *pkgs, size_t n)
+wv_drvsrc_pkgs_free (struct wv_drvsrc_pkg *pkgs, size_t n)
 {
   size_t i, j;
 
@@ -58,8 +58,8 @@ wv_drvpkgs_free (struct wv_drvpkg *pkgs, size_t n)
   free (pkgs);
 }
 
-const struct wv_drvpkg_file *
-wv_drvpkg_find (const struct wv_drvpkg *pkg, const char *name)
+const struct wv_drvsrc_pkg_file *
+wv_drvsrc_pkg_find (const struct wv_drvsrc_pkg *pkg, const char *name)
 {
   size_t i;
 
@@ -185,7 +185,7 @@ compare_idx (const void *a, const void *b)
 /* Read group g into pkg. */
 static int
 read_group (const struct wv_drvsrc *src, const struct wv_drvsrc_group *g,
-            struct wv_drvpkg *pkg)
+            struct wv_drvsrc_pkg *pkg)
 {
   CLEANUP_FREE const char **paths = NULL;
   CLEANUP_FREE uint8_t **datas = NULL;
@@ -209,7 +209,7 @@ read_group (const struct wv_drvsrc *src, const struct wv_drvsrc_group *g,
     qsort (g->idx, g->n, sizeof *g->idx, compare_idx);
   for (i = 0; i < g->n; i++)
     paths[i] = src->list.files[g->idx[i]].path;
-  if (wv_src_read (src->root, src->is_iso, paths, g->n, datas, lens) == -1)
+  if (wv_drvsrc_read (src->root, src->is_iso, paths, g->n, datas, lens) == -1)
     goto err;
   for (i = 0; i < g->n; i++) {
     pkg->files[i].name = strdup (wv_drvsrc_base_name (paths[i]));
@@ -247,10 +247,10 @@ compare_groups (const void *a, const void *b)
 /* Turn the groups into packages, leaving out what must be. */
 static int
 read_groups (const struct wv_drvsrc *src, const struct wv_windows *w,
-             struct wv_drvsrc_groups *gs, struct wv_drvpkg **pkgs_r,
+             struct wv_drvsrc_groups *gs, struct wv_drvsrc_pkg **pkgs_r,
              size_t *nr_r)
 {
-  struct wv_drvpkg *pkgs;
+  struct wv_drvsrc_pkg *pkgs;
   size_t i, n = 0;
 
   if (gs->n > 0)                /* (qsort of NULL, 0 is undefined) */
@@ -273,7 +273,7 @@ read_groups (const struct wv_drvsrc *src, const struct wv_windows *w,
       continue;
     }
     if (read_group (src, &gs->v[i], &pkgs[n]) == -1) {
-      wv_drvpkgs_free (pkgs, n);
+      wv_drvsrc_pkgs_free (pkgs, n);
       return -1;
     }
     n++;
@@ -287,7 +287,7 @@ read_groups (const struct wv_drvsrc *src, const struct wv_windows *w,
 
 int
 wv_drvsrc_packages (struct wv_drvsrc *src, const struct wv_windows *w,
-                    struct wv_drvpkg **pkgs_r, size_t *nr_r)
+                    struct wv_drvsrc_pkg **pkgs_r, size_t *nr_r)
 {
   struct wv_drvsrc_groups gs = { 0 };
   char dir[4096];
@@ -317,10 +317,10 @@ wv_drvsrc_packages (struct wv_drvsrc *src, const struct wv_windows *w,
 
 int
 wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
-                   const struct wv_windows *w, struct wv_drvpkg **pkg_r)
+                   const struct wv_windows *w, struct wv_drvsrc_pkg **pkg_r)
 {
   struct wv_drvsrc_groups gs = { 0 };
-  struct wv_drvpkg *pkgs = NULL;
+  struct wv_drvsrc_pkg *pkgs = NULL;
   size_t nr = 0, i;
   const char *why;
   char dir[4096];
@@ -401,8 +401,8 @@ wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
                       const struct wv_windows *w,
                       uint8_t **data_r, size_t *len_r, char **path_r)
 {
-  struct wv_drvpkg *pkg = NULL;
-  struct wv_drvpkg_file *f = NULL;
+  struct wv_drvsrc_pkg *pkg = NULL;
+  struct wv_drvsrc_pkg_file *f = NULL;
   CLEANUP_FREE char *sys = NULL;
   size_t i;
   int r = -1;
@@ -436,6 +436,6 @@ wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
   r = 0;
 
  out:
-  wv_drvpkg_free (pkg);
+  wv_drvsrc_pkg_free (pkg);
   return r;
 }

@@ -14,7 +14,7 @@
  * Models section Windows would choose, and for an install section its
  * files, registry entries and services.
  *
- * Typical use, for a package's INF (struct wv_drvpkg, drivers.h):
+ * Typical use, for a package's INF (struct wv_drvsrc_pkg, drivers.h):
  *
  *   inf = wv_inf_parse (file->data, file->len, pkg->where, NULL);
  *   wv_drvsrc_inf_target (w, &t);              (drivers.h)

@@ -334,7 +334,7 @@ compare_files (const void *a, const void *b)
  * 0 if its INF has no device for this Windows, or -1.
  */
 static int
-from_drvpkg (struct wv_drvpkg *dp, const struct wv_windows *w,
+from_drvpkg (struct wv_drvsrc_pkg *dp, const struct wv_windows *w,
              struct wv_pkg_info *info)
 {
   size_t i;
@@ -364,7 +364,7 @@ from_drvpkg (struct wv_drvpkg *dp, const struct wv_windows *w,
   if (info->nr_files > 0)
     qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
   r = describe (info, w);
-  if (r == 1 && wv_pkg_check (info, w) == -1)
+  if (r == 1 && wv_drvfile_check_pkg (info, w) == -1)
     r = -1;
   if (r == 1)
     return 1;
@@ -408,7 +408,7 @@ log_signer (FILE *log, const struct wv_pkg_info *p,
  * this Windows (a boot driver must have one).
  */
 static int
-add_package (struct wv_drvpkg *dp, bool boot, const struct wv_windows *w,
+add_package (struct wv_drvsrc_pkg *dp, bool boot, const struct wv_windows *w,
              FILE *log, struct wv_pkg_info **pkgs_r, size_t *n_r)
 {
   struct wv_pkg_info *p = realloc (*pkgs_r, (*n_r + 1) * sizeof *p);
@@ -450,7 +450,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
 {
   CLEANUP_FREE char *why_none = NULL;
   struct wv_drvsrc *src = NULL;
-  struct wv_drvpkg *pkgs = NULL;
+  struct wv_drvsrc_pkg *pkgs = NULL;
   size_t nr_pkgs = 0, i;
   int r = -1;
 
@@ -462,7 +462,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
   fprintf (log, "driver source: %s (%s)\n", wv_drvsrc_name (src),
            wv_drvsrc_layout (src));
   for (i = 0; i < wv_pkg_nr_boot_drivers; ++i) {
-    struct wv_drvpkg *dp = NULL;
+    struct wv_drvsrc_pkg *dp = NULL;
     int k;
 
     /* virtio-win has no vioscsi for Windows XP and Server 2003 (its
@@ -495,7 +495,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     if (k == -1)
       goto out;
     k = add_package (dp, true, w, log, pkgs_r, n_r);
-    wv_drvpkg_free (dp);
+    wv_drvsrc_pkg_free (dp);
     if (k == -1)
       goto out;
   }
@@ -512,7 +512,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
   r = 0;
 
  out:
-  wv_drvpkgs_free (pkgs, nr_pkgs);
+  wv_drvsrc_pkgs_free (pkgs, nr_pkgs);
   wv_drvsrc_close (src);
   if (r == -1) {
     for (i = 0; i < *n_r; ++i)

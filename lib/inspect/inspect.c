@@ -307,14 +307,14 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
  * sys) and the first catalog and its signer in pkg.
  */
 static int
-check_package (const struct wv_drvpkg *dp, const char *sys,
+check_package (const struct wv_drvsrc_pkg *dp, const char *sys,
                const struct wv_windows *w, struct wv_inspect_package *pkg)
 {
   size_t i;
 
   for (i = 0; i < dp->nr_files; ++i) {
-    const struct wv_drvpkg_file *f = &dp->files[i];
-    struct wv_signer s = { 0 };
+    const struct wv_drvsrc_pkg_file *f = &dp->files[i];
+    struct wv_catalog_signer s = { 0 };
     CLEANUP_FREE char *path = NULL;
 
     if (asprintf (&path, "%s/%s", dp->where, f->name) == -1) {
@@ -329,7 +329,7 @@ check_package (const struct wv_drvpkg *dp, const char *sys,
       path = NULL;
     }
     else
-      wv_signer_free (&s);
+      wv_catalog_signer_free (&s);
     if (strcasecmp (f->name, sys) == 0) {
       pkg->size = f->len;
       free (pkg->path);
@@ -348,7 +348,7 @@ static void
 lookup_package (struct wv_drvsrc *src, const struct wv_windows *w,
                 struct wv_inspect_package *pkg)
 {
-  struct wv_drvpkg *dp = NULL;
+  struct wv_drvsrc_pkg *dp = NULL;
   CLEANUP_FREE char *sys = NULL;
 
   wv_error_capture_begin ();
@@ -362,7 +362,7 @@ lookup_package (struct wv_drvsrc *src, const struct wv_windows *w,
     free (pkg->path);
     pkg->path = NULL;
   }
-  wv_drvpkg_free (dp);
+  wv_drvsrc_pkg_free (dp);
 }
 
 /* Step 3. */
@@ -517,7 +517,7 @@ wv_inspect_free (struct wv_inspect *r)
     free (r->packages[i].path);
     free (r->packages[i].error);
     free (r->packages[i].catalog);
-    wv_signer_free (&r->packages[i].signer);
+    wv_catalog_signer_free (&r->packages[i].signer);
   }
   free (r->packages);
   free (r->drivers);

@@ -65,7 +65,7 @@ struct wv_inspect_package {
   char *error;                  /* why not found or refused, malloc'd,
                                    or NULL */
   char *catalog;                /* its catalog's path, or NULL */
-  struct wv_signer signer;      /* and who signed it (subject NULL if
+  struct wv_catalog_signer signer;      /* and who signed it (subject NULL if
                                    the package has no catalog) */
 };
 
