@@ -1,6 +1,6 @@
 /* winvirtio: libFuzzer harness for the driver file checks: the PE
- * header reader (lib/pecheck.c) and the catalog check (lib/catalog.c,
- * over GnuTLS).
+ * header reader (lib/drivers/pecheck.c) and the catalog check
+ * (lib/drivers/catalog.c, over GnuTLS).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * The input is checked as a PE image for each machine winvirtio knows

@@ -91,10 +91,10 @@
  * its strings substituted, which the parser gives: Windows reads the
  * device's name from the INF itself when it installs it).  SignerName
  * is the CN of the catalog's signer and SignerScore the score Windows
- * gives that signer (catalog.c has the mapping and its sources:
+ * gives that signer (drivers/catalog.c has the mapping and its sources:
  * 0x0d000005 WHQL, 0x0d000004 attestation-signed, 0x0f000000
  * Authenticode); the catalog is checked to be signed SignedData
- * (drvcheck.c) but its chain is not verified.  A package without a
+ * (drivers/drvfile.c) but its chain is not verified.  A package without a
  * catalog gets no SignerName and SignerScore 0x0f000000
  * (Authenticode), the lowest score of a signed package, as every
  * package did before catalogs were read: it can only lose a ranking

@@ -6,7 +6,7 @@
  * file left by a failed copy, the i386 folder copied into amd64.
  * Replacing a guest's working boot driver with such a file leaves a
  * guest that does not boot, so every package winvirtio installs is
- * checked when it is loaded (pkginfo.c, for the planner, and so for
+ * checked when it is loaded (pkg-load.c, for the planner, and so for
  * "winvirtio map", the filter and inspect's verdict), and a file that
  * fails is a refusal naming it:
  *

@@ -2,7 +2,7 @@
  * directory tree or an ISO image read with libarchive).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * Private to drivers.c.  Paths are relative to the root, with "/"
+ * Private to drvsrc-*.c.  Paths are relative to the root, with "/"
  * between elements and the case the source has.
  */
 

@@ -29,6 +29,8 @@
 
 struct wv_drvsrc;               /* an open driver source */
 
+/* ---- drvsrc-open.c ---- */
+
 /* Open path (ISO file or directory), or with path NULL the default
  * locations, as virt-v2v: $VIRTIO_WIN if set, else /usr/share/virtio-win;
  * a directory there is tried as DIR/virtio-win.iso, then as DIR
@@ -52,6 +54,8 @@ extern const char *wv_drvsrc_name (const struct wv_drvsrc *src);
 
 /* "iso image", "iso layout", "installed package (by-driver)", ... */
 extern const char *wv_drvsrc_layout (const struct wv_drvsrc *src);
+
+/* ---- drvsrc-pkgs.c ---- */
 
 struct wv_drvsrc_pkg_file {
   char *name;                   /* as in the source: "viostor.inf" */
@@ -94,12 +98,6 @@ extern void wv_drvsrc_pkg_free (struct wv_drvsrc_pkg *pkg);
 /* Free an array of n packages from wv_drvsrc_packages. */
 extern void wv_drvsrc_pkgs_free (struct wv_drvsrc_pkg *pkgs, size_t n);
 
-/* The INF target (lib/inf.h) for w: arch "x86", "amd64" or "arm64"
- * (static strings), version, build and product type.
- */
-extern void wv_drvsrc_inf_target (const struct wv_windows *w,
-                                  struct wv_inf_target *t);
-
 /* Read <driver>.sys of driver's package for w in src (for winvirtio
  * inspect).  *data_r and *path_r ("TREE/viostor/w10/amd64/viostor.sys")
  * are malloc'd.  Returns 0 or -1 after wv_error.
@@ -108,5 +106,13 @@ extern int wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
                                  const struct wv_windows *w,
                                  uint8_t **data_r, size_t *len_r,
                                  char **path_r);
+
+/* ---- drvsrc-byos.c ---- */
+
+/* The INF target (inf.h) for w: arch "x86", "amd64" or "arm64"
+ * (static strings), version, build and product type.
+ */
+extern void wv_drvsrc_inf_target (const struct wv_windows *w,
+                                  struct wv_inf_target *t);
 
 #endif /* WINVIRTIO_DRVSRC_H */

@@ -2,9 +2,9 @@
  * source and described from their INFs.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * A package is what the driver source (drivers.h) gives for one
+ * A package is what the driver source (drvsrc.h) gives for one
  * driver and this Windows: its files, without .pdb, each checked
- * (drvcheck.h: PE images for this Windows, signed catalogs) once its
+ * (drvfile.h: PE images for this Windows, signed catalogs) once its
  * INF has a device for this Windows.  Its INF, evaluated for this
  * Windows (inf.h), gives what is
  * registered: [Version] (ClassGuid, Provider, DriverVer,

@@ -12,7 +12,7 @@
 #include "drivers/pkg.h"
 #include "registry/windows.h"
 
-/* The driver packages of the source drivers (drivers.h: an ISO, a
+/* The driver packages of the source drivers (drvsrc.h: an ISO, a
  * tree or the installed package; NULL for the default locations) for
  * this Windows, each described from its INF: viostor and vioscsi
  * first (an error if missing, or if their INF has no device for this

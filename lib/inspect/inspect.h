@@ -56,7 +56,7 @@ struct wv_inspect_service {
 };
 
 /* One boot driver looked up in the driver source, its files checked
- * as the planner checks them (drvcheck.h).
+ * as the planner checks them (drivers/drvfile.h).
  */
 struct wv_inspect_package {
   const char *driver;           /* "viostor" */
