@@ -31,7 +31,7 @@
 #include "map/map.h"
 #include "map/mapload.h"
 #include "map/mapread.h"
-#include "drivers/drivers.h"
+#include "drivers/drvsrc.h"
 #include "common/log.h"
 #include "plan/plan.h"
 #include "disk/source.h"

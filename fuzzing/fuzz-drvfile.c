@@ -1,6 +1,6 @@
 /* winvirtio: libFuzzer harness for the driver file checks: the PE
- * header reader (lib/pecheck.c) and the catalog check (lib/catalog.c,
- * over GnuTLS).
+ * header reader (lib/drivers/pecheck.c) and the catalog check
+ * (lib/drivers/catalog.c, over GnuTLS).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * The input is checked as a PE image for each machine winvirtio knows
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "drivers/catalog.h"
-#include "drivers/drvcheck.h"
+#include "drivers/drvfile.h"
 #include "common/log.h"
 #include "drivers/pecheck.h"
 
@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   };
   struct wv_windows w;
   struct wv_pe_info info;
-  struct wv_signer s;
+  struct wv_catalog_signer s;
   char why[512];
   size_t i;
   int r;
@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (s.subject == NULL || s.issuer == NULL || s.kind == NULL ||
         strchr (s.subject, '\n') || strchr (s.issuer, '\n'))
       abort ();
-    wv_signer_free (&s);
+    wv_catalog_signer_free (&s);
   }
   else if (r != -1 || why[0] == '\0')
     abort ();
@@ -72,6 +72,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   wv_drvfile_check ("fuzz/x.dll", "x.dll", data, size, &w, NULL);
   memset (&s, 0, sizeof s);
   if (wv_drvfile_check ("fuzz/x.cat", "x.cat", data, size, &w, &s) == 0)
-    wv_signer_free (&s);
+    wv_catalog_signer_free (&s);
   return 0;
 }

@@ -29,7 +29,7 @@
 #include "fuzz-common.h"
 #include "registry/hive.h"
 #include "common/hostfile.h"
-#include "drivers/pkginfo.h"
+#include "drivers/pkg-load.h"
 #include "convert/registry.h"
 #include "registry/windows.h"
 

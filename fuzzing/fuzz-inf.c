@@ -1,5 +1,5 @@
-/* winvirtio: libFuzzer harness for the INF parser (lib/inf.c,
- * lib/inf-driver.c).
+/* winvirtio: libFuzzer harness for the INF parser (lib/drivers/inf-*.c:
+ * the generic layer and the driver view).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Parses the input as an INF, then walks the driver view for a few
@@ -8,7 +8,7 @@
  * source files.  Build by hand:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. -Ilib \
- *     fuzzing/fuzz-inf.c lib/inf.c lib/inf-driver.c lib/log.c \
+ *     fuzzing/fuzz-inf.c lib/drivers/inf-*.c lib/common/log.c \
  *     -o fuzz-inf
  *   ./fuzz-inf -max_len=65536 corpus-dir
  *

@@ -101,7 +101,7 @@ for win in "${windows[@]}"; do
   done < <(grep -v '^	' $t/$n-dir)
 done
 
-# Every INF parses (lib/inf.c) and has devices for its own Windows,
+# Every INF parses (lib/drivers/inf-*.c) and has devices for its own Windows,
 # from the Models section of that Windows.
 if grep -e 'INF ERROR' -e 'no device for this Windows' $t/*-dir; then
   fail "an INF of the fake tree does not parse or has no device"

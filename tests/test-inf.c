@@ -1037,7 +1037,7 @@ test_reg_data (void)
   wv_inf_free (inf);
 }
 
-/* TargetOSVersion choice, from the rules in inf-driver.c. */
+/* TargetOSVersion choice, from the rules in lib/drivers/inf-models.c. */
 static void
 test_decorations (void)
 {

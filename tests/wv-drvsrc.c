@@ -23,14 +23,14 @@
 
 #include <nettle/md5.h>
 
-#include "drivers/drivers.h"
+#include "drivers/drvsrc.h"
 #include "drivers/inf.h"
 #include "common/log.h"
 
 static struct wv_inf_target target;
 
 static void
-print_pkg (const struct wv_drvpkg *p)
+print_pkg (const struct wv_drvsrc_pkg *p)
 {
   size_t i, j;
 
@@ -83,7 +83,7 @@ main (int argc, char *argv[])
 {
   struct wv_windows w;
   struct wv_drvsrc *src;
-  struct wv_drvpkg *pkgs;
+  struct wv_drvsrc_pkg *pkgs;
   size_t n, i;
 
   if (argc != 7 && argc != 8) {
@@ -107,7 +107,7 @@ main (int argc, char *argv[])
     return 1;
   printf ("source %s: %s\n", wv_drvsrc_name (src), wv_drvsrc_layout (src));
   if (argc == 8) {
-    struct wv_drvpkg *pkg;
+    struct wv_drvsrc_pkg *pkg;
     uint8_t *data;
     size_t len;
     char *path;
@@ -117,7 +117,7 @@ main (int argc, char *argv[])
       return 1;
     }
     print_pkg (pkg);
-    wv_drvpkg_free (pkg);
+    wv_drvsrc_pkg_free (pkg);
     if (wv_drvsrc_driver_sys (src, argv[7], &w, &data, &len, &path) == 0) {
       printf ("driver_sys: %s %zu\n", path, len);
       free (data);
@@ -132,7 +132,7 @@ main (int argc, char *argv[])
   }
   for (i = 0; i < n; i++)
     print_pkg (&pkgs[i]);
-  wv_drvpkgs_free (pkgs, n);
+  wv_drvsrc_pkgs_free (pkgs, n);
   wv_drvsrc_close (src);
   return 0;
 }

@@ -91,10 +91,10 @@
  * its strings substituted, which the parser gives: Windows reads the
  * device's name from the INF itself when it installs it).  SignerName
  * is the CN of the catalog's signer and SignerScore the score Windows
- * gives that signer (catalog.c has the mapping and its sources:
+ * gives that signer (drivers/catalog.c has the mapping and its sources:
  * 0x0d000005 WHQL, 0x0d000004 attestation-signed, 0x0f000000
  * Authenticode); the catalog is checked to be signed SignedData
- * (drvcheck.c) but its chain is not verified.  A package without a
+ * (drivers/drvfile.c) but its chain is not verified.  A package without a
  * catalog gets no SignerName and SignerScore 0x0f000000
  * (Authenticode), the lowest score of a signed package, as every
  * package did before catalogs were read: it can only lose a ranking
@@ -131,58 +131,6 @@
 #define CONFIG_SCOPE 7
 #define FLG_ADDREG_BINVALUETYPE 0x1
 #define FLG_ADDREG_KEYONLY 0x10
-
-static void
-free_addreg (struct wv_pkg_addreg *a, size_t n)
-{
-  size_t i;
-
-  for (i = 0; i < n; ++i) {
-    free (a[i].subkey);
-    free (a[i].name);
-    free (a[i].data);
-  }
-  free (a);
-}
-
-void
-wv_pkg_info_free (struct wv_pkg_info *info)
-{
-  size_t i;
-
-  free (info->driver);
-  free (info->inf_name);
-  free (info->class_guid);
-  free (info->provider);
-  free (info->catalog);
-  free (info->manufacturer);
-  free (info->conf);
-  free (info->signer);
-  free (info->signer_issuer);
-  for (i = 0; i < info->nr_ids; ++i) {
-    free (info->ids[i].id);
-    free (info->ids[i].desc);
-  }
-  free (info->ids);
-  free (info->service);
-  free (info->svc_group);
-  free (info->svc_binary);
-  free_addreg (info->svc_addreg, info->nr_svc_addreg);
-  free_addreg (info->hw_addreg, info->nr_hw_addreg);
-  for (i = 0; i < info->nr_strings; ++i) {
-    free (info->string_keys[i]);
-    free (info->string_values[i]);
-  }
-  free (info->string_keys);
-  free (info->string_values);
-  for (i = 0; i < info->nr_files; ++i) {
-    free (info->files[i].name);
-    free (info->files[i].from);
-    free (info->files[i].data);
-  }
-  free (info->files);
-  memset (info, 0, sizeof *info);
-}
 
 /* Windows' architecture name in package folder names, and its
  * PROCESSOR_ARCHITECTURE number (DriverDatabase\Architecture).

@@ -41,10 +41,6 @@
 #include "registry/regedit.h"
 #include "convert/registry.h"
 
-const char *const wv_boot_drivers[] = { "viostor", "vioscsi" };
-const size_t wv_nr_boot_drivers =
-  sizeof wv_boot_drivers / sizeof wv_boot_drivers[0];
-
 #define SERVICE_BOOT_START 0
 #define FLG_ADDREG_NOCLOBBER 0x2
 #define FLG_ADDREG_DELVAL 0x4

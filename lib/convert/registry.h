@@ -1,20 +1,36 @@
 /* winvirtio: a driver's service key and, before Windows 8, its
  * CriticalDeviceDatabase entries.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
- *
- * The functions are declared in driverstore.h (wv_pkg_add_service,
- * wv_pkg_make_boot_start); this header names the boot drivers.
  */
 
 #ifndef WINVIRTIO_REGISTRY_H
 #define WINVIRTIO_REGISTRY_H
 
-#include <stddef.h>
+#include <stdbool.h>
+#include <stdio.h>
 
-/* The boot storage drivers made boot-ready in every image, by their
- * virtio-win folder name: viostor and vioscsi.
+#include <hivex.h>
+
+#include "drivers/pkg.h"
+#include "registry/windows.h"
+
+/* The package's service key in the current control set: Type, Start
+ * (boot start if boot is set, whatever the INF says), ErrorControl,
+ * Group, ImagePath, Owners (oem_inf, or info's own INF name before
+ * Windows 8), and the service AddReg; a StartOverride key is removed
+ * when boot is set.  Before Windows 8, also CriticalDeviceDatabase
+ * entries for each ID.  Returns 0 or -1.
  */
-extern const char *const wv_boot_drivers[];
-extern const size_t wv_nr_boot_drivers;
+extern int wv_pkg_add_service (hive_h *h, const struct wv_windows *w,
+                               const struct wv_pkg_info *info,
+                               const char *oem_inf, bool boot,
+                               FILE *log, bool *changed_r);
+
+/* Make an existing service boot start: Start=0, no StartOverride.
+ * For a newer driver already installed, which is kept.
+ */
+extern int wv_pkg_make_boot_start (hive_h *h, const struct wv_windows *w,
+                                   const char *service, FILE *log,
+                                   bool *changed_r);
 
 #endif /* WINVIRTIO_REGISTRY_H */

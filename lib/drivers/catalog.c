@@ -236,7 +236,7 @@ find_signer (gnutls_pkcs7_t p7, unsigned n,
 
 /* Who signed, and the score (see the table at the top). */
 static int
-describe_signer (gnutls_x509_crt_t crt, struct wv_signer *s)
+describe_signer (gnutls_x509_crt_t crt, struct wv_catalog_signer *s)
 {
   s->subject = name_of (crt, false);
   s->issuer = name_of (crt, true);
@@ -260,7 +260,7 @@ describe_signer (gnutls_x509_crt_t crt, struct wv_signer *s)
 
 /* The SignedData p7: its first signer, its certificates. */
 static int
-check_signed (gnutls_pkcs7_t p7, struct wv_signer *s, char *why,
+check_signed (gnutls_pkcs7_t p7, struct wv_catalog_signer *s, char *why,
               size_t whylen)
 {
   gnutls_pkcs7_signature_info_st si;
@@ -303,7 +303,7 @@ check_signed (gnutls_pkcs7_t p7, struct wv_signer *s, char *why,
 }
 
 int
-wv_catalog_check (const uint8_t *data, size_t len, struct wv_signer *s,
+wv_catalog_check (const uint8_t *data, size_t len, struct wv_catalog_signer *s,
                   char *why, size_t whylen)
 {
   gnutls_pkcs7_t p7;
@@ -341,13 +341,13 @@ wv_catalog_check (const uint8_t *data, size_t len, struct wv_signer *s,
     /* GnuTLS's messages end with a full stop; ours go on after why. */
     if (n > 0 && why[n - 1] == '.')
       why[n - 1] = '\0';
-    wv_signer_free (s);
+    wv_catalog_signer_free (s);
   }
   return r;
 }
 
 void
-wv_signer_free (struct wv_signer *s)
+wv_catalog_signer_free (struct wv_catalog_signer *s)
 {
   free (s->subject);
   free (s->issuer);

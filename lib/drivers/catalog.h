@@ -18,7 +18,7 @@
 /* Who signed a catalog, as its signer certificate says (the chain is
  * not verified: see catalog.c).
  */
-struct wv_signer {
+struct wv_catalog_signer {
   char *subject;                /* the signer's CN (or its DN if it has
                                    no CN), printable, malloc'd */
   char *issuer;                 /* its issuer's CN (or DN), likewise */
@@ -31,11 +31,13 @@ struct wv_signer {
  * its first signer's certificate and fill *s.  Returns 0, or -1 with
  * why (one line without the file's name: "0 bytes", "GnuTLS: ...",
  * "it has no signer") written into why[0..whylen-1].  Never calls
- * wv_error: the caller names the file.  Free *s with wv_signer_free.
+ * wv_error: the caller names the file.  Free *s with
+ * wv_catalog_signer_free.
  */
 extern int wv_catalog_check (const uint8_t *data, size_t len,
-                             struct wv_signer *s, char *why, size_t whylen);
+                             struct wv_catalog_signer *s, char *why,
+                             size_t whylen);
 
-extern void wv_signer_free (struct wv_signer *s);
+extern void wv_catalog_signer_free (struct wv_catalog_signer *s);
 
 #endif /* WINVIRTIO_CATALOG_H */

@@ -28,9 +28,9 @@
 #define MAX_DEPTH 8
 
 static int
-add_file (struct wv_srclist *l, const char *path, uint64_t size)
+add_file (struct wv_drvsrc_list *l, const char *path, uint64_t size)
 {
-  struct wv_srcfile *p;
+  struct wv_drvsrc_entry *p;
 
   if (l->nr_files >= MAX_FILES) {
     wv_error ("more than %d files in the driver source: this is not a "
@@ -56,7 +56,7 @@ add_file (struct wv_srclist *l, const char *path, uint64_t size)
 }
 
 void
-wv_srclist_free (struct wv_srclist *l)
+wv_drvsrc_list_free (struct wv_drvsrc_list *l)
 {
   size_t i;
 
@@ -69,7 +69,7 @@ wv_srclist_free (struct wv_srclist *l)
 
 /* Walk root/rel (rel "" for the root itself). */
 static int
-walk (const char *root, const char *rel, int depth, struct wv_srclist *l)
+walk (const char *root, const char *rel, int depth, struct wv_drvsrc_list *l)
 {
   char dirpath[4096];
   DIR *d;
@@ -107,12 +107,12 @@ walk (const char *root, const char *rel, int depth, struct wv_srclist *l)
 }
 
 int
-wv_srclist_dir (const char *root, struct wv_srclist *l)
+wv_drvsrc_list_dir (const char *root, struct wv_drvsrc_list *l)
 {
   l->files = NULL;
   l->nr_files = 0;
   if (walk (root, "", 0, l) == -1) {
-    wv_srclist_free (l);
+    wv_drvsrc_list_free (l);
     return -1;
   }
   return 0;
@@ -154,7 +154,7 @@ open_iso (const char *iso)
 }
 
 int
-wv_srclist_iso (const char *iso, struct wv_srclist *l)
+wv_drvsrc_list_iso (const char *iso, struct wv_drvsrc_list *l)
 {
   struct archive *a;
   struct archive_entry *e;
@@ -184,7 +184,7 @@ wv_srclist_iso (const char *iso, struct wv_srclist *l)
 
  err:
   archive_read_free (a);
-  wv_srclist_free (l);
+  wv_drvsrc_list_free (l);
   return -1;
 }
 
@@ -254,8 +254,8 @@ read_member (struct archive *a, struct archive_entry *e, const char *iso,
 }
 
 int
-wv_src_read (const char *root, bool is_iso, const char *const *paths,
-             size_t n, uint8_t **datas, size_t *lens)
+wv_drvsrc_read (const char *root, bool is_iso, const char *const *paths,
+                size_t n, uint8_t **datas, size_t *lens)
 {
   struct archive *a;
   struct archive_entry *e;

@@ -2,7 +2,7 @@
  * directory tree or an ISO image read with libarchive).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * Private to drivers.c.  Paths are relative to the root, with "/"
+ * Private to drvsrc-*.c.  Paths are relative to the root, with "/"
  * between elements and the case the source has.
  */
 
@@ -16,36 +16,36 @@
 /* Largest file read from a driver source. */
 #define WV_DRVSRC_MAX_FILE (64 * 1024 * 1024)
 
-struct wv_srcfile {
+struct wv_drvsrc_entry {
   char *path;
   uint64_t size;
 };
 
-struct wv_srclist {
-  struct wv_srcfile *files;
+struct wv_drvsrc_list {
+  struct wv_drvsrc_entry *files;
   size_t nr_files;
 };
 
 /* List the regular files below directory root (not following
  * symlinked folders).  Returns 0 or -1 after wv_error.
  */
-extern int wv_srclist_dir (const char *root, struct wv_srclist *l);
+extern int wv_drvsrc_list_dir (const char *root, struct wv_drvsrc_list *l);
 
 /* List the regular files of the ISO image iso.  Returns 0 or -1 after
  * wv_error (which says the file is not an ISO image if so).
  */
-extern int wv_srclist_iso (const char *iso, struct wv_srclist *l);
+extern int wv_drvsrc_list_iso (const char *iso, struct wv_drvsrc_list *l);
 
 /* Free the list (not l itself). */
-extern void wv_srclist_free (struct wv_srclist *l);
+extern void wv_drvsrc_list_free (struct wv_drvsrc_list *l);
 
 /* Read the files paths[0..n-1] (each must be in the list) of a source:
  * a directory if !is_iso, else the ISO file root, in one pass.
  * datas[i] and lens[i] are filled (malloc'd).  Returns 0 or -1 after
  * wv_error, with nothing left allocated.
  */
-extern int wv_src_read (const char *root, bool is_iso,
-                        const char *const *paths, size_t n,
-                        uint8_t **datas, size_t *lens);
+extern int wv_drvsrc_read (const char *root, bool is_iso,
+                           const char *const *paths, size_t n,
+                           uint8_t **datas, size_t *lens);
 
 #endif /* WINVIRTIO_DRVSRC_IO_H */

@@ -14,10 +14,10 @@
  * Models section Windows would choose, and for an install section its
  * files, registry entries and services.
  *
- * Typical use, for a package's INF (struct wv_drvpkg, drivers.h):
+ * Typical use, for a package's INF (struct wv_drvsrc_pkg, drvsrc.h):
  *
  *   inf = wv_inf_parse (file->data, file->len, pkg->where, NULL);
- *   wv_drvsrc_inf_target (w, &t);              (drivers.h)
+ *   wv_drvsrc_inf_target (w, &t);              (drvsrc.h)
  *   wv_inf_version (inf, &t, &v);              Provider, DriverVer, ...
  *   wv_inf_devices (inf, &t, &devs, &n);       hwid -> install section
  *   for each device d:
@@ -63,7 +63,7 @@ struct wv_inf_section {
   size_t nr_lines;
 };
 
-/* ---- generic layer ---- */
+/* ---- generic layer: inf-parse.c (with inf-text.c, inf-strings.c) ---- */
 
 /* Parse len bytes of an INF; name is used in messages.  If inx_arch is
  * not NULL, "$ARCH$" is replaced by it first (for .inx templates).
@@ -112,7 +112,7 @@ extern int wv_inf_split_dirid (const char *s, uint32_t *dirid_r,
  */
 extern const char *wv_inf_dirid_dir (uint32_t dirid);
 
-/* ---- driver layer ---- */
+/* ---- driver layer: inf-models.c ---- */
 
 /* The Windows an INF is evaluated for. */
 struct wv_inf_target {
@@ -168,6 +168,16 @@ extern int wv_inf_devices (const struct wv_inf *inf,
 extern const char *wv_inf_pick_decoration (const struct wv_inf_line *mfg,
                                            const struct wv_inf_target *t);
 
+/* The files of [SourceDisksFiles] and [SourceDisksFiles.<arch>] for
+ * t (each name once, in order).  *names_r is a malloc'd array (free
+ * it).  Returns 0 or -1 after wv_error.
+ */
+extern int wv_inf_source_files (const struct wv_inf *inf,
+                                const struct wv_inf_target *t,
+                                const char ***names_r, size_t *nr_r);
+
+/* ---- driver layer: inf-reg.c ---- */
+
 /* AddReg/DelReg flags (setupapi.h). */
 #define WV_FLG_ADDREG_BINVALUETYPE  0x00000001
 #define WV_FLG_ADDREG_NOCLOBBER     0x00000002
@@ -207,6 +217,8 @@ struct wv_inf_reg {
 extern int wv_inf_reg_data (const struct wv_inf *inf,
                             const struct wv_inf_reg *r,
                             uint8_t **data_r, size_t *len_r);
+
+/* ---- driver layer: inf-install.c ---- */
 
 /* One file to copy. */
 struct wv_inf_copyfile {
@@ -266,13 +278,5 @@ extern struct wv_inf_install *wv_inf_install (const struct wv_inf *inf,
 
 /* Free the result of wv_inf_install (NULL is allowed). */
 extern void wv_inf_install_free (struct wv_inf_install *ins);
-
-/* The files of [SourceDisksFiles] and [SourceDisksFiles.<arch>] for
- * t (each name once, in order).  *names_r is a malloc'd array (free
- * it).  Returns 0 or -1 after wv_error.
- */
-extern int wv_inf_source_files (const struct wv_inf *inf,
-                                const struct wv_inf_target *t,
-                                const char ***names_r, size_t *nr_r);
 
 #endif /* WINVIRTIO_INF_H */

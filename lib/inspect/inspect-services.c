@@ -26,7 +26,7 @@
 #include "inspect/inspect-services.h"
 #include "common/log.h"
 #include "ntfs/ntfs.h"
-#include "convert/registry.h"
+#include "drivers/pkg.h"
 
 /* virtio-win's service names. */
 static const char *const virtio_services[] = {
@@ -269,8 +269,8 @@ check_ready (struct wv_inspect_service *s)
   char *why = NULL;
   int r = 0;
 
-  for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (strcasecmp (wv_boot_drivers[i], s->name) == 0)
+  for (i = 0; i < wv_pkg_nr_boot_drivers; ++i)
+    if (strcasecmp (wv_pkg_boot_drivers[i], s->name) == 0)
       s->boot_driver = true;
   if (!s->boot_driver)
     return 0;

@@ -32,8 +32,8 @@
 #include "map/map.h"
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
-#include "drivers/drivers.h"
-#include "drivers/drvcheck.h"
+#include "drivers/drvfile.h"
+#include "drivers/drvsrc.h"
 #include "registry/hive.h"
 #include "registry/hivelog.h"
 #include "inspect/inspect.h"
@@ -43,7 +43,7 @@
 #include "ntfs/ntfs.h"
 #include "disk/overlay.h"
 #include "plan/find.h"
-#include "convert/registry.h"
+#include "drivers/pkg.h"
 
 /* The mount checks of the planner (hibernation, Fast Startup, dirty
  * flag, $LogFile), on an overlay of its own, and on the Windows volume
@@ -318,14 +318,14 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
  * sys) and the first catalog and its signer in pkg.
  */
 static int
-check_package (const struct wv_drvpkg *dp, const char *sys,
+check_package (const struct wv_drvsrc_pkg *dp, const char *sys,
                const struct wv_windows *w, struct wv_inspect_package *pkg)
 {
   size_t i;
 
   for (i = 0; i < dp->nr_files; ++i) {
-    const struct wv_drvpkg_file *f = &dp->files[i];
-    struct wv_signer s = { 0 };
+    const struct wv_drvsrc_pkg_file *f = &dp->files[i];
+    struct wv_catalog_signer s = { 0 };
     CLEANUP_FREE char *path = NULL;
 
     if (asprintf (&path, "%s/%s", dp->where, f->name) == -1) {
@@ -340,7 +340,7 @@ check_package (const struct wv_drvpkg *dp, const char *sys,
       path = NULL;
     }
     else
-      wv_signer_free (&s);
+      wv_catalog_signer_free (&s);
     if (strcasecmp (f->name, sys) == 0) {
       pkg->size = f->len;
       free (pkg->path);
@@ -359,7 +359,7 @@ static void
 lookup_package (struct wv_drvsrc *src, const struct wv_windows *w,
                 struct wv_inspect_package *pkg)
 {
-  struct wv_drvpkg *dp = NULL;
+  struct wv_drvsrc_pkg *dp = NULL;
   CLEANUP_FREE char *sys = NULL;
 
   wv_error_capture_begin ();
@@ -373,7 +373,7 @@ lookup_package (struct wv_drvsrc *src, const struct wv_windows *w,
     free (pkg->path);
     pkg->path = NULL;
   }
-  wv_drvpkg_free (dp);
+  wv_drvsrc_pkg_free (dp);
 }
 
 /* Step 3. */
@@ -396,14 +396,14 @@ inspect_drivers (const struct wv_plan_options *opts, struct wv_inspect *r)
     goto out;
   }
   if (r->have_windows) {
-    r->packages = calloc (wv_nr_boot_drivers, sizeof *r->packages);
+    r->packages = calloc (wv_pkg_nr_boot_drivers, sizeof *r->packages);
     if (r->packages == NULL) {
       wv_error ("calloc: %m");
       goto out;
     }
-    r->nr_packages = wv_nr_boot_drivers;
-    for (i = 0; i < wv_nr_boot_drivers; ++i) {
-      r->packages[i].driver = wv_boot_drivers[i];
+    r->nr_packages = wv_pkg_nr_boot_drivers;
+    for (i = 0; i < wv_pkg_nr_boot_drivers; ++i) {
+      r->packages[i].driver = wv_pkg_boot_drivers[i];
       lookup_package (src, &r->win, &r->packages[i]);
     }
   }
@@ -528,7 +528,7 @@ wv_inspect_free (struct wv_inspect *r)
     free (r->packages[i].path);
     free (r->packages[i].error);
     free (r->packages[i].catalog);
-    wv_signer_free (&r->packages[i].signer);
+    wv_catalog_signer_free (&r->packages[i].signer);
   }
   free (r->packages);
   free (r->drivers);

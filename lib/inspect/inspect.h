@@ -57,7 +57,7 @@ struct wv_inspect_service {
 };
 
 /* One boot driver looked up in the driver source, its files checked
- * as the planner checks them (drvcheck.h).
+ * as the planner checks them (drivers/drvfile.h).
  */
 struct wv_inspect_package {
   const char *driver;           /* "viostor" */
@@ -66,7 +66,7 @@ struct wv_inspect_package {
   char *error;                  /* why not found or refused, malloc'd,
                                    or NULL */
   char *catalog;                /* its catalog's path, or NULL */
-  struct wv_signer signer;      /* and who signed it (subject NULL if
+  struct wv_catalog_signer signer;      /* and who signed it (subject NULL if
                                    the package has no catalog) */
 };
 

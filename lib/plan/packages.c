@@ -22,7 +22,8 @@
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "convert/driverstore.h"
-#include "drivers/pkginfo.h"
+#include "convert/registry.h"
+#include "drivers/pkg-load.h"
 #include "ntfs/ntfs.h"
 #include "plan/planner.h"
 

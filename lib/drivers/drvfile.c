@@ -6,7 +6,7 @@
  * file left by a failed copy, the i386 folder copied into amd64.
  * Replacing a guest's working boot driver with such a file leaves a
  * guest that does not boot, so every package winvirtio installs is
- * checked when it is loaded (pkginfo.c, for the planner, and so for
+ * checked when it is loaded (pkg-load.c, for the planner, and so for
  * "winvirtio map", the filter and inspect's verdict), and a file that
  * fails is a refusal naming it:
  *
@@ -28,7 +28,7 @@
 #include <strings.h>
 
 #include "drivers/catalog.h"
-#include "drivers/drvcheck.h"
+#include "drivers/drvfile.h"
 #include "common/log.h"
 #include "drivers/pecheck.h"
 
@@ -66,9 +66,9 @@ check_pe (const char *path, const uint8_t *data, size_t len,
 int
 wv_drvfile_check (const char *path, const char *name, const uint8_t *data,
                   size_t len, const struct wv_windows *w,
-                  struct wv_signer *signer)
+                  struct wv_catalog_signer *signer)
 {
-  struct wv_signer s;
+  struct wv_catalog_signer s;
   char why[512];
 
   if (has_ext (name, ".sys"))
@@ -85,20 +85,20 @@ wv_drvfile_check (const char *path, const char *name, const uint8_t *data,
   if (signer)
     *signer = s;
   else
-    wv_signer_free (&s);
+    wv_catalog_signer_free (&s);
   return 0;
 }
 
 int
-wv_pkg_check (struct wv_pkg_info *info, const struct wv_windows *w)
+wv_drvfile_check_pkg (struct wv_pkg_info *info, const struct wv_windows *w)
 {
-  struct wv_signer first = { 0 }, named = { 0 };
+  struct wv_catalog_signer first = { 0 }, named = { 0 };
   size_t i;
   int r = -1;
 
   for (i = 0; i < info->nr_files; ++i) {
     const struct wv_pkg_file *f = &info->files[i];
-    struct wv_signer s = { 0 };
+    struct wv_catalog_signer s = { 0 };
 
     if (wv_drvfile_check (f->from, f->name, f->data, f->len, w, &s) == -1)
       goto out;
@@ -110,7 +110,7 @@ wv_pkg_check (struct wv_pkg_info *info, const struct wv_windows *w)
     else if (first.subject == NULL)
       first = s;
     else
-      wv_signer_free (&s);
+      wv_catalog_signer_free (&s);
   }
   if (named.subject == NULL) {
     named = first;
@@ -125,7 +125,7 @@ wv_pkg_check (struct wv_pkg_info *info, const struct wv_windows *w)
   r = 0;
 
  out:
-  wv_signer_free (&first);
-  wv_signer_free (&named);
+  wv_catalog_signer_free (&first);
+  wv_catalog_signer_free (&named);
   return r;
 }

@@ -3,16 +3,16 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_PKGINFO_H
-#define WINVIRTIO_PKGINFO_H
+#ifndef WINVIRTIO_PKG_LOAD_H
+#define WINVIRTIO_PKG_LOAD_H
 
 #include <stddef.h>
 #include <stdio.h>
 
-#include "convert/driverstore.h"
+#include "drivers/pkg.h"
 #include "registry/windows.h"
 
-/* The driver packages of the source drivers (drivers.h: an ISO, a
+/* The driver packages of the source drivers (drvsrc.h: an ISO, a
  * tree or the installed package; NULL for the default locations) for
  * this Windows, each described from its INF: viostor and vioscsi
  * first (an error if missing, or if their INF has no device for this
@@ -27,4 +27,4 @@ extern int wv_pkg_load_all (const char *drivers, const struct wv_windows *w,
                             FILE *log,
                             struct wv_pkg_info **pkgs_r, size_t *n_r);
 
-#endif /* WINVIRTIO_PKGINFO_H */
+#endif /* WINVIRTIO_PKG_LOAD_H */

@@ -18,8 +18,8 @@
  * packages known to break the first boot (smbus on Server 2025).
  */
 
-#ifndef WINVIRTIO_DRIVERS_H
-#define WINVIRTIO_DRIVERS_H
+#ifndef WINVIRTIO_DRVSRC_H
+#define WINVIRTIO_DRVSRC_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +28,8 @@
 #include "registry/windows.h"
 
 struct wv_drvsrc;               /* an open driver source */
+
+/* ---- drvsrc-open.c ---- */
 
 /* Open path (ISO file or directory), or with path NULL the default
  * locations, as virt-v2v: $VIRTIO_WIN if set, else /usr/share/virtio-win;
@@ -53,16 +55,18 @@ extern const char *wv_drvsrc_name (const struct wv_drvsrc *src);
 /* "iso image", "iso layout", "installed package (by-driver)", ... */
 extern const char *wv_drvsrc_layout (const struct wv_drvsrc *src);
 
-struct wv_drvpkg_file {
+/* ---- drvsrc-pkgs.c ---- */
+
+struct wv_drvsrc_pkg_file {
   char *name;                   /* as in the source: "viostor.inf" */
   uint8_t *data;
   size_t len;
 };
 
-struct wv_drvpkg {
+struct wv_drvsrc_pkg {
   char *driver;                 /* lower-case folder name: "viostor" */
   char *where;                  /* "virtio-win.iso:/viostor/w10/amd64" */
-  struct wv_drvpkg_file *files;
+  struct wv_drvsrc_pkg_file *files;
   size_t nr_files;
 };
 
@@ -73,7 +77,7 @@ struct wv_drvpkg {
  */
 extern int wv_drvsrc_packages (struct wv_drvsrc *src,
                                const struct wv_windows *w,
-                               struct wv_drvpkg **pkgs_r, size_t *nr_r);
+                               struct wv_drvsrc_pkg **pkgs_r, size_t *nr_r);
 
 /* One driver's package (driver: folder name "viostor", "NetKVM",
  * "vioserial", or INF name "vioser").  When there is no folder for
@@ -82,23 +86,17 @@ extern int wv_drvsrc_packages (struct wv_drvsrc *src,
  */
 extern int wv_drvsrc_package (struct wv_drvsrc *src, const char *driver,
                               const struct wv_windows *w,
-                              struct wv_drvpkg **pkg_r);
+                              struct wv_drvsrc_pkg **pkg_r);
 
 /* The file of pkg named name (case-insensitive), or NULL. */
-extern const struct wv_drvpkg_file *wv_drvpkg_find (const struct wv_drvpkg *pkg,
-                                                    const char *name);
+extern const struct wv_drvsrc_pkg_file *
+wv_drvsrc_pkg_find (const struct wv_drvsrc_pkg *pkg, const char *name);
 
 /* Free one package (NULL is allowed). */
-extern void wv_drvpkg_free (struct wv_drvpkg *pkg);
+extern void wv_drvsrc_pkg_free (struct wv_drvsrc_pkg *pkg);
 
 /* Free an array of n packages from wv_drvsrc_packages. */
-extern void wv_drvpkgs_free (struct wv_drvpkg *pkgs, size_t n);
-
-/* The INF target (lib/inf.h) for w: arch "x86", "amd64" or "arm64"
- * (static strings), version, build and product type.
- */
-extern void wv_drvsrc_inf_target (const struct wv_windows *w,
-                                  struct wv_inf_target *t);
+extern void wv_drvsrc_pkgs_free (struct wv_drvsrc_pkg *pkgs, size_t n);
 
 /* Read <driver>.sys of driver's package for w in src (for winvirtio
  * inspect).  *data_r and *path_r ("TREE/viostor/w10/amd64/viostor.sys")
@@ -109,4 +107,12 @@ extern int wv_drvsrc_driver_sys (struct wv_drvsrc *src, const char *driver,
                                  uint8_t **data_r, size_t *len_r,
                                  char **path_r);
 
-#endif /* WINVIRTIO_DRIVERS_H */
+/* ---- drvsrc-byos.c ---- */
+
+/* The INF target (inf.h) for w: arch "x86", "amd64" or "arm64"
+ * (static strings), version, build and product type.
+ */
+extern void wv_drvsrc_inf_target (const struct wv_windows *w,
+                                  struct wv_inf_target *t);
+
+#endif /* WINVIRTIO_DRVSRC_H */

@@ -2,9 +2,9 @@
  * source and described from their INFs.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * A package is what the driver source (drivers.h) gives for one
+ * A package is what the driver source (drvsrc.h) gives for one
  * driver and this Windows: its files, without .pdb, each checked
- * (drvcheck.h: PE images for this Windows, signed catalogs) once its
+ * (drvfile.h: PE images for this Windows, signed catalogs) once its
  * INF has a device for this Windows.  Its INF, evaluated for this
  * Windows (inf.h), gives what is
  * registered: [Version] (ClassGuid, Provider, DriverVer,
@@ -29,12 +29,12 @@
 #include <time.h>
 
 #include "common/cleanup.h"
-#include "drivers/drivers.h"
-#include "drivers/drvcheck.h"
+#include "drivers/drvfile.h"
+#include "drivers/drvsrc.h"
 #include "drivers/inf.h"
 #include "common/log.h"
-#include "drivers/pkginfo.h"
-#include "convert/registry.h"
+#include "drivers/pkg-load.h"
+#include "drivers/pkg.h"
 
 /* "09/05/2024" -> NTFS time of that day, midnight UTC. */
 static int
@@ -334,7 +334,7 @@ compare_files (const void *a, const void *b)
  * 0 if its INF has no device for this Windows, or -1.
  */
 static int
-from_drvpkg (struct wv_drvpkg *dp, const struct wv_windows *w,
+from_drvpkg (struct wv_drvsrc_pkg *dp, const struct wv_windows *w,
              struct wv_pkg_info *info)
 {
   size_t i;
@@ -364,7 +364,7 @@ from_drvpkg (struct wv_drvpkg *dp, const struct wv_windows *w,
   if (info->nr_files > 0)
     qsort (info->files, info->nr_files, sizeof *info->files, compare_files);
   r = describe (info, w);
-  if (r == 1 && wv_pkg_check (info, w) == -1)
+  if (r == 1 && wv_drvfile_check_pkg (info, w) == -1)
     r = -1;
   if (r == 1)
     return 1;
@@ -380,8 +380,8 @@ is_boot (const char *driver)
 {
   size_t i;
 
-  for (i = 0; i < wv_nr_boot_drivers; ++i)
-    if (strcasecmp (driver, wv_boot_drivers[i]) == 0)
+  for (i = 0; i < wv_pkg_nr_boot_drivers; ++i)
+    if (strcasecmp (driver, wv_pkg_boot_drivers[i]) == 0)
       return true;
   return false;
 }
@@ -408,7 +408,7 @@ log_signer (FILE *log, const struct wv_pkg_info *p,
  * this Windows (a boot driver must have one).
  */
 static int
-add_package (struct wv_drvpkg *dp, bool boot, const struct wv_windows *w,
+add_package (struct wv_drvsrc_pkg *dp, bool boot, const struct wv_windows *w,
              FILE *log, struct wv_pkg_info **pkgs_r, size_t *n_r)
 {
   struct wv_pkg_info *p = realloc (*pkgs_r, (*n_r + 1) * sizeof *p);
@@ -450,7 +450,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
 {
   CLEANUP_FREE char *why_none = NULL;
   struct wv_drvsrc *src = NULL;
-  struct wv_drvpkg *pkgs = NULL;
+  struct wv_drvsrc_pkg *pkgs = NULL;
   size_t nr_pkgs = 0, i;
   int r = -1;
 
@@ -461,8 +461,8 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     return -1;
   fprintf (log, "driver source: %s (%s)\n", wv_drvsrc_name (src),
            wv_drvsrc_layout (src));
-  for (i = 0; i < wv_nr_boot_drivers; ++i) {
-    struct wv_drvpkg *dp = NULL;
+  for (i = 0; i < wv_pkg_nr_boot_drivers; ++i) {
+    struct wv_drvsrc_pkg *dp = NULL;
     int k;
 
     /* virtio-win has no vioscsi for Windows XP and Server 2003 (its
@@ -474,7 +474,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
      */
     if (w->major < 6)
       wv_error_capture_begin ();
-    k = wv_drvsrc_package (src, wv_boot_drivers[i], w, &dp);
+    k = wv_drvsrc_package (src, wv_pkg_boot_drivers[i], w, &dp);
     if (w->major < 6) {
       CLEANUP_FREE char *why = wv_error_capture_end ();
 
@@ -485,9 +485,9 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
         }
         fprintf (log, "driver: %s left out (not in the driver source for "
                  "%s/%s; virtio-win has none for Windows before Vista): "
-                 "give the guest a %s disk\n", wv_boot_drivers[i],
+                 "give the guest a %s disk\n", wv_pkg_boot_drivers[i],
                  w->osdir ? w->osdir : "?", w->arch,
-                 strcmp (wv_boot_drivers[i], "vioscsi") == 0 ?
+                 strcmp (wv_pkg_boot_drivers[i], "vioscsi") == 0 ?
                  "virtio-blk (not virtio-scsi)" : "virtio-scsi");
         continue;
       }
@@ -495,7 +495,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     if (k == -1)
       goto out;
     k = add_package (dp, true, w, log, pkgs_r, n_r);
-    wv_drvpkg_free (dp);
+    wv_drvsrc_pkg_free (dp);
     if (k == -1)
       goto out;
   }
@@ -512,7 +512,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
   r = 0;
 
  out:
-  wv_drvpkgs_free (pkgs, nr_pkgs);
+  wv_drvsrc_pkgs_free (pkgs, nr_pkgs);
   wv_drvsrc_close (src);
   if (r == -1) {
     for (i = 0; i < *n_r; ++i)
