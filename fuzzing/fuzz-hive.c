@@ -30,7 +30,8 @@
 #include "registry/hive.h"
 #include "common/hostfile.h"
 #include "drivers/pkg-load.h"
-#include "convert/registry.h"
+#include "convert/services.h"
+#include "registry/hive-lookup.h"
 #include "registry/windows.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
@@ -108,27 +109,29 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   else
     default_windows (&w, hive.h);
   for (i = 0; i < nr_pkgs; ++i) {
-    struct wv_pkg_state st;
+    struct wv_driverstore_state st;
     char folder[128];
     char *no_infs[] = { NULL };
 
     if (!w.has_driver_database) {
       if (pkgs[i].boot &&
-          wv_pkg_add_service (hive.h, &w, &pkgs[i], NULL, true, devnull,
-                              &changed) == -1)
+          wv_services_add (hive.h, &w, &pkgs[i], NULL, true, devnull,
+                           &changed) == -1)
         goto out;
       continue;
     }
-    if (wv_pkg_folder_name (&pkgs[i], &w, folder, sizeof folder) == -1 ||
-        wv_pkg_lookup (hive.h, &w, &pkgs[i], folder, no_infs, &st) == -1)
+    if (wv_driverstore_folder_name (&pkgs[i], &w, folder,
+                                    sizeof folder) == -1 ||
+        wv_driverstore_lookup (hive.h, &w, &pkgs[i], folder, no_infs,
+                               &st) == -1)
       goto out;
     if (!st.same &&
-        wv_pkg_register (hive.h, &w, &pkgs[i], folder, st.oem_inf, 0,
-                         devnull, &changed) == -1)
+        wv_driverstore_register (hive.h, &w, &pkgs[i], folder, st.oem_inf, 0,
+                                 devnull, &changed) == -1)
       goto out;
     if (pkgs[i].boot &&
-        wv_pkg_add_service (hive.h, &w, &pkgs[i], st.oem_inf, true, devnull,
-                            &changed) == -1)
+        wv_services_add (hive.h, &w, &pkgs[i], st.oem_inf, true, devnull,
+                         &changed) == -1)
       goto out;
   }
   if (changed && wv_hive_commit (&hive, &out, &outlen) == 0) {

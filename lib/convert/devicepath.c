@@ -21,6 +21,7 @@
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
 #include "common/log.h"
+#include "registry/hive-lookup.h"
 #include "registry/windows.h"
 
 /* The value as found. */

@@ -16,7 +16,8 @@
 
 #include <stdio.h>
 
-#include <hivex.h>
+/* From <hivex.h>: only the code that edits hives includes it. */
+struct hive_h;
 
 /* The folder, as it is added (after a ';'). */
 #define WV_DEVICEPATH_VIRTIO "%SystemRoot%\\Drivers\\VirtIO"
@@ -37,7 +38,8 @@ enum wv_devicepath_state {
  * WITH or WITHOUT) if value_r is not NULL.  Returns 0, or -1 after
  * wv_error (out of memory, or hivex cannot read the value).
  */
-extern int wv_devicepath_state (hive_h *h, enum wv_devicepath_state *state_r,
+extern int wv_devicepath_state (struct hive_h *h,
+                                enum wv_devicepath_state *state_r,
                                 char **value_r);
 
 /* A line for the state, for logs and reports ("DevicePath already
@@ -53,7 +55,7 @@ extern const char *wv_devicepath_describe (enum wv_devicepath_state state);
  * created.  *state_r is the state found: the hive was changed if it
  * is WV_DEVICEPATH_WITHOUT.  Returns 0 or -1 after wv_error.
  */
-extern int wv_devicepath_add (hive_h *h, FILE *log,
+extern int wv_devicepath_add (struct hive_h *h, FILE *log,
                               enum wv_devicepath_state *state_r);
 
 #endif /* WINVIRTIO_DEVICEPATH_H */

@@ -99,11 +99,12 @@
  * (Authenticode), the lowest score of a signed package, as every
  * package did before catalogs were read: it can only lose a ranking
  * to a better signed driver, never win one it should not.
- * StatusFlags 0x12 (as vmci); ImportDate the time of our changes.  The folder hash is the
- * first 8 bytes of a SHA-256 of the package's files (each file's
- * lower-case name, a NUL, its length as 8 bytes little endian, its
- * bytes; inf first, then the others in order of name), so the same
- * package always lands in the same folder and a second run finds it.
+ * StatusFlags 0x12 (as vmci); ImportDate the time of our changes.
+ * The folder hash is the first 8 bytes of a SHA-256 of the package's
+ * files (each file's lower-case name, a NUL, its length as 8 bytes
+ * little endian, its bytes; inf first, then the others in order of
+ * name), so the same package always lands in the same folder and a
+ * second run finds it.
  * Windows' own hash is unknown, and nothing in Windows recomputes it.
  */
 
@@ -124,6 +125,7 @@
 #include "convert/driverstore.h"
 #include "common/log.h"
 #include "registry/regedit.h"
+#include "registry/hive-lookup.h"
 #include "registry/windows.h"
 
 #define SIGNER_SCORE_AUTHENTICODE 0x0f000000
@@ -167,8 +169,8 @@ compare_files (const void *a, const void *b)
 }
 
 int
-wv_pkg_folder_name (const struct wv_pkg_info *info,
-                    const struct wv_windows *w, char *buf, size_t len)
+wv_driverstore_folder_name (const struct wv_pkg_info *info,
+                            const struct wv_windows *w, char *buf, size_t len)
 {
   CLEANUP_FREE const struct wv_pkg_file **order = NULL;
   uint8_t digest[SHA256_DIGEST_SIZE];
@@ -296,9 +298,9 @@ is_used (const struct used *u, int n)
 }
 
 int
-wv_pkg_lookup (hive_h *h, const struct wv_windows *w,
-               const struct wv_pkg_info *info, const char *folder,
-               char *const *inf_names, struct wv_pkg_state *st)
+wv_driverstore_lookup (hive_h *h, const struct wv_windows *w,
+                       const struct wv_pkg_info *info, const char *folder,
+                       char *const *inf_names, struct wv_driverstore_state *st)
 {
   hive_node_h ddb, pkgs, infs, *children;
   CLEANUP_FREE struct used *used = NULL;
@@ -574,10 +576,10 @@ register_package (struct wv_edit *e, const struct wv_windows *w,
 }
 
 int
-wv_pkg_register (hive_h *h, const struct wv_windows *w,
-                 const struct wv_pkg_info *info, const char *folder,
-                 const char *oem_inf, uint64_t when, FILE *log,
-                 bool *changed_r)
+wv_driverstore_register (hive_h *h, const struct wv_windows *w,
+                         const struct wv_pkg_info *info, const char *folder,
+                         const char *oem_inf, uint64_t when, FILE *log,
+                         bool *changed_r)
 {
   struct wv_edit e = { .h = h, .what = "SYSTEM hive", .log = log };
   CLEANUP_FREE char *infkey = NULL, *guid = NULL, *cls = NULL;

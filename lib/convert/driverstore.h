@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <hivex.h>
+/* From <hivex.h>: only the code that edits hives includes it. */
+struct hive_h;
 
 #include "drivers/pkg.h"
 #include "registry/windows.h"
@@ -21,14 +22,14 @@
 /* "viostor.inf_amd64_<16 hex digits>": the DriverStore folder name of
  * the package, a stable hash of its files (see driverstore.c).
  */
-extern int wv_pkg_folder_name (const struct wv_pkg_info *info,
-                               const struct wv_windows *w,
-                               char *buf, size_t len);
+extern int wv_driverstore_folder_name (const struct wv_pkg_info *info,
+                                       const struct wv_windows *w,
+                                       char *buf, size_t len);
 
 /* What the DriverDatabase already holds for a package with this INF
  * name.
  */
-struct wv_pkg_state {
+struct wv_driverstore_state {
   char oem_inf[32];             /* "oem7.inf": the package's published name */
   char installed[128];          /* folder name of the newest installed one */
   char installed_oem[32];       /* and its published name */
@@ -43,10 +44,11 @@ struct wv_pkg_state {
  * OemInfMap, nor a file in the volume's INF folder (inf_names, a
  * NULL-terminated list of lower-case names).  Returns 0 or -1.
  */
-extern int wv_pkg_lookup (hive_h *h, const struct wv_windows *w,
-                          const struct wv_pkg_info *info,
-                          const char *folder, char *const *inf_names,
-                          struct wv_pkg_state *st);
+extern int wv_driverstore_lookup (struct hive_h *h,
+                                  const struct wv_windows *w,
+                                  const struct wv_pkg_info *info,
+                                  const char *folder, char *const *inf_names,
+                                  struct wv_driverstore_state *st);
 
 /* Write the DriverDatabase entries of a package published as oem_inf
  * in folder: DriverInfFiles, DriverPackages (Version, Provider,
@@ -54,9 +56,10 @@ extern int wv_pkg_lookup (hive_h *h, const struct wv_windows *w,
  * when is the ImportDate (NTFS time).  Changes are logged on log,
  * *changed_r set if any.  Returns 0 or -1.
  */
-extern int wv_pkg_register (hive_h *h, const struct wv_windows *w,
-                            const struct wv_pkg_info *info,
-                            const char *folder, const char *oem_inf,
-                            uint64_t when, FILE *log, bool *changed_r);
+extern int wv_driverstore_register (struct hive_h *h,
+                                    const struct wv_windows *w,
+                                    const struct wv_pkg_info *info,
+                                    const char *folder, const char *oem_inf,
+                                    uint64_t when, FILE *log, bool *changed_r);
 
 #endif /* WINVIRTIO_DRIVERSTORE_H */

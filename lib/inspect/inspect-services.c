@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "ntfs/ntfs.h"
 #include "drivers/pkg.h"
+#include "registry/hive-lookup.h"
 
 /* virtio-win's service names. */
 static const char *const virtio_services[] = {

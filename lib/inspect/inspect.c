@@ -44,6 +44,7 @@
 #include "disk/overlay.h"
 #include "plan/find.h"
 #include "drivers/pkg.h"
+#include "registry/hive-lookup.h"
 
 /* The mount checks of the planner (hibernation, Fast Startup, dirty
  * flag, $LogFile), on an overlay of its own, and on the Windows volume

@@ -19,10 +19,12 @@
 #include <ctype.h>
 #include <time.h>
 
+#include <hivex.h>
+
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "convert/driverstore.h"
-#include "convert/registry.h"
+#include "convert/services.h"
 #include "drivers/pkg-load.h"
 #include "ntfs/ntfs.h"
 #include "plan/planner.h"
@@ -90,8 +92,8 @@ plan_load_packages (struct planner *p)
   }
   for (i = 0; i < p->nr_pkgs; ++i) {
     p->pp[i].boot = p->pkgs[i].boot;
-    if (wv_pkg_folder_name (&p->pkgs[i], &p->win, p->pp[i].folder,
-                            sizeof p->pp[i].folder) == -1)
+    if (wv_driverstore_folder_name (&p->pkgs[i], &p->win, p->pp[i].folder,
+                                    sizeof p->pp[i].folder) == -1)
       return -1;
   }
   if (p->win.has_driver_database) {
@@ -140,13 +142,13 @@ plan_register_packages (struct planner *p, hive_h *h, bool *changed_r)
        * Drivers\VirtIO.
        */
       if (pp->boot &&
-          wv_pkg_add_service (h, &p->win, info, NULL, true, p->log,
-                              changed_r) == -1)
+          wv_services_add (h, &p->win, info, NULL, true, p->log,
+                           changed_r) == -1)
         return -1;
       continue;
     }
-    if (wv_pkg_lookup (h, &p->win, info, pp->folder, p->inf_names,
-                       &pp->st) == -1)
+    if (wv_driverstore_lookup (h, &p->win, info, pp->folder, p->inf_names,
+                               &pp->st) == -1)
       return -1;
     if (pp->st.newer && !pp->st.same) {
       pp->keep_theirs = true;
@@ -157,20 +159,20 @@ plan_register_packages (struct planner *p, hive_h *h, bool *changed_r)
                            theirs, sizeof theirs),
                driver_ver (info->date, info->version, ours, sizeof ours));
       if (pp->boot &&
-          wv_pkg_add_service (h, &p->win, info, pp->st.installed_oem, true,
-                              p->log, changed_r) == -1)
+          wv_services_add (h, &p->win, info, pp->st.installed_oem, true,
+                           p->log, changed_r) == -1)
         return -1;
       continue;
     }
     fprintf (p->log, "package: %s (%s) as %s%s\n", info->inf_name,
              driver_ver (info->date, info->version, ours, sizeof ours),
              pp->st.oem_inf, pp->st.same ? ", already installed" : "");
-    if (wv_pkg_register (h, &p->win, info, pp->folder, pp->st.oem_inf,
-                         p->when, p->log, changed_r) == -1)
+    if (wv_driverstore_register (h, &p->win, info, pp->folder, pp->st.oem_inf,
+                                 p->when, p->log, changed_r) == -1)
       return -1;
     if (pp->boot &&
-        wv_pkg_add_service (h, &p->win, info, pp->st.oem_inf, true,
-                            p->log, changed_r) == -1)
+        wv_services_add (h, &p->win, info, pp->st.oem_inf, true,
+                         p->log, changed_r) == -1)
       return -1;
   }
   return 0;

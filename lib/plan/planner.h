@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <hivex.h>
+/* From <hivex.h>: only the code that edits hives includes it. */
+struct hive_h;
 
 #include "convert/driverstore.h"
 #include "disk/overlay.h"
@@ -30,7 +31,7 @@
 struct pkg_plan {
   bool boot;                    /* viostor, vioscsi */
   char folder[160];             /* DriverStore folder name */
-  struct wv_pkg_state st;       /* what the DriverDatabase has */
+  struct wv_driverstore_state st;       /* what the DriverDatabase has */
   bool keep_theirs;             /* a newer one is installed: keep it */
 };
 
@@ -103,7 +104,7 @@ extern int plan_find_windows (struct planner *p);
  * plan_free_packages frees what the other three made.
  */
 extern int plan_load_packages (struct planner *p);
-extern int plan_register_packages (struct planner *p, hive_h *h,
+extern int plan_register_packages (struct planner *p, struct hive_h *h,
                                    bool *changed_r);
 extern int plan_write_packages (struct planner *p);
 extern void plan_free_packages (struct planner *p);

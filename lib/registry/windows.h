@@ -10,7 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <hivex.h>
+/* From <hivex.h>, which only the registry code needs. */
+struct hive_h;
 
 struct wv_windows {
   /* From SOFTWARE\Microsoft\Windows NT\CurrentVersion. */
@@ -32,24 +33,9 @@ struct wv_windows {
   const char *osdir;
 };
 
-/* Find a node by a backslash-separated path below start, matching
- * names case-insensitively.  Returns 0 if absent.
- */
-extern hive_node_h wv_hive_lookup (hive_h *h, hive_node_h start,
-                                   const char *path);
-
-/* Copy the string value key of node into buf (len bytes, truncated);
- * buf is left empty if the value is absent or not a string.
- */
-extern void wv_hive_get_string (hive_h *h, hive_node_h node, const char *key,
-                                char *buf, size_t len);
-
-/* The REG_DWORD value key of node, or -1 if absent or of another type. */
-extern int64_t wv_hive_get_dword (hive_h *h, hive_node_h node,
-                                  const char *key);
-
 /* Fill w from the two hives.  Returns 0 or -1 (after wv_error). */
-extern int wv_windows_identify (hive_h *system, hive_h *software,
+extern int wv_windows_identify (struct hive_h *system,
+                                struct hive_h *software,
                                 struct wv_windows *w);
 
 /* "Windows 10 Pro (10.0 build 19045, amd64)" into buf. */

@@ -3,13 +3,14 @@
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
-#ifndef WINVIRTIO_REGISTRY_H
-#define WINVIRTIO_REGISTRY_H
+#ifndef WINVIRTIO_SERVICES_H
+#define WINVIRTIO_SERVICES_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-#include <hivex.h>
+/* From <hivex.h>: only the code that edits hives includes it. */
+struct hive_h;
 
 #include "drivers/pkg.h"
 #include "registry/windows.h"
@@ -21,16 +22,18 @@
  * when boot is set.  Before Windows 8, also CriticalDeviceDatabase
  * entries for each ID.  Returns 0 or -1.
  */
-extern int wv_pkg_add_service (hive_h *h, const struct wv_windows *w,
-                               const struct wv_pkg_info *info,
-                               const char *oem_inf, bool boot,
-                               FILE *log, bool *changed_r);
+extern int wv_services_add (struct hive_h *h,
+                            const struct wv_windows *w,
+                            const struct wv_pkg_info *info,
+                            const char *oem_inf, bool boot,
+                            FILE *log, bool *changed_r);
 
 /* Make an existing service boot start: Start=0, no StartOverride.
  * For a newer driver already installed, which is kept.
  */
-extern int wv_pkg_make_boot_start (hive_h *h, const struct wv_windows *w,
-                                   const char *service, FILE *log,
-                                   bool *changed_r);
+extern int wv_services_make_boot_start (struct hive_h *h,
+                                        const struct wv_windows *w,
+                                        const char *service, FILE *log,
+                                        bool *changed_r);
 
-#endif /* WINVIRTIO_REGISTRY_H */
+#endif /* WINVIRTIO_SERVICES_H */

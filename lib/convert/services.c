@@ -39,7 +39,7 @@
 #include "convert/driverstore.h"
 #include "common/log.h"
 #include "registry/regedit.h"
-#include "convert/registry.h"
+#include "convert/services.h"
 
 #define SERVICE_BOOT_START 0
 #define FLG_ADDREG_NOCLOBBER 0x2
@@ -156,9 +156,9 @@ add_cdd (struct wv_edit *e, const struct wv_windows *w,
 }
 
 int
-wv_pkg_add_service (hive_h *h, const struct wv_windows *w,
-                    const struct wv_pkg_info *info, const char *oem_inf,
-                    bool boot, FILE *log, bool *changed_r)
+wv_services_add (hive_h *h, const struct wv_windows *w,
+                 const struct wv_pkg_info *info, const char *oem_inf,
+                 bool boot, FILE *log, bool *changed_r)
 {
   struct wv_edit e = { .h = h, .what = "SYSTEM hive", .log = log };
   CLEANUP_FREE char *where = NULL, *image = NULL;
@@ -171,7 +171,7 @@ wv_pkg_add_service (hive_h *h, const struct wv_windows *w,
     return -1;
   }
   if (info->svc_in_store) {
-    if (wv_pkg_folder_name (info, w, folder, sizeof folder) == -1)
+    if (wv_driverstore_folder_name (info, w, folder, sizeof folder) == -1)
       return -1;
     if (asprintf (&image,
                   "\\SystemRoot\\System32\\DriverStore\\FileRepository\\%s\\%s",
@@ -216,8 +216,8 @@ wv_pkg_add_service (hive_h *h, const struct wv_windows *w,
 }
 
 int
-wv_pkg_make_boot_start (hive_h *h, const struct wv_windows *w,
-                        const char *service, FILE *log, bool *changed_r)
+wv_services_make_boot_start (hive_h *h, const struct wv_windows *w,
+                             const char *service, FILE *log, bool *changed_r)
 {
   struct wv_edit e = { .h = h, .what = "SYSTEM hive", .log = log };
   CLEANUP_FREE char *where = NULL;
