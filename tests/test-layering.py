@@ -12,8 +12,8 @@
 # headers names its folder ("map/blockmap.h").  <hivex.h> is included
 # only by the folders that edit or read hives (registry and above),
 # <ntfs-3g/...> only by ntfs/ (everything else goes through it), and
-# the filter and the command include neither.  Fails with the
-# offending lines.
+# neither reaches the filter or the command, even through the engine's
+# headers.  Fails with the offending lines.
 
 import os
 import re
@@ -72,17 +72,40 @@ for folder in sorted(os.listdir(lib)):
                         bad.append(where + "  (only %s)" %
                                    ", ".join(sorted(allowed)))
 
-# The front ends: no hivex, no libntfs-3g.
+# The front ends: no hivex, no libntfs-3g, not even through the
+# engine's headers.
+def system_headers(path, seen):
+    """The <...> headers path includes, following "..." includes that
+    are the engine's or the front end's own."""
+    if path in seen or not os.path.exists(path):
+        return set()
+    seen.add(path)
+    got = set()
+    for line in open(path, encoding="utf-8"):
+        m = include.match(line)
+        if not m:
+            continue
+        kind, header = m.groups()
+        if kind == "<":
+            got.add(header)
+        else:
+            for base in (os.path.dirname(path), lib):
+                if os.path.exists(os.path.join(base, header)):
+                    got |= system_headers(os.path.join(base, header), seen)
+                    break
+    return got
+
+
 for front in ("filter", "tools"):
     for name in sorted(os.listdir(os.path.join(srcdir, front))):
         if not name.endswith((".c", ".h")):
             continue
-        for n, line in enumerate(open(os.path.join(srcdir, front, name),
-                                      encoding="utf-8"), 1):
-            m = include.match(line)
-            if m and m.group(2).startswith(("hivex.h", "ntfs-3g/")):
-                bad.append("%s/%s:%d: %s  (front ends use the engine)" %
-                           (front, name, n, line.strip()))
+        got = system_headers(os.path.join(srcdir, front, name), set())
+        for header in sorted(got):
+            if header.startswith(("hivex.h", "ntfs-3g/")):
+                bad.append("%s/%s: <%s> reaches it (front ends use the "
+                           "engine, not its libraries)" %
+                           (front, name, header))
 
 for b in bad:
     print("FAIL: " + b)
