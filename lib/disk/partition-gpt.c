@@ -21,6 +21,7 @@
 #include "common/le.h"
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/utf.h"
 #include "disk/partition.h"
 #include "disk/partition-internal.h"
 
@@ -186,28 +187,7 @@ utf16le_to_utf8 (const uint8_t *in, size_t n, char *out, size_t outsize)
     if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0))
       cp = '?';
 
-    if (cp < 0x80) {
-      enc[0] = cp;
-      len = 1;
-    }
-    else if (cp < 0x800) {
-      enc[0] = 0xC0 | (cp >> 6);
-      enc[1] = 0x80 | (cp & 0x3F);
-      len = 2;
-    }
-    else if (cp < 0x10000) {
-      enc[0] = 0xE0 | (cp >> 12);
-      enc[1] = 0x80 | ((cp >> 6) & 0x3F);
-      enc[2] = 0x80 | (cp & 0x3F);
-      len = 3;
-    }
-    else {
-      enc[0] = 0xF0 | (cp >> 18);
-      enc[1] = 0x80 | ((cp >> 12) & 0x3F);
-      enc[2] = 0x80 | ((cp >> 6) & 0x3F);
-      enc[3] = 0x80 | (cp & 0x3F);
-      len = 4;
-    }
+    len = wv_utf8_encode (cp, enc);
     if (o + len >= outsize)
       break;
     memcpy (out + o, enc, len);

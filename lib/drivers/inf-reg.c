@@ -10,8 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "drivers/inf-internal.h"
 #include "common/log.h"
+#include "common/utf.h"
+#include "drivers/inf-internal.h"
 
 /* Largest registry value made from an AddReg line. */
 #define MAX_REG_DATA (1024 * 1024)
@@ -119,7 +120,7 @@ wv_inf_read_regs (const struct wv_inf *inf, const struct wv_inf_section *s,
 static int
 add_utf16 (const char *s, uint8_t **data, size_t *len)
 {
-  size_t n = strlen (s), i = 0, o = *len;
+  size_t n = strlen (s), o = *len;
   uint8_t *p;
 
   if (*len + 4 * (n + 1) > MAX_REG_DATA) {
@@ -133,33 +134,7 @@ add_utf16 (const char *s, uint8_t **data, size_t *len)
     return -1;
   }
   *data = p;
-  while (i < n) {
-    const unsigned char *u = (const unsigned char *) s + i;
-    uint32_t c;
-
-    /* The text is valid UTF-8 (the parser made it). */
-    if (u[0] < 0x80) { c = u[0]; i += 1; }
-    else if ((u[0] & 0xe0) == 0xc0 && i + 1 < n) {
-      c = (u[0] & 0x1f) << 6 | (u[1] & 0x3f); i += 2;
-    }
-    else if ((u[0] & 0xf0) == 0xe0 && i + 2 < n) {
-      c = (u[0] & 0x0f) << 12 | (u[1] & 0x3f) << 6 | (u[2] & 0x3f); i += 3;
-    }
-    else if ((u[0] & 0xf8) == 0xf0 && i + 3 < n) {
-      c = (u[0] & 0x07) << 18 | (u[1] & 0x3f) << 12 | (u[2] & 0x3f) << 6 |
-        (u[3] & 0x3f);
-      i += 4;
-    }
-    else { c = 0xfffd; i += 1; }
-    if (c >= 0x10000) {
-      c -= 0x10000;
-      p[o++] = (0xd800 | (c >> 10)) & 0xff;
-      p[o++] = (0xd800 | (c >> 10)) >> 8;
-      c = 0xdc00 | (c & 0x3ff);
-    }
-    p[o++] = c & 0xff;
-    p[o++] = c >> 8;
-  }
+  o += wv_utf8_to_utf16le (s, n, p + o);
   p[o++] = 0;
   p[o++] = 0;
   *len = o;

@@ -10,8 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/inf-internal.h"
 #include "common/log.h"
+#include "common/utf.h"
+#include "drivers/inf-internal.h"
 
 /* ---- a growable byte buffer ---- */
 
@@ -48,32 +49,10 @@ wv_inf_buf_addc (struct wv_inf_buf *b, char c)
 static int
 buf_add_utf8 (struct wv_inf_buf *b, uint32_t c)
 {
-  char u[4];
-  size_t n;
+  unsigned char u[4];
+  size_t n = wv_utf8_encode (c, u);
 
-  if (c < 0x80) {
-    u[0] = c;
-    n = 1;
-  }
-  else if (c < 0x800) {
-    u[0] = 0xc0 | (c >> 6);
-    u[1] = 0x80 | (c & 0x3f);
-    n = 2;
-  }
-  else if (c < 0x10000) {
-    u[0] = 0xe0 | (c >> 12);
-    u[1] = 0x80 | ((c >> 6) & 0x3f);
-    u[2] = 0x80 | (c & 0x3f);
-    n = 3;
-  }
-  else {
-    u[0] = 0xf0 | (c >> 18);
-    u[1] = 0x80 | ((c >> 12) & 0x3f);
-    u[2] = 0x80 | ((c >> 6) & 0x3f);
-    u[3] = 0x80 | (c & 0x3f);
-    n = 4;
-  }
-  return wv_inf_buf_add (b, u, n);
+  return wv_inf_buf_add (b, (const char *) u, n);
 }
 /* ---- decoding to UTF-8 ---- */
 
@@ -81,28 +60,9 @@ buf_add_utf8 (struct wv_inf_buf *b, uint32_t c)
 static size_t
 utf8_seq (const uint8_t *s, size_t n)
 {
-  size_t len, i;
   uint32_t c;
 
-  if (s[0] < 0x80)
-    return 1;
-  else if ((s[0] & 0xe0) == 0xc0) { len = 2; c = s[0] & 0x1f; }
-  else if ((s[0] & 0xf0) == 0xe0) { len = 3; c = s[0] & 0x0f; }
-  else if ((s[0] & 0xf8) == 0xf0) { len = 4; c = s[0] & 0x07; }
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (i = 1; i < len; i++) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    c = (c << 6) | (s[i] & 0x3f);
-  }
-  if ((len == 2 && c < 0x80) || (len == 3 && c < 0x800) ||
-      (len == 4 && (c < 0x10000 || c > 0x10ffff)) ||
-      (c >= 0xd800 && c <= 0xdfff))
-    return 0;
-  return len;
+  return wv_utf8_decode (s, n, &c);
 }
 
 /* Windows-1252 0x80-0x9f; 0 for the five unassigned bytes. */

@@ -17,46 +17,9 @@
 
 #include "common/log.h"
 #include "common/rangeset.h"
+#include "common/utf.h"
 #include "map/map.h"
 #include "map/mapdump.h"
-
-/* Decode one UTF-8 sequence at s (n bytes available).  Returns its
- * length and sets *cp, or 0 if it is not valid UTF-8 (overlong,
- * surrogate, beyond U+10FFFF, or cut short).
- */
-static size_t
-utf8_decode (const unsigned char *s, size_t n, uint32_t *cp)
-{
-  size_t len, i;
-  uint32_t c, min;
-
-  if (s[0] < 0x80) {
-    *cp = s[0];
-    return 1;
-  }
-  else if ((s[0] & 0xe0) == 0xc0) {
-    len = 2; c = s[0] & 0x1f; min = 0x80;
-  }
-  else if ((s[0] & 0xf0) == 0xe0) {
-    len = 3; c = s[0] & 0x0f; min = 0x800;
-  }
-  else if ((s[0] & 0xf8) == 0xf0) {
-    len = 4; c = s[0] & 0x07; min = 0x10000;
-  }
-  else
-    return 0;
-  if (len > n)
-    return 0;
-  for (i = 1; i < len; ++i) {
-    if ((s[i] & 0xc0) != 0x80)
-      return 0;
-    c = c << 6 | (s[i] & 0x3f);
-  }
-  if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-    return 0;
-  *cp = c;
-  return len;
-}
 
 /* Print n bytes of s for a terminal: control characters (C0, DEL, C1)
  * and invalid UTF-8 bytes are shown as \xNN or \uNNNN, so a hostile
@@ -70,7 +33,7 @@ print_text (FILE *fp, const char *s, size_t n)
 
   while (i < n) {
     uint32_t cp;
-    size_t len = utf8_decode (u + i, n - i, &cp);
+    size_t len = wv_utf8_decode (u + i, n - i, &cp);
 
     if (len == 0) {
       fprintf (fp, "\\x%02x", u[i]);
@@ -99,7 +62,7 @@ print_json_string (FILE *fp, const char *s)
   fputc ('"', fp);
   while (i < n) {
     uint32_t cp;
-    size_t len = utf8_decode (u + i, n - i, &cp);
+    size_t len = wv_utf8_decode (u + i, n - i, &cp);
 
     if (len == 0) {
       fputs ("\\ufffd", fp);
