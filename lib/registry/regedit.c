@@ -13,6 +13,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/utf.h"
 #include "registry/regedit.h"
 
 void
@@ -58,26 +59,24 @@ edit_error (struct wv_edit *e, const char *doing)
 char *
 wv_utf16 (const char *const *strs, size_t n, bool multi, size_t *len_r)
 {
-  size_t i, total = 0, o = 0;
-  const char *p;
+  size_t i, room = 2, o = 0;
   char *buf;
 
   for (i = 0; i < n; ++i)
-    total += strlen (strs[i]) + 1;
-  total = (total + (multi ? 1 : 0)) * 2;
-  buf = calloc (1, total);
+    room += 4 * strlen (strs[i]) + 2;
+  buf = calloc (1, room);
   if (buf == NULL) {
     wv_error ("calloc: %m");
     return NULL;
   }
   for (i = 0; i < n; ++i) {
-    for (p = strs[i]; *p; ++p) {
-      buf[o++] = *p;
-      buf[o++] = 0;
-    }
-    o += 2;
+    o += wv_utf8_to_utf16le (strs[i], strlen (strs[i]),
+                             (uint8_t *) buf + o);
+    o += 2;                     /* its NUL */
   }
-  *len_r = total;
+  if (multi)
+    o += 2;                     /* the list's final NUL */
+  *len_r = o;
   return buf;
 }
 
