@@ -16,7 +16,7 @@
 #                which must still pass)
 #   netkvm.cat   a real Authenticode signature from Debian: the one of
 #                /usr/lib/shim/fbx64.efi.signed (shim-helpers-amd64-
-#                signed), extracted by osslsigncode: Authenticode,
+#                signed), its PKCS#7 taken out of the PE: Authenticode,
 #                0x0F000000
 # the others keep the tree's own "winvirtio fake driver signer (test
 # only)": Authenticode, 0x0F000000.  The expected names come from
@@ -83,8 +83,26 @@ osslsigncode sign -certs "$t/attested.pem" -key "$t/attested.key" \
 cmp -s "$vw/vioscsi/$a/vioscsi.sys" "$d/vioscsi/$a/vioscsi.sys" &&
   fail "osslsigncode did not sign vioscsi.sys"
 rm -f "$d/NetKVM/$a/netkvm.cat"
-osslsigncode extract-signature -in /usr/lib/shim/fbx64.efi.signed \
-  -out "$d/NetKVM/$a/netkvm.cat"
+# The PKCS#7 of fbx64.efi.signed's certificate table (its WIN_CERTIFICATE
+# without the 8-byte header).  Not osslsigncode extract-signature: 2.5
+# (Debian 12) writes the header too, 2.9 (backports) does not.
+python3 - /usr/lib/shim/fbx64.efi.signed "$d/NetKVM/$a/netkvm.cat" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+pe = struct.unpack_from("<I", b, 0x3c)[0]
+assert b[pe:pe + 4] == b"PE\0\0", "not a PE file"
+opt = pe + 24
+dirs = opt + (96 if struct.unpack_from("<H", b, opt)[0] == 0x10b else 112)
+off, size = struct.unpack_from("<II", b, dirs + 4 * 8)
+length, rev, kind = struct.unpack_from("<IHH", b, off)
+assert kind == 2 and b[off + 8] == 0x30, "no PKCS#7 in the certificate table"
+n = b[off + 9]
+if n & 0x80:
+    n = 2 + (n & 0x7f) + int.from_bytes(b[off + 10:off + 10 + (n & 0x7f)], "big")
+else:
+    n += 2
+open(sys.argv[2], "wb").write(b[off + 8:off + 8 + n])
+PY
 
 # cn WHAT DER: the subject or issuer CN of the one certificate of a
 # SignedData's (openssl).
