@@ -130,8 +130,10 @@ flip_byte "$t/flipped.map" 300
 map_refused map-flipped "$t/win10.img" "$t/flipped.map" \
   "$(pwd)/$t/flipped.map: block map is corrupt (checksum mismatch); run 'winvirtio map' again to make a new one"
 # Not a map at all: a README given as the map.
-map_refused not-a-map "$t/win10.img" "$abs_top_srcdir/README.md" \
-  "$abs_top_srcdir/README.md: not a winvirtio block map (it does not start with WINVIRTIO-MAP)"
+# (nbdkit resolves the path: in a VPATH build abs_top_srcdir has "..".)
+readme=$(realpath "$abs_top_srcdir/README.md")
+map_refused not-a-map "$t/win10.img" "$readme" \
+  "$readme: not a winvirtio block map (it does not start with WINVIRTIO-MAP)"
 head -c 1000 "$t/win10.map" > "$t/cut.map"
 map_refused map-cut "$t/win10.img" "$t/cut.map" \
   "$(pwd)/$t/cut.map: block map is truncated or corrupt (its header announces $(python3 "$mapfile" "$t/win10.map" counts), which do not fit in the file's 1000 bytes); run 'winvirtio map' again to make a new one"
