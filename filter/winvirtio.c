@@ -28,13 +28,13 @@
 
 #include <nbdkit-filter.h>
 
+#include "common/log.h"
+#include "disk/source.h"
+#include "drivers/drvsrc.h"
 #include "map/map.h"
 #include "map/mapload.h"
 #include "map/mapread.h"
-#include "drivers/drvsrc.h"
-#include "common/log.h"
 #include "plan/plan.h"
-#include "disk/source.h"
 
 /* Largest read the planner sends to the plugin in one request. */
 #define MAX_REQUEST (32 * 1024 * 1024)

@@ -18,11 +18,11 @@
 
 #include <nettle/sha2.h>
 
+#include "fuzz-common.h"
 #include "map/map.h"
 #include "map/mapdump.h"
 #include "map/mapload.h"
 #include "map/mapread.h"
-#include "fuzz-common.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

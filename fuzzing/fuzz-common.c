@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <fcntl.h>
 
-#include "fuzz-common.h"
 #include "common/log.h"
+#include "fuzz-common.h"
 
 static void
 discard (const char *msg)

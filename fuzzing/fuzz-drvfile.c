@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "drivers/catalog.h"
 #include "drivers/drvfile.h"
-#include "common/log.h"
 #include "drivers/pecheck.h"
 
 static void

@@ -2,8 +2,8 @@
  * checks, Windows identification and the registry edits.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * The input is a hive.  As in the planner (lib/plan.c), the base
- * block is checked (lib/hive.c), then the hive is opened writable with
+ * The input is a hive.  As in the planner (lib/plan/hives.c), the base
+ * block is checked (lib/registry/hive.c), then the hive is opened writable with
  * hivex and Windows identified from it, with the SOFTWARE hive named
  * by $WV_FUZZ_SOFTWARE (fuzzing/seeds.sh makes one; without it the
  * input stands for SOFTWARE too).  Unlike the planner, the edits
@@ -11,7 +11,7 @@
  * description, so that mutated hives reach the registry code.  The
  * driver packages are those of $WV_FUZZ_DRIVERS (a virtio-win tree,
  * read once, for Windows 10 amd64): each is registered as the planner
- * does (lib/driverstore.c: DriverDatabase lookup and entries, the
+ * does (lib/convert/driverstore.c: DriverDatabase lookup and entries, the
  * service; CriticalDeviceDatabase on a hive without DriverDatabase).
  * The committed hive must pass the same check, and open again with
  * hivex, if the input passed the check.
@@ -25,13 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "convert/driverstore.h"
-#include "fuzz-common.h"
-#include "registry/hive.h"
 #include "common/hostfile.h"
-#include "drivers/pkg-load.h"
+#include "convert/driverstore.h"
 #include "convert/services.h"
+#include "drivers/pkg-load.h"
+#include "fuzz-common.h"
 #include "registry/hive-lookup.h"
+#include "registry/hive.h"
 #include "registry/windows.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);

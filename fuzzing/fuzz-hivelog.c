@@ -1,8 +1,8 @@
 /* winvirtio fuzzing: replaying a dirty hive's transaction logs.
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
- * libFuzzer harness over wv_hive_prepare (lib/hive.c, which runs
- * lib/hivelog.c on a dirty hive).  The input is
+ * libFuzzer harness over wv_hive_prepare (lib/registry/hive.c, which runs
+ * lib/registry/hivelog.c on a dirty hive).  The input is
  *   le32 HIVELEN, le32 LOG1LEN, u8 FLAGS, HIVE, LOG1, LOG2 (the rest)
  * with the lengths cut to what is there; a LOG1LEN of 0xffffffff means
  * LOG1 is missing.  So that the fuzzer gets past the checks a random
@@ -23,10 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/hive.h"
-#include "registry/hivelog.h"
 #include "common/le.h"
 #include "common/log.h"
+#include "registry/hive.h"
+#include "registry/hivelog.h"
 
 #define MAX_LEN (16 * 1024 * 1024)
 

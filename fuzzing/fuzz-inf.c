@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "drivers/inf.h"
 #include "common/log.h"
+#include "drivers/inf.h"
 
 static void
 quiet (const char *msg)

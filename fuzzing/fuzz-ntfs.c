@@ -19,8 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "map/map.h"
 #include "fuzz-common.h"
+#include "map/map.h"
 #include "plan/plan.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);

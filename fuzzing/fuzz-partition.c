@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "disk/partition.h"
 #include "fuzz-common.h"
 #include "ntfs/ntfs.h"
-#include "disk/partition.h"
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);

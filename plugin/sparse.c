@@ -64,8 +64,8 @@
 
 #include <nbdkit-plugin.h>
 
-#include "common/le.h"
 #include "common/cleanup.h"
+#include "common/le.h"
 #include "descriptor.h"
 #include "disk.h"
 #include "grain-cache.h"

@@ -219,7 +219,7 @@ print(re.sub(r"%([0-9A-F]{2})", lambda m: chr(int(m.group(1), 16)),
              sys.argv[1]).encode("latin-1").hex())' "$1"
 }
 # The 48-byte DriverPackages Version value for an INF, as measured on
-# a real Windows 10 (lib/driverstore.c): 00 ff, architecture, 0,
+# a real Windows 10 (lib/convert/driverstore.c): 00 ff, architecture, 0,
 # ClassGuid, DriverVer date (FILETIME), DriverVer version quad, 0.
 version_blob () {
   /usr/bin/python3 -c 'import sys, uuid, datetime

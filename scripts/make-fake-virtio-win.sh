@@ -39,7 +39,7 @@
 # Joliet) of the ISO layout, with xorriso or genisoimage.
 #
 # Nothing here is a real driver.  Each .sys, .dll and .exe is a
-# minimal PE image that passes winvirtio's checks (lib/pecheck.c): the
+# minimal PE image that passes winvirtio's checks (lib/drivers/pecheck.c): the
 # machine of its folder (i386 for x86, AMD64, ARM64), the native
 # subsystem for a .sys, console for an .exe, GUI for a .dll; its MS-DOS
 # stub names it ("WINVIRTIO FAKE DRIVER - NOT A REAL DRIVER: viostor

@@ -4,7 +4,7 @@
 #
 # Usage: hive-logs-ignored.py HIVE [LOG...]
 #
-# Written apart from lib/hivelog.c, from the format specification
+# Written apart from lib/registry/hivelog.c, from the format specification
 # (github.com/msuhanov/regf, "Dirty state of a hive", "Log entries"):
 # Windows replays a hive's transaction logs only if the hive is dirty
 # (its base block checksum is wrong, or its two sequence numbers

@@ -21,7 +21,7 @@
 # bins that differ from H0, then those pages; LOG2 is empty.
 #
 # Written from the format specification (github.com/msuhanov/regf),
-# apart from lib/hivelog.c.
+# apart from lib/registry/hivelog.c.
 import struct
 import sys
 

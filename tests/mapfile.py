@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # winvirtio tests: read or rewrite a block map file, independently of
-# lib/blockmap.c, from the layout in docs/winvirtio-map.pod.
+# lib/map/, from the layout in docs/winvirtio-map.pod.
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
 # Usage: mapfile.py MAP COMMAND ARGS
@@ -8,7 +8,7 @@
 #   set-size SIZE OUT   write MAP with virtual_size SIZE (and a correct
 #                       checksum) to OUT
 #   beyond SIZE         the first read range that does not fit in SIZE
-#                       bytes, as lib/blockmap.c names it
+#                       bytes, as lib/map/map.c names it
 #   counts              "N read ranges, N extents and N bytes of summary"
 #   unread LO HI        an offset in [LO, HI) far from any read range
 #                       or extent

@@ -39,12 +39,12 @@
 
 #include <nettle/sha2.h>
 
+#include "common/log.h"
 #include "map/map.h"
 #include "map/mapdump.h"
 #include "map/mapload.h"
 #include "map/mapread.h"
 #include "map/mapsave.h"
-#include "common/log.h"
 
 #define PROG "test-blockmap"
 #define MiB (1024 * 1024)

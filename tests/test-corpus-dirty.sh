@@ -248,7 +248,7 @@ converted win10-1709 regipy/SYSTEM_B.xz \
   "replayed 24 log entries from LOG1 and LOG2, last sequence number 2130, new sequence number 2131" \
   "replayed 24 log entries from LOG1 and LOG2"
 
-# no_logs SEQ1 SEQ2 [WHY1 WHY2]: lib/hivelog.c's message for a dirty
+# no_logs SEQ1 SEQ2 [WHY1 WHY2]: lib/registry/hivelog.c's message for a dirty
 # hive whose logs cannot be used (default: both missing).
 no_logs ()
 {

@@ -7,7 +7,7 @@
 # (tests/data/WIN-system.reg): H0, H1 = H0 + key WinvirtioLog1, H2 =
 # H1 + key WinvirtioLog2 (with a 6000-byte value: the hive grows).
 # make-dirty-hive.py (written from the format specification, apart
-# from lib/hivelog.c) makes what Windows leaves when it logged the
+# from lib/registry/hivelog.c) makes what Windows leaves when it logged the
 # changes and died before writing the hive: H0 with a dirty base
 # block, and
 #  - win10 (new format): H0 -> H1 in LOG1 and H1 -> H2 in LOG2, and a

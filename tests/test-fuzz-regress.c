@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/hive.h"
 #include "common/log.h"
+#include "registry/hive.h"
 
 static char last_error[1024];
 

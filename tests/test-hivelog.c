@@ -1,4 +1,4 @@
-/* winvirtio tests: replaying dirty hives' transaction logs (lib/hivelog.c).
+/* winvirtio tests: replaying dirty hives' transaction logs (lib/registry/hivelog.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * The oracles are hives Windows itself recovered, from
@@ -33,9 +33,9 @@
 
 #include <hivex.h>
 
+#include "common/log.h"
 #include "registry/hive.h"
 #include "registry/hivelog.h"
-#include "common/log.h"
 
 #define MAX_HIVE (256 * 1024 * 1024)
 

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "common/hostfile.h"
-#include "drivers/inf.h"
 #include "common/log.h"
+#include "drivers/inf.h"
 
 static int failed;
 static char last_error[1024];

@@ -9,7 +9,7 @@
 #
 # A file may include headers of its own folder and of folders before
 # it, never of a folder after it; every include of the engine's own
-# headers names its folder ("map/blockmap.h").  <hivex.h> is included
+# headers names its folder ("map/map.h").  <hivex.h> is included
 # only by the folders that edit or read hives (registry and above),
 # <ntfs-3g/...> only by ntfs/ (everything else goes through it), and
 # neither reaches the filter or the command, even through the engine's

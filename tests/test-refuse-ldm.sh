@@ -8,7 +8,7 @@
 # E75CAF8F-F680-4CEE-AFA3-B001E56EFC2D.  The Windows volume itself is
 # left as it is: a dynamic disk is refused even though its Windows
 # volume can still be seen through the partition table (see
-# refuse_ldm in lib/plan.c).  A Storage Spaces partition is never
+# refuse_ldm in lib/plan/find.c).  A Storage Spaces partition is never
 # searched, and only refused when there is no Windows elsewhere.
 #
 # The GPT test disk has partitions 1 (ESP), 2 (MSR) and 3 (Windows),

@@ -23,9 +23,9 @@
 
 #include <nettle/md5.h>
 
+#include "common/log.h"
 #include "drivers/drvsrc.h"
 #include "drivers/inf.h"
-#include "common/log.h"
 
 static struct wv_inf_target target;
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "common/hostfile.h"
 #include "registry/hive.h"
 #include "registry/hivelog.h"
-#include "common/hostfile.h"
 
 #define MAX_HIVE (256 * 1024 * 1024)
 

@@ -20,9 +20,9 @@
 #include <stdint.h>
 #include <inttypes.h>
 
+#include "disk/source.h"
 #include "map/map.h"
 #include "map/mapsave.h"
-#include "disk/source.h"
 
 #define MAX_LEN 3000
 #define TOUCHING_LEN 100

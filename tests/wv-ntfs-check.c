@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <inttypes.h>
 
-#include "ntfs/check.h"
-#include "ntfs/ntfs.h"
 #include "disk/overlay.h"
 #include "disk/source.h"
+#include "ntfs/check.h"
+#include "ntfs/ntfs.h"
 
 int
 main (int argc, char *argv[])

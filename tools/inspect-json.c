@@ -11,9 +11,9 @@
 #include <string.h>
 #include <inttypes.h>
 
-#include "inspect/inspect.h"
 #include "disk/partition.h"
 #include "disk/source.h"
+#include "inspect/inspect.h"
 #include "winvirtio.h"
 
 /* A JSON string, or null. */

@@ -12,11 +12,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "inspect/inspect.h"
 #include "common/log.h"
 #include "disk/partition.h"
-#include "plan/plan.h"
 #include "disk/source.h"
+#include "inspect/inspect.h"
+#include "plan/plan.h"
 #include "winvirtio.h"
 
 static void

@@ -11,11 +11,11 @@
 #include <getopt.h>
 #include <inttypes.h>
 
+#include "common/log.h"
+#include "disk/source.h"
 #include "map/map.h"
 #include "map/mapsave.h"
-#include "common/log.h"
 #include "plan/plan.h"
-#include "disk/source.h"
 #include "winvirtio.h"
 
 static void

@@ -19,8 +19,8 @@
 #include <hivex.h>
 
 #include "common/cleanup.h"
-#include "convert/devicepath.h"
 #include "common/log.h"
+#include "convert/devicepath.h"
 #include "registry/hive-lookup.h"
 #include "registry/windows.h"
 

@@ -120,12 +120,12 @@
 #include <hivex.h>
 #include <nettle/sha2.h>
 
-#include "common/le.h"
 #include "common/cleanup.h"
-#include "convert/driverstore.h"
+#include "common/le.h"
 #include "common/log.h"
-#include "registry/regedit.h"
+#include "convert/driverstore.h"
 #include "registry/hive-lookup.h"
+#include "registry/regedit.h"
 #include "registry/windows.h"
 
 #define SIGNER_SCORE_AUTHENTICODE 0x0f000000

@@ -36,10 +36,10 @@
 #include <hivex.h>
 
 #include "common/cleanup.h"
-#include "convert/driverstore.h"
 #include "common/log.h"
-#include "registry/regedit.h"
+#include "convert/driverstore.h"
 #include "convert/services.h"
+#include "registry/regedit.h"
 
 #define SERVICE_BOOT_START 0
 #define FLG_ADDREG_NOCLOBBER 0x2

@@ -28,8 +28,8 @@
 #include <inttypes.h>
 
 #include "common/log.h"
-#include "disk/overlay.h"
 #include "common/rangeset.h"
+#include "disk/overlay.h"
 
 #define BLKSIZE 4096
 #define SECTOR 512

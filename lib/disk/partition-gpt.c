@@ -18,12 +18,12 @@
 
 #include <zlib.h>
 
-#include "common/le.h"
 #include "common/cleanup.h"
+#include "common/le.h"
 #include "common/log.h"
 #include "common/utf.h"
-#include "disk/partition.h"
 #include "disk/partition-internal.h"
+#include "disk/partition.h"
 
 /* Caps on what hostile metadata can make us read or allocate. */
 #define GPT_MAX_ENTRIES 1024

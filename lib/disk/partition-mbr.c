@@ -16,8 +16,8 @@
 
 #include "common/le.h"
 #include "common/log.h"
-#include "disk/partition.h"
 #include "disk/partition-internal.h"
+#include "disk/partition.h"
 
 /* Caps on what hostile metadata can make us read or allocate. */
 #define MAX_EBRS 128            /* EBRs in one extended partition */

@@ -48,8 +48,8 @@
 
 #include "common/le.h"
 #include "common/log.h"
-#include "disk/partition.h"
 #include "disk/partition-internal.h"
+#include "disk/partition.h"
 
 void
 wv_ptable_ctx_init (struct ctx *c, struct wv_source *src, uint32_t ss)

@@ -27,9 +27,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/log.h"
 #include "drivers/catalog.h"
 #include "drivers/drvfile.h"
-#include "common/log.h"
 #include "drivers/pecheck.h"
 
 #define WHAT_TO_DO "use an intact virtio-win release"

@@ -12,11 +12,11 @@
 #include <strings.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "drivers/drvsrc-internal.h"
 #include "drivers/drvsrc-io.h"
 #include "drivers/drvsrc.h"
 #include "drivers/inf.h"
-#include "common/log.h"
 
 /* ---- by-os: one folder, packages by INF ---- */
 

@@ -12,8 +12,8 @@
 #include <strings.h>
 
 #include "common/cleanup.h"
-#include "drivers/drvsrc-internal.h"
 #include "common/log.h"
+#include "drivers/drvsrc-internal.h"
 
 /* Folder names that differ from the INF name. */
 static const struct { const char *folder, *inf; } aliases[] = {

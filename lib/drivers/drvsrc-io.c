@@ -19,9 +19,9 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "drivers/drvsrc-io.h"
 #include "common/hostfile.h"
 #include "common/log.h"
+#include "drivers/drvsrc-io.h"
 
 /* Bounds: the real ISO has about 1,100 files, 5 levels deep. */
 #define MAX_FILES 200000

@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "drivers/drvsrc-internal.h"
 #include "drivers/drvsrc-io.h"
 #include "drivers/drvsrc.h"
-#include "common/log.h"
 
 /* Find the layout from the list. */
 static void

@@ -12,10 +12,10 @@
 #include <ctype.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "drivers/drvsrc-internal.h"
 #include "drivers/drvsrc-io.h"
 #include "drivers/drvsrc.h"
-#include "common/log.h"
 
 static char *
 lower_dup (const char *s)

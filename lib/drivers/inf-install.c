@@ -14,8 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "drivers/inf-internal.h"
 #include "common/log.h"
+#include "drivers/inf-internal.h"
 
 /* [DestinationDirs] entry for section (or DefaultDestDir, or 11). */
 static int

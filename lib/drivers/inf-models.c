@@ -24,8 +24,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "drivers/inf-internal.h"
 #include "common/log.h"
+#include "drivers/inf-internal.h"
 
 /* Most [SourceDisksFiles] entries (checked for duplicates). */
 #define MAX_SOURCE_FILES 4096

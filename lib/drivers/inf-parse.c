@@ -18,8 +18,8 @@
 #include <strings.h>
 #include <ctype.h>
 
-#include "drivers/inf-internal.h"
 #include "common/log.h"
+#include "drivers/inf-internal.h"
 
 /* Bounds for hostile input. */
 #define MAX_LINE (64 * 1024)    /* logical line, after continuations */

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "drivers/inf-internal.h"
 #include "common/log.h"
+#include "drivers/inf-internal.h"
 
 /* Bounds for hostile input. */
 #define MAX_EXPANDED (64 * 1024) /* a field after substitution */

@@ -29,10 +29,10 @@
 #include <time.h>
 
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "drivers/drvfile.h"
 #include "drivers/drvsrc.h"
 #include "drivers/inf.h"
-#include "common/log.h"
 #include "drivers/pkg-load.h"
 #include "drivers/pkg.h"
 

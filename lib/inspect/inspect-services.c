@@ -22,11 +22,11 @@
 #include <hivex.h>
 
 #include "common/cleanup.h"
-#include "inspect/inspect.h"
-#include "inspect/inspect-services.h"
 #include "common/log.h"
-#include "ntfs/ntfs.h"
 #include "drivers/pkg.h"
+#include "inspect/inspect-services.h"
+#include "inspect/inspect.h"
+#include "ntfs/ntfs.h"
 #include "registry/hive-lookup.h"
 
 /* virtio-win's service names. */

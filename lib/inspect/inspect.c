@@ -29,22 +29,22 @@
 
 #include <hivex.h>
 
-#include "map/map.h"
 #include "common/cleanup.h"
+#include "common/log.h"
 #include "convert/devicepath.h"
+#include "disk/overlay.h"
 #include "drivers/drvfile.h"
 #include "drivers/drvsrc.h"
-#include "registry/hive.h"
-#include "registry/hivelog.h"
-#include "inspect/inspect.h"
+#include "drivers/pkg.h"
 #include "inspect/inspect-services.h"
-#include "common/log.h"
+#include "inspect/inspect.h"
+#include "map/map.h"
 #include "ntfs/check.h"
 #include "ntfs/ntfs.h"
-#include "disk/overlay.h"
 #include "plan/find.h"
-#include "drivers/pkg.h"
 #include "registry/hive-lookup.h"
+#include "registry/hive.h"
+#include "registry/hivelog.h"
 
 /* The mount checks of the planner (hibernation, Fast Startup, dirty
  * flag, $LogFile), on an overlay of its own, and on the Windows volume

@@ -17,11 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "drivers/catalog.h"
 #include "convert/devicepath.h"
 #include "disk/partition.h"
-#include "plan/plan.h"
 #include "disk/source.h"
+#include "drivers/catalog.h"
+#include "plan/plan.h"
 #include "registry/windows.h"
 
 /* One partition (or the bare volume). */

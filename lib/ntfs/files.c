@@ -26,8 +26,8 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
-#include "ntfs/ntfs.h"
 #include "ntfs/internal.h"
+#include "ntfs/ntfs.h"
 
 #define PAGE 4096
 

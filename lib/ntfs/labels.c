@@ -22,8 +22,8 @@
 #include <ntfs-3g/volume.h>
 
 #include "common/log.h"
-#include "ntfs/labels.h"
 #include "ntfs/internal.h"
+#include "ntfs/labels.h"
 
 int
 wv_labels_add (struct wv_labels *labels, uint64_t offset, uint64_t length,

@@ -46,8 +46,8 @@
 #include "common/le.h"
 #include "common/log.h"
 #include "ntfs/device.h"
-#include "ntfs/ntfs.h"
 #include "ntfs/internal.h"
+#include "ntfs/ntfs.h"
 
 /* libntfs-3g reads this much of hiberfil.sys (NTFS_HIBERFILE_HEADER_SIZE
  * in libntfs-3g/volume.c).

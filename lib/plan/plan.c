@@ -10,7 +10,7 @@
  *     (BitLocker, Storage Spaces, ...).
  *  2. plan.c: mount it with libntfs-3g on the copy-on-write overlay;
  *     check that it is clean, and that its $Bitmap agrees with its MFT
- *     (ntfscheck.c) before anything is allocated there.
+ *     (ntfs/check.c) before anything is allocated there.
  *  3. hives.c: read the SYSTEM and SOFTWARE hives; identify Windows;
  *     check the SYSTEM hive is clean; edit it with hivex; write back
  *     the pages that changed.  Before Windows 8, the same for the

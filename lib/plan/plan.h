@@ -8,8 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "map/map.h"
 #include "disk/source.h"
+#include "map/map.h"
 
 /* Hives larger than this are refused (real SYSTEM hives are 10-100
  * MiB).  winvirtio inspect reads them with the same limit.

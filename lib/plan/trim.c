@@ -6,7 +6,7 @@
  * source's bitmap with the map's extents laid over it), so neither a
  * cluster our patch allocates nor one it frees is ever trimmed; AND
  * no in-use record of the source's MFT claims it.  A volume whose
- * $Bitmap and MFT disagree at all is not trimmed (ntfscheck.c), so the
+ * $Bitmap and MFT disagree at all is not trimmed (ntfs/check.c), so the
  * last condition only guards against a mistake of ours.  Only
  * clusters inside the volume's nr_clusters are considered: the boot
  * sector backup after them, and everything outside an NTFS volume, is

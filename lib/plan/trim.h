@@ -9,10 +9,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "disk/source.h"
 #include "map/map.h"
 #include "ntfs/check.h"
 #include "ntfs/ntfs.h"
-#include "disk/source.h"
 
 /* One NTFS volume whose free clusters may be trimmed. */
 struct wv_trim_volume {
@@ -21,7 +21,7 @@ struct wv_trim_volume {
   uint32_t cluster_size;
   uint64_t nr_clusters;
   struct wv_rangeset bitmap;    /* where its $Bitmap is, in bitmap order */
-  uint8_t *claimed;             /* clusters its MFT uses (ntfscheck.h) */
+  uint8_t *claimed;             /* clusters its MFT uses (ntfs/check.h) */
 };
 
 struct wv_trim {

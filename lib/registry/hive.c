@@ -3,7 +3,7 @@
  *
  * Base block layout (regf): "regf" at 0, primary sequence number at
  * 4, secondary at 8, checksum at 0x1fc = XOR of the 127 preceding
- * little-endian dwords (lib/hivelog.c), hive bins data size at 40.
+ * little-endian dwords (hivelog.c), hive bins data size at 40.
  * See hivex lib/hivex-internal.h (struct ntreg_header).  A dirty hive
  * is recovered from its transaction logs by lib/hivelog.c.
  */
@@ -22,12 +22,12 @@
 
 #include <hivex.h>
 
-#include "common/le.h"
 #include "common/cleanup.h"
+#include "common/hostfile.h"
+#include "common/le.h"
+#include "common/log.h"
 #include "registry/hive.h"
 #include "registry/hivelog.h"
-#include "common/hostfile.h"
-#include "common/log.h"
 
 #define BASE_BLOCK 4096
 

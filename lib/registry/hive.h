@@ -15,8 +15,8 @@
 
 #include <hivex.h>
 
-#include "registry/hivelog.h"
 #include "ntfs/ntfs.h"
+#include "registry/hivelog.h"
 
 struct wv_hive {
   char *path;                   /* temporary file (unlinked on close) */
@@ -40,7 +40,7 @@ extern bool wv_hive_is_dirty (const uint8_t *data, size_t len);
  * with single, log1 is NAME.LOG, see wv_hive_read_logs):
  * then r->data is the recovered hive (malloc'd: the caller frees it)
  * and is what must be edited and written back; r->data is NULL if the
- * hive was clean.  See lib/hivelog.h.
+ * hive was clean.  See hivelog.h.
  */
 extern int wv_hive_prepare (const uint8_t *data, size_t len,
                             const uint8_t *log1, size_t log1len,

@@ -30,8 +30,8 @@
 #include <inttypes.h>
 
 #include "common/le.h"
-#include "registry/hivelog.h"
 #include "common/log.h"
+#include "registry/hivelog.h"
 
 #define LOG_BASE_BLOCK 512
 #define HBIN_ALIGN 4096
