@@ -37,6 +37,20 @@ d=$(tree vw-x86)
 rm -rf "$d/viostor/w7/amd64"
 refused no-arch "$t/win7.img" "@SRC@: $d/viostor/w7 has no amd64 folder for this amd64 Windows (it has: x86): use a virtio-win release with amd64 drivers for this Windows" "" "$d"
 
+# The amd64 folder for Windows 10 is a symbolic link to itself (a
+# loop): the message names the link, not a missing folder.
+d=$(tree vw-loop)
+rm -rf "$d/viostor/w10/amd64"
+ln -s amd64 "$d/viostor/w10/amd64"
+refused symlink-loop "$t/win10.img" "@SRC@: $d/viostor/w10/amd64 is a symbolic link that cannot be followed (Too many levels of symbolic links), where the viostor drivers for this Windows would be: fix or remove the link, or point winvirtio at the virtio-win ISO" "" "$d"
+
+# The w10 folder is a symbolic link to a good copy: not followed, and
+# said so.
+d=$(tree vw-link)
+mv "$d/viostor/w10" "$d/w10-real"
+ln -s ../w10-real "$d/viostor/w10"
+refused symlink-folder "$t/win10.img" "@SRC@: $d/viostor/w10 is a symbolic link to a folder, which winvirtio does not follow, where the viostor drivers for this Windows would be: copy the folder there, or point winvirtio at the virtio-win ISO" "" "$d"
+
 # No viostor at all.
 d=$(tree vw-scsi)
 find "$d" -mindepth 1 -maxdepth 1 ! -name vioscsi -exec rm -rf {} +

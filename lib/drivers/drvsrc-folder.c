@@ -282,6 +282,44 @@ wv_drvsrc_nothing_for (const struct wv_drvsrc *src, const struct wv_windows *w)
             w->arch, have ? have : "?");
 }
 
+/* A link the listing skipped (drvsrc-io.h) where the folder
+ * driver/OS/ARCH for w would be: at folder, folder/OS or
+ * folder/OS/ARCH.  Its error if so (true), for a message that names
+ * the broken entry rather than one that says the folder is missing.
+ */
+static bool
+skipped_link_error (const struct wv_drvsrc *src, const char *folder,
+                    const struct wv_windows *w)
+{
+  size_t i;
+
+  for (i = 0; i < src->list.nr_skipped; i++) {
+    const struct wv_drvsrc_skipped *sk = &src->list.skipped[i];
+    CLEANUP_FREE char *at = NULL;
+    char buf[4096];
+    const char *c[MAX_COMPS];
+    int n = wv_drvsrc_split (sk->path, src->prefix, buf, sizeof buf, c);
+
+    if (n < 1 || n > 3 || strcasecmp (c[0], folder) != 0 ||
+        (n >= 2 && strcasecmp (c[1], w->osdir) != 0) ||
+        (n == 3 && !wv_drvsrc_arch_matches (c[2], w->arch)))
+      continue;
+    at = wv_drvsrc_display (src, sk->path);
+    if (sk->err)
+      wv_error ("%s is a symbolic link that cannot be followed (%s), "
+                "where the %s drivers for this Windows would be: fix or "
+                "remove the link, or point winvirtio at the virtio-win "
+                "ISO", at ? at : "?", strerror (sk->err), folder);
+    else
+      wv_error ("%s is a symbolic link to a folder, which winvirtio does "
+                "not follow, where the %s drivers for this Windows would "
+                "be: copy the folder there, or point winvirtio at the "
+                "virtio-win ISO", at ? at : "?", folder);
+    return true;
+  }
+  return false;
+}
+
 /* Check the folders down to driver/OS/ARCH, with the errors. */
 int
 wv_drvsrc_check_folders (const struct wv_drvsrc *src, const char *folder,
@@ -311,7 +349,9 @@ wv_drvsrc_check_folders (const struct wv_drvsrc *src, const char *folder,
   }
   if (a_found)
     return 0;
-  if (!d_found) {
+  if (skipped_link_error (src, folder, w))
+    ;
+  else if (!d_found) {
     at = wv_drvsrc_display (src, src->prefix);
     have = folders_at (src, 0, NULL);
     wv_error ("%s: no %s folder in the driver tree (it has: %s); point "

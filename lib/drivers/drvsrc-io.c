@@ -55,6 +55,33 @@ add_file (struct wv_drvsrc_list *l, const char *path, uint64_t size)
   return 0;
 }
 
+/* Bounded like the files: a tree of broken links is not worth more. */
+static int
+add_skipped (struct wv_drvsrc_list *l, const char *path, int err)
+{
+  struct wv_drvsrc_skipped *p;
+
+  if (l->nr_skipped >= MAX_FILES) {
+    wv_error ("more than %d broken links in the driver source: this is "
+              "not a virtio-win tree", MAX_FILES);
+    return -1;
+  }
+  p = realloc (l->skipped, (l->nr_skipped + 1) * sizeof *p);
+  if (p == NULL) {
+    wv_error ("realloc: %m");
+    return -1;
+  }
+  l->skipped = p;
+  p[l->nr_skipped].path = strdup (path);
+  if (p[l->nr_skipped].path == NULL) {
+    wv_error ("strdup: %m");
+    return -1;
+  }
+  p[l->nr_skipped].err = err;
+  l->nr_skipped++;
+  return 0;
+}
+
 void
 wv_drvsrc_list_free (struct wv_drvsrc_list *l)
 {
@@ -65,6 +92,11 @@ wv_drvsrc_list_free (struct wv_drvsrc_list *l)
   free (l->files);
   l->files = NULL;
   l->nr_files = 0;
+  for (i = 0; i < l->nr_skipped; i++)
+    free (l->skipped[i].path);
+  free (l->skipped);
+  l->skipped = NULL;
+  l->nr_skipped = 0;
 }
 
 /* Walk root/rel (rel "" for the root itself). */
@@ -94,12 +126,15 @@ walk (const char *root, const char *rel, int depth, struct wv_drvsrc_list *l)
       continue;
     snprintf (sub, sizeof sub, "%s%s%s", rel, *rel ? "/" : "", ent->d_name);
     snprintf (full, sizeof full, "%s/%s", dirpath, ent->d_name);
-    if (lstat (full, &lst) == -1 || stat (full, &st) == -1)
-      continue;                 /* dangling symlink */
-    if (S_ISREG (st.st_mode))
+    if (lstat (full, &lst) == -1)
+      continue;                 /* gone since readdir */
+    if (stat (full, &st) == -1)
+      r = add_skipped (l, sub, errno);  /* a loop, a missing target */
+    else if (S_ISREG (st.st_mode))
       r = add_file (l, sub, st.st_size);
-    else if (S_ISDIR (st.st_mode) && !S_ISLNK (lst.st_mode) &&
-             depth < MAX_DEPTH)
+    else if (S_ISDIR (st.st_mode) && S_ISLNK (lst.st_mode))
+      r = add_skipped (l, sub, 0);
+    else if (S_ISDIR (st.st_mode) && depth < MAX_DEPTH)
       r = walk (root, sub, depth + 1, l);
   }
   closedir (d);
@@ -111,6 +146,8 @@ wv_drvsrc_list_dir (const char *root, struct wv_drvsrc_list *l)
 {
   l->files = NULL;
   l->nr_files = 0;
+  l->skipped = NULL;
+  l->nr_skipped = 0;
   if (walk (root, "", 0, l) == -1) {
     wv_drvsrc_list_free (l);
     return -1;
@@ -162,6 +199,8 @@ wv_drvsrc_list_iso (const char *iso, struct wv_drvsrc_list *l)
 
   l->files = NULL;
   l->nr_files = 0;
+  l->skipped = NULL;
+  l->nr_skipped = 0;
   a = open_iso (iso);
   if (a == NULL)
     return -1;

@@ -21,13 +21,26 @@ struct wv_drvsrc_entry {
   uint64_t size;
 };
 
+/* An entry of a directory tree that is not listed: a symbolic link
+ * that cannot be followed (err is stat's errno: a loop, a missing
+ * target), or one to a folder, which is never followed (err 0).  The
+ * messages that say a folder is missing name these instead.
+ */
+struct wv_drvsrc_skipped {
+  char *path;
+  int err;
+};
+
 struct wv_drvsrc_list {
   struct wv_drvsrc_entry *files;
   size_t nr_files;
+  struct wv_drvsrc_skipped *skipped;
+  size_t nr_skipped;
 };
 
 /* List the regular files below directory root (not following
- * symlinked folders).  Returns 0 or -1 after wv_error.
+ * symlinked folders; those and broken links are in l->skipped).
+ * Returns 0 or -1 after wv_error.
  */
 extern int wv_drvsrc_list_dir (const char *root, struct wv_drvsrc_list *l);
 
