@@ -128,7 +128,7 @@ expect_fail $t/log "Input/output error" \
 [ -e $t/report ] || fail "the filter did not check the map"
 grep -q "not serving this disk" $t/log && fail "the map check failed"
 
-# Read-only, multi-conn, and a write is refused.
+# Read-only, multi-conn (the file plugin has it), and a write is refused.
 nbdkit -U - --filter="$filter" file $t/disk.img winvirtio-map=$t/map \
   --run 'nbdinfo --json "$uri"' > $t/info.json
 python3 - $t/info.json <<'PY'
