@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
+#include "common/array.h"
 #include "common/rangeset.h"
 
 /* Index of the first range whose end is >= offset. */
@@ -55,17 +55,9 @@ wv_rangeset_add (struct wv_rangeset *set, uint64_t offset, uint64_t length)
   }
 
   if (i == j) {                 /* Nothing touched: insert at i. */
-    if (set->len == set->cap) {
-      size_t ncap = set->cap ? set->cap * 2 : 64;
-      struct wv_range *n = realloc (set->ranges, ncap * sizeof *n);
-
-      if (n == NULL) {
-        wv_error ("realloc: %m");
-        return -1;
-      }
-      set->ranges = n;
-      set->cap = ncap;
-    }
+    if (wv_array_grow (&set->ranges, &set->cap, set->len + 1,
+                       sizeof set->ranges[0], 64) == -1)
+      return -1;
     memmove (&set->ranges[i + 1], &set->ranges[i],
              (set->len - i) * sizeof set->ranges[0]);
     set->len++;

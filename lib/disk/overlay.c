@@ -27,6 +27,7 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "common/rangeset.h"
 #include "disk/overlay.h"
@@ -156,20 +157,9 @@ fill_blocks (struct wv_overlay *ov, size_t i, uint64_t n)
   if (i < ov->len && ov->blocks[i].blkno - n < k)
     k = ov->blocks[i].blkno - n;
 
-  if (ov->len + k > ov->cap) {
-    size_t ncap = ov->cap ? ov->cap * 2 : 256;
-    struct block *nb;
-
-    while (ncap < ov->len + k)
-      ncap *= 2;
-    nb = realloc (ov->blocks, ncap * sizeof *nb);
-    if (nb == NULL) {
-      wv_error ("realloc: %m");
-      return -1;
-    }
-    ov->blocks = nb;
-    ov->cap = ncap;
-  }
+  if (wv_array_grow (&ov->blocks, &ov->cap, ov->len + k,
+                     sizeof ov->blocks[0], 256) == -1)
+    return -1;
 
   len = (k - 1) * BLKSIZE + block_len (ov, n + k - 1);
   buf = calloc (k, BLKSIZE);
@@ -351,17 +341,8 @@ wv_overlay_diff (struct wv_overlay *ov, wv_overlay_run_fn fn, void *opaque)
       }
       if (run_len == 0)
         run_start = off;
-      if (run_len + slen > run_cap) {
-        size_t ncap = run_cap ? run_cap * 2 : 65536;
-        uint8_t *nr = realloc (run, ncap);
-
-        if (nr == NULL) {
-          wv_error ("realloc: %m");
-          goto out;
-        }
-        run = nr;
-        run_cap = ncap;
-      }
+      if (wv_array_grow (&run, &run_cap, run_len + slen, 1, 65536) == -1)
+        goto out;
       memcpy (run + run_len, b->data + s, slen);
       run_len += slen;
       /* Extents are 32 bit; split very long runs. */

@@ -46,6 +46,7 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "common/array.h"
 #include "common/le.h"
 #include "common/log.h"
 #include "disk/partition-internal.h"
@@ -94,13 +95,11 @@ wv_ptable_add_partition (struct ctx *c, struct wv_ptable *pt,
 {
   struct wv_partition *p;
 
-  p = realloc (pt->partitions, (pt->nr_partitions + 1) * sizeof *p);
-  if (p == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&pt->partitions, &pt->cap_partitions,
+                     pt->nr_partitions + 1, sizeof *p, 4) == -1) {
     c->reported = true;
     return NULL;
   }
-  pt->partitions = p;
   p = &pt->partitions[pt->nr_partitions++];
   memset (p, 0, sizeof *p);
   p->number = number;
@@ -114,7 +113,7 @@ wv_ptable_clear_partitions (struct wv_ptable *pt)
 {
   free (pt->partitions);
   pt->partitions = NULL;
-  pt->nr_partitions = 0;
+  pt->nr_partitions = pt->cap_partitions = 0;
 }
 
 /* Is this an NTFS boot sector (OEM ID "NTFS    ")? */

@@ -35,7 +35,7 @@ struct wv_ptable {
   enum wv_ptable_type type;
   uint32_t sector_size;         /* 512 or 4096 */
   bool gpt_backup_used;         /* primary GPT was bad, backup used */
-  size_t nr_partitions;
+  size_t nr_partitions, cap_partitions;
   struct wv_partition *partitions; /* sorted by number */
 };
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "drivers/drvsrc-internal.h"
@@ -126,17 +127,12 @@ int
 wv_drvsrc_names_add (struct wv_drvsrc_names *ns, const char *s)
 {
   size_t i;
-  char **p;
 
   for (i = 0; i < ns->n; i++)
     if (strcasecmp (ns->v[i], s) == 0)
       return 0;
-  p = realloc (ns->v, (ns->n + 1) * sizeof *p);
-  if (p == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&ns->v, &ns->cap, ns->n + 1, sizeof *ns->v, 8) == -1)
     return -1;
-  }
-  ns->v = p;
   ns->v[ns->n] = strdup (s);
   if (ns->v[ns->n] == NULL) {
     wv_error ("strdup: %m");
@@ -174,7 +170,7 @@ wv_drvsrc_names_join (struct wv_drvsrc_names *ns)
     free (ns->v[i]);
   free (ns->v);
   ns->v = NULL;
-  ns->n = 0;
+  ns->n = ns->cap = 0;
   if (buf == NULL)
     wv_error ("open_memstream: %m");
   return buf;

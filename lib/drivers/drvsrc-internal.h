@@ -31,18 +31,18 @@ struct wv_drvsrc_group {
   char *driver;                 /* lower case */
   char *dir;                    /* relative folder, actual case */
   size_t *idx;
-  size_t n;
+  size_t n, cap;
   bool has_inf;
 };
 
 struct wv_drvsrc_groups {
   struct wv_drvsrc_group *v;
-  size_t n;
+  size_t n, cap;
 };
 
 struct wv_drvsrc_names {
   char **v;
-  size_t n;
+  size_t n, cap;
 };
 
 /* drvsrc-folder.c: paths. */

@@ -19,6 +19,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include "common/array.h"
 #include "common/hostfile.h"
 #include "common/log.h"
 #include "drivers/drvsrc-io.h"
@@ -30,21 +31,14 @@
 static int
 add_file (struct wv_drvsrc_list *l, const char *path, uint64_t size)
 {
-  struct wv_drvsrc_entry *p;
-
   if (l->nr_files >= MAX_FILES) {
     wv_error ("more than %d files in the driver source: this is not a "
               "virtio-win tree", MAX_FILES);
     return -1;
   }
-  if ((l->nr_files & (l->nr_files - 1)) == 0) {
-    p = realloc (l->files, (l->nr_files ? l->nr_files * 2 : 64) * sizeof *p);
-    if (p == NULL) {
-      wv_error ("realloc: %m");
-      return -1;
-    }
-    l->files = p;
-  }
+  if (wv_array_grow (&l->files, &l->cap_files, l->nr_files + 1,
+                     sizeof *l->files, 64) == -1)
+    return -1;
   l->files[l->nr_files].path = strdup (path);
   if (l->files[l->nr_files].path == NULL) {
     wv_error ("strdup: %m");
@@ -59,25 +53,20 @@ add_file (struct wv_drvsrc_list *l, const char *path, uint64_t size)
 static int
 add_skipped (struct wv_drvsrc_list *l, const char *path, int err)
 {
-  struct wv_drvsrc_skipped *p;
-
   if (l->nr_skipped >= MAX_FILES) {
     wv_error ("more than %d broken links in the driver source: this is "
               "not a virtio-win tree", MAX_FILES);
     return -1;
   }
-  p = realloc (l->skipped, (l->nr_skipped + 1) * sizeof *p);
-  if (p == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&l->skipped, &l->cap_skipped, l->nr_skipped + 1,
+                     sizeof *l->skipped, 8) == -1)
     return -1;
-  }
-  l->skipped = p;
-  p[l->nr_skipped].path = strdup (path);
-  if (p[l->nr_skipped].path == NULL) {
+  l->skipped[l->nr_skipped].path = strdup (path);
+  if (l->skipped[l->nr_skipped].path == NULL) {
     wv_error ("strdup: %m");
     return -1;
   }
-  p[l->nr_skipped].err = err;
+  l->skipped[l->nr_skipped].err = err;
   l->nr_skipped++;
   return 0;
 }
@@ -91,12 +80,12 @@ wv_drvsrc_list_free (struct wv_drvsrc_list *l)
     free (l->files[i].path);
   free (l->files);
   l->files = NULL;
-  l->nr_files = 0;
+  l->nr_files = l->cap_files = 0;
   for (i = 0; i < l->nr_skipped; i++)
     free (l->skipped[i].path);
   free (l->skipped);
   l->skipped = NULL;
-  l->nr_skipped = 0;
+  l->nr_skipped = l->cap_skipped = 0;
 }
 
 /* Walk root/rel (rel "" for the root itself). */
@@ -145,9 +134,9 @@ int
 wv_drvsrc_list_dir (const char *root, struct wv_drvsrc_list *l)
 {
   l->files = NULL;
-  l->nr_files = 0;
+  l->nr_files = l->cap_files = 0;
   l->skipped = NULL;
-  l->nr_skipped = 0;
+  l->nr_skipped = l->cap_skipped = 0;
   if (walk (root, "", 0, l) == -1) {
     wv_drvsrc_list_free (l);
     return -1;
@@ -198,9 +187,9 @@ wv_drvsrc_list_iso (const char *iso, struct wv_drvsrc_list *l)
   int r;
 
   l->files = NULL;
-  l->nr_files = 0;
+  l->nr_files = l->cap_files = 0;
   l->skipped = NULL;
-  l->nr_skipped = 0;
+  l->nr_skipped = l->cap_skipped = 0;
   a = open_iso (iso);
   if (a == NULL)
     return -1;

@@ -33,9 +33,9 @@ struct wv_drvsrc_skipped {
 
 struct wv_drvsrc_list {
   struct wv_drvsrc_entry *files;
-  size_t nr_files;
+  size_t nr_files, cap_files;
   struct wv_drvsrc_skipped *skipped;
-  size_t nr_skipped;
+  size_t nr_skipped, cap_skipped;
 };
 
 /* List the regular files below directory root (not following

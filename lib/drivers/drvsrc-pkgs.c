@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <ctype.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "drivers/drvsrc-internal.h"
@@ -83,7 +84,7 @@ wv_drvsrc_groups_free (struct wv_drvsrc_groups *gs)
   }
   free (gs->v);
   gs->v = NULL;
-  gs->n = 0;
+  gs->n = gs->cap = 0;
 }
 
 struct wv_drvsrc_group *
@@ -96,12 +97,8 @@ wv_drvsrc_group_get (struct wv_drvsrc_groups *gs, const char *driver,
   for (i = 0; i < gs->n; i++)
     if (strcmp (gs->v[i].dir, dir) == 0)
       return &gs->v[i];
-  g = realloc (gs->v, (gs->n + 1) * sizeof *g);
-  if (g == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&gs->v, &gs->cap, gs->n + 1, sizeof *gs->v, 8) == -1)
     return NULL;
-  }
-  gs->v = g;
   g = &gs->v[gs->n];
   memset (g, 0, sizeof *g);
   g->driver = lower_dup (driver);
@@ -120,13 +117,8 @@ int
 wv_drvsrc_group_add (struct wv_drvsrc_group *g, size_t idx,
                      const char *name)
 {
-  size_t *p = realloc (g->idx, (g->n + 1) * sizeof *p);
-
-  if (p == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&g->idx, &g->cap, g->n + 1, sizeof *g->idx, 8) == -1)
     return -1;
-  }
-  g->idx = p;
   g->idx[g->n++] = idx;
   if (wv_drvsrc_has_suffix (name, ".inf"))
     g->has_inf = true;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "drivers/inf-internal.h"
 
@@ -54,7 +55,8 @@ add_copyfile (struct wv_inf_install *ins, const char *section,
     wv_error ("more than %d files to copy", MAX_ITEMS);
     return -1;
   }
-  if (wv_inf_grow (&ins->files, ins->nr_files, sizeof *ins->files) == -1)
+  if (wv_array_grow (&ins->files, &ins->cap_files, ins->nr_files + 1,
+                     sizeof *ins->files, 8) == -1)
     return -1;
   p = ins->files;
   p[ins->nr_files].section = section;
@@ -191,7 +193,8 @@ read_service (const struct wv_inf *inf, const struct wv_inf_line *l,
       svc->dependencies = x->fields;
       svc->nr_dependencies = x->nr_fields;
     }
-    if (wv_inf_read_regs (inf, s, &svc->regs, &svc->nr_regs) == -1)
+    if (wv_inf_read_regs (inf, s, &svc->regs, &svc->nr_regs,
+                          &svc->cap_regs) == -1)
       return -1;
   }
   if (svc->eventlog_section) {
@@ -202,7 +205,8 @@ read_service (const struct wv_inf *inf, const struct wv_inf_line *l,
       return -1;
     }
     if (wv_inf_read_regs (inf, ev, &svc->eventlog_regs,
-                          &svc->nr_eventlog_regs) == -1)
+                          &svc->nr_eventlog_regs,
+                          &svc->cap_eventlog_regs) == -1)
       return -1;
   }
   return 0;
@@ -262,11 +266,13 @@ wv_inf_install (const struct wv_inf *inf, const struct wv_inf_target *t,
     ins->nr_needs = l->nr_fields;
   }
   if (read_copyfiles (inf, s, ins) == -1 ||
-      wv_inf_read_regs (inf, s, &ins->regs, &ins->nr_regs) == -1)
+      wv_inf_read_regs (inf, s, &ins->regs, &ins->nr_regs,
+                        &ins->cap_regs) == -1)
     goto err;
   snprintf (buf, sizeof buf, "%s.HW", s->name);
   hw = wv_inf_section (inf, buf);
-  if (hw && wv_inf_read_regs (inf, hw, &ins->hw_regs, &ins->nr_hw_regs) == -1)
+  if (hw && wv_inf_read_regs (inf, hw, &ins->hw_regs, &ins->nr_hw_regs,
+                              &ins->cap_hw_regs) == -1)
     goto err;
   snprintf (buf, sizeof buf, "%s.Services", s->name);
   svcs = wv_inf_section (inf, buf);
@@ -280,7 +286,8 @@ wv_inf_install (const struct wv_inf *inf, const struct wv_inf_target *t,
       wv_error ("%s: more than %d services", wv_inf_name (inf), MAX_ITEMS);
       goto err;
     }
-    if (wv_inf_grow (&ins->services, ins->nr_services, sizeof *p) == -1)
+    if (wv_array_grow (&ins->services, &ins->cap_services,
+                       ins->nr_services + 1, sizeof *p, 2) == -1)
       goto err;
     p = ins->services;
     if (read_service (inf, a, &p[ins->nr_services]) == -1) {

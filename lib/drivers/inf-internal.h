@@ -64,16 +64,12 @@ extern int wv_inf_substitute_all (struct wv_inf *inf);
 /* Most registry lines, files or devices one answer holds. */
 #define MAX_ITEMS 65536
 
-/* inf-models.c: make room for element nr of an array (*pp) of
- * elements of size bytes that only ever grows by one through here.
- */
-extern int wv_inf_grow (void *pp, size_t nr, size_t size);
-
 /* inf-reg.c: for every AddReg and DelReg line of section s, read the
- * sections it names into *regs.
+ * sections it names into *regs (*nr of them, room for *cap).
  */
 extern int wv_inf_read_regs (const struct wv_inf *inf,
                              const struct wv_inf_section *s,
-                             struct wv_inf_reg **regs, size_t *nr);
+                             struct wv_inf_reg **regs, size_t *nr,
+                             size_t *cap);
 
 #endif /* WINVIRTIO_INF_INTERNAL_H */

@@ -24,32 +24,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "drivers/inf-internal.h"
 
 /* Most [SourceDisksFiles] entries (checked for duplicates). */
 #define MAX_SOURCE_FILES 4096
-
-/* Make room for element nr of an array (*pp) of elements of size
- * bytes that only ever grows by one through here: the capacity is
- * the next power of two, so n additions cost O(n).
- */
-int
-wv_inf_grow (void *pp, size_t nr, size_t size)
-{
-  void **p = pp;
-  void *np;
-
-  if (nr != 0 && (nr & (nr - 1)) != 0)
-    return 0;
-  np = realloc (*p, (nr ? nr * 2 : 1) * size);
-  if (np == NULL) {
-    wv_error ("realloc: %m");
-    return -1;
-  }
-  *p = np;
-  return 0;
-}
 
 /* ---- TargetOSVersion ---- */
 
@@ -241,7 +221,7 @@ wv_inf_devices (const struct wv_inf *inf, const struct wv_inf_target *t,
 {
   const struct wv_inf_section *mfg = wv_inf_section (inf, "Manufacturer");
   struct wv_inf_device *devs = NULL;
-  size_t nr = 0, i, j;
+  size_t nr = 0, cap = 0, i, j;
 
   *devs_r = NULL;
   *nr_r = 0;
@@ -293,7 +273,7 @@ wv_inf_devices (const struct wv_inf *inf, const struct wv_inf_target *t,
         wv_error ("%s: more than %d devices", wv_inf_name (inf), MAX_ITEMS);
         goto err;
       }
-      if (wv_inf_grow (&devs, nr, sizeof *devs) == -1)
+      if (wv_array_grow (&devs, &cap, nr + 1, sizeof *devs, 4) == -1)
         goto err;
       d = &devs[nr++];
       d->manufacturer = m->key ? m->key : base;
@@ -318,7 +298,7 @@ wv_inf_devices (const struct wv_inf *inf, const struct wv_inf_target *t,
 
 static int
 add_source_files (const struct wv_inf_section *s, const char ***names,
-                  size_t *nr)
+                  size_t *nr, size_t *cap)
 {
   size_t i, j;
 
@@ -337,7 +317,7 @@ add_source_files (const struct wv_inf_section *s, const char ***names,
       wv_error ("more than %d source files", MAX_SOURCE_FILES);
       return -1;
     }
-    if (wv_inf_grow (names, *nr, sizeof **names) == -1)
+    if (wv_array_grow (names, cap, *nr + 1, sizeof **names, 16) == -1)
       return -1;
     (*names)[(*nr)++] = n;
   }
@@ -350,13 +330,14 @@ wv_inf_source_files (const struct wv_inf *inf,
                      const char ***names_r, size_t *nr_r)
 {
   const char **names = NULL;
-  size_t nr = 0;
+  size_t nr = 0, cap = 0;
   char buf[64];
 
   snprintf (buf, sizeof buf, "SourceDisksFiles.%s", t->arch);
   if (add_source_files (wv_inf_section (inf, "SourceDisksFiles"),
-                        &names, &nr) == -1 ||
-      add_source_files (wv_inf_section (inf, buf), &names, &nr) == -1) {
+                        &names, &nr, &cap) == -1 ||
+      add_source_files (wv_inf_section (inf, buf), &names, &nr,
+                        &cap) == -1) {
     free (names);
     return -1;
   }

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <ctype.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "drivers/inf-internal.h"
 
@@ -94,17 +95,9 @@ get_section (struct wv_inf *inf, const char *name)
 
   if (s)
     return s;
-  if (inf->nr_secs == inf->cap_secs) {
-    size_t cap = inf->cap_secs ? inf->cap_secs * 2 : 16;
-    struct wv_inf_section *p = realloc (inf->secs, cap * sizeof *p);
-
-    if (p == NULL) {
-      wv_error ("realloc: %m");
-      return NULL;
-    }
-    inf->secs = p;
-    inf->cap_secs = cap;
-  }
+  if (wv_array_grow (&inf->secs, &inf->cap_secs, inf->nr_secs + 1,
+                     sizeof *inf->secs, 16) == -1)
+    return NULL;
   /* Keep the hash at most half full. */
   if (2 * (inf->nr_secs + 1) > inf->sec_hash_size) {
     size_t size = inf->sec_hash_size ? inf->sec_hash_size * 2 : 32;
@@ -127,7 +120,7 @@ get_section (struct wv_inf *inf, const char *name)
     return NULL;
   }
   s->lines = NULL;
-  s->nr_lines = 0;
+  s->nr_lines = s->cap_lines = 0;
   hash_insert (inf->sec_hash, inf->sec_hash_size, name, inf->nr_secs);
   inf->nr_secs++;
   return s;
@@ -136,20 +129,10 @@ get_section (struct wv_inf *inf, const char *name)
 static int
 add_line (struct wv_inf_section *s, struct wv_inf_line *l)
 {
-  struct wv_inf_line *lines = (struct wv_inf_line *) s->lines;
-
-  /* Grow at powers of two. */
-  if ((s->nr_lines & (s->nr_lines - 1)) == 0) {
-    size_t cap = s->nr_lines ? s->nr_lines * 2 : 4;
-
-    lines = realloc (lines, cap * sizeof *lines);
-    if (lines == NULL) {
-      wv_error ("realloc: %m");
-      return -1;
-    }
-    s->lines = lines;
-  }
-  lines[s->nr_lines++] = *l;
+  if (wv_array_grow (&s->lines, &s->cap_lines, s->nr_lines + 1,
+                     sizeof *s->lines, 4) == -1)
+    return -1;
+  ((struct wv_inf_line *) s->lines)[s->nr_lines++] = *l;
   return 0;
 }
 
@@ -164,7 +147,7 @@ split_line (const char *name, unsigned lineno, const char *s,
 {
   struct wv_inf_buf f = { 0 };
   char **fields = NULL;
-  size_t nr = 0, sig = 0;       /* sig: length to keep (trailing space) */
+  size_t nr = 0, cap = 0, sig = 0; /* sig: length to keep (trailing space) */
   bool quoted = false, started = false, any_comma = false;
   char *key = NULL;
 
@@ -189,23 +172,15 @@ split_line (const char *name, unsigned lineno, const char *s,
       if (c == '=')
         key = v;
       else {
-        char **p;
-
         if (nr >= MAX_FIELDS) {
           free (v);
           wv_error ("%s:%u: more than %d fields on one line", name, lineno,
                     MAX_FIELDS);
           goto err;
         }
-        /* Capacity: the next power of two. */
-        if ((nr & (nr - 1)) == 0) {
-          p = realloc (fields, (nr ? nr * 2 : 1) * sizeof *p);
-          if (p == NULL) {
-            free (v);
-            wv_error ("realloc: %m");
-            goto err;
-          }
-          fields = p;
+        if (wv_array_grow (&fields, &cap, nr + 1, sizeof *fields, 4) == -1) {
+          free (v);
+          goto err;
         }
         fields[nr++] = v;
       }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "common/utf.h"
 #include "drivers/inf-internal.h"
@@ -36,7 +37,7 @@ reg_type (uint32_t flags)
 /* Append the lines of AddReg/DelReg section name to *regs. */
 static int
 read_reg_section (const struct wv_inf *inf, const char *name, bool del,
-                  struct wv_inf_reg **regs, size_t *nr)
+                  struct wv_inf_reg **regs, size_t *nr, size_t *cap)
 {
   const struct wv_inf_section *s = wv_inf_section (inf, name);
   size_t i;
@@ -61,7 +62,7 @@ read_reg_section (const struct wv_inf *inf, const char *name, bool del,
                 wv_inf_name (inf), MAX_ITEMS);
       return -1;
     }
-    if (wv_inf_grow (regs, *nr, sizeof **regs) == -1)
+    if (wv_array_grow (regs, cap, *nr + 1, sizeof **regs, 8) == -1)
       return -1;
     r = &(*regs)[(*nr)++];
     memset (r, 0, sizeof *r);
@@ -88,11 +89,11 @@ read_reg_section (const struct wv_inf *inf, const char *name, bool del,
 }
 
 /* For every AddReg and DelReg line of section s, read the sections it
- * names into *regs.
+ * names into *regs (*nr of them, room for *cap).
  */
 int
 wv_inf_read_regs (const struct wv_inf *inf, const struct wv_inf_section *s,
-                  struct wv_inf_reg **regs, size_t *nr)
+                  struct wv_inf_reg **regs, size_t *nr, size_t *cap)
 {
   size_t i, j;
 
@@ -109,16 +110,18 @@ wv_inf_read_regs (const struct wv_inf *inf, const struct wv_inf_section *s,
     for (j = 0; j < l->nr_fields; j++) {
       if (l->fields[j][0] == '\0')
         continue;
-      if (read_reg_section (inf, l->fields[j], del, regs, nr) == -1)
+      if (read_reg_section (inf, l->fields[j], del, regs, nr, cap) == -1)
         return -1;
     }
   }
   return 0;
 }
 
-/* Append UTF-16LE of s with its NUL. */
+/* Append UTF-16LE of s with its NUL to *data (*len bytes, room for
+ * *cap).
+ */
 static int
-add_utf16 (const char *s, uint8_t **data, size_t *len)
+add_utf16 (const char *s, uint8_t **data, size_t *len, size_t *cap)
 {
   size_t n = strlen (s), o = *len;
   uint8_t *p;
@@ -127,13 +130,9 @@ add_utf16 (const char *s, uint8_t **data, size_t *len)
     wv_error ("registry data larger than %d bytes", MAX_REG_DATA);
     return -1;
   }
-  p = realloc (*data, *len + 4 * (n + 1));
-
-  if (p == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (data, cap, *len + 4 * (n + 1), 1, 64) == -1)
     return -1;
-  }
-  *data = p;
+  p = *data;
   o += wv_utf8_to_utf16le (s, n, p + o);
   p[o++] = 0;
   p[o++] = 0;
@@ -146,7 +145,7 @@ wv_inf_reg_data (const struct wv_inf *inf, const struct wv_inf_reg *r,
                  uint8_t **data_r, size_t *len_r)
 {
   uint8_t *data = NULL;
-  size_t len = 0, i;
+  size_t len = 0, cap = 0, i;
   uint32_t v;
 
   *data_r = NULL;
@@ -180,13 +179,14 @@ wv_inf_reg_data (const struct wv_inf *inf, const struct wv_inf_reg *r,
   }
   else if (r->type == 7) {
     for (i = 0; i < r->nr_values; i++)
-      if (add_utf16 (r->values[i], &data, &len) == -1)
+      if (add_utf16 (r->values[i], &data, &len, &cap) == -1)
         goto err;
-    if (add_utf16 ("", &data, &len) == -1)
+    if (add_utf16 ("", &data, &len, &cap) == -1)
       goto err;
   }
   else {
-    if (add_utf16 (r->nr_values > 0 ? r->values[0] : "", &data, &len) == -1)
+    if (add_utf16 (r->nr_values > 0 ? r->values[0] : "", &data, &len,
+                   &cap) == -1)
       goto err;
   }
   *data_r = data;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/log.h"
 #include "common/utf.h"
 #include "drivers/inf-internal.h"
@@ -19,20 +20,8 @@
 int
 wv_inf_buf_add (struct wv_inf_buf *b, const char *s, size_t n)
 {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 64;
-    char *p;
-
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    p = realloc (b->p, cap);
-    if (p == NULL) {
-      wv_error ("realloc: %m");
-      return -1;
-    }
-    b->p = p;
-    b->cap = cap;
-  }
+  if (wv_array_grow (&b->p, &b->cap, b->len + n + 1, 1, 64) == -1)
+    return -1;
   memcpy (b->p + b->len, s, n);
   b->len += n;
   b->p[b->len] = '\0';

@@ -60,7 +60,7 @@ struct wv_inf_line {
 struct wv_inf_section {
   const char *name;             /* as first written */
   const struct wv_inf_line *lines;
-  size_t nr_lines;
+  size_t nr_lines, cap_lines;
 };
 
 /* ---- generic layer: inf-parse.c (with inf-text.c, inf-strings.c) ---- */
@@ -242,22 +242,22 @@ struct wv_inf_service {
   const char *const *dependencies; /* Dependencies fields */
   size_t nr_dependencies;
   struct wv_inf_reg *regs;      /* the service section's AddReg/DelReg */
-  size_t nr_regs;
+  size_t nr_regs, cap_regs;
   struct wv_inf_reg *eventlog_regs; /* of the event log section */
-  size_t nr_eventlog_regs;
+  size_t nr_eventlog_regs, cap_eventlog_regs;
 };
 
 /* What an install section does. */
 struct wv_inf_install {
   const char *section;          /* resolved: "disk.NT", "scsi_inst" */
   struct wv_inf_copyfile *files;
-  size_t nr_files;
+  size_t nr_files, cap_files;
   struct wv_inf_reg *regs;      /* AddReg/DelReg: the driver key */
-  size_t nr_regs;
+  size_t nr_regs, cap_regs;
   struct wv_inf_reg *hw_regs;   /* of <section>.HW: the device key */
-  size_t nr_hw_regs;
+  size_t nr_hw_regs, cap_hw_regs;
   struct wv_inf_service *services; /* of <section>.Services */
-  size_t nr_services;
+  size_t nr_services, cap_services;
   /* Include= and Needs=: sections of other (system) INFs this one
    * relies on, which winvirtio does not read: the caller decides.
    */

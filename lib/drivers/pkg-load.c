@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "drivers/drvfile.h"
@@ -115,12 +116,10 @@ add_id (struct wv_pkg_info *info, const char *id, unsigned rank,
   for (i = 0; i < info->nr_ids; ++i)
     if (strcasecmp (info->ids[i].id, id) == 0)
       return 0;
-  ids = realloc (info->ids, (info->nr_ids + 1) * sizeof *ids);
-  if (ids == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&info->ids, &info->cap_ids, info->nr_ids + 1,
+                     sizeof *info->ids, 8) == -1)
     return -1;
-  }
-  info->ids = ids;
+  ids = info->ids;
   ids[info->nr_ids].id = upper (id, &err);
   ids[info->nr_ids].rank = rank;
   ids[info->nr_ids].desc = xstrdup (desc, &err);
@@ -135,7 +134,8 @@ add_id (struct wv_pkg_info *info, const char *id, unsigned rank,
 /* The HKR lines of regs (AddReg only) as wv_pkg_addreg. */
 static int
 hkr_lines (const struct wv_inf *inf, const struct wv_inf_reg *regs,
-           size_t n, struct wv_pkg_addreg **out, size_t *nr_out)
+           size_t n, struct wv_pkg_addreg **out, size_t *nr_out,
+           size_t *cap_out)
 {
   size_t i;
 
@@ -147,13 +147,9 @@ hkr_lines (const struct wv_inf *inf, const struct wv_inf_reg *regs,
     if (r->del || strcasecmp (r->root, "HKR") != 0 ||
         (r->flags & WV_FLG_ADDREG_DELVAL))
       continue;
-    a = realloc (*out, (*nr_out + 1) * sizeof *a);
-    if (a == NULL) {
-      wv_error ("realloc: %m");
+    if (wv_array_grow (out, cap_out, *nr_out + 1, sizeof **out, 8) == -1)
       return -1;
-    }
-    *out = a;
-    a = &a[*nr_out];
+    a = &(*out)[*nr_out];
     memset (a, 0, sizeof *a);
     (*nr_out)++;
     a->subkey = xstrdup (r->subkey ? r->subkey : "", &err);
@@ -218,7 +214,7 @@ describe_service (const struct wv_inf *inf, const struct wv_inf_install *ins,
     return -1;
   }
   return hkr_lines (inf, svc->regs, svc->nr_regs, &info->svc_addreg,
-                    &info->nr_svc_addreg);
+                    &info->nr_svc_addreg, &info->cap_svc_addreg);
 }
 
 /* Fill info from the package's INF, for Windows w.  Returns 1, 0 if
@@ -305,7 +301,7 @@ describe (struct wv_pkg_info *info, const struct wv_windows *w)
   }
   if (describe_service (inf, ins, info) == -1 ||
       hkr_lines (inf, ins->hw_regs, ins->nr_hw_regs, &info->hw_addreg,
-                 &info->nr_hw_addreg) == -1)
+                 &info->nr_hw_addreg, &info->cap_hw_addreg) == -1)
     goto out;
   r = 1;
 
@@ -404,21 +400,21 @@ log_signer (FILE *log, const struct wv_pkg_info *p,
   fprintf (log, "; the chain is not verified)\n");
 }
 
-/* Append the package of dp to *pkgs_r unless its INF has no device for
- * this Windows (a boot driver must have one).
+/* Append the package of dp to *pkgs_r (*n_r of them, room for *cap_r)
+ * unless its INF has no device for this Windows (a boot driver must
+ * have one).
  */
 static int
 add_package (struct wv_drvsrc_pkg *dp, bool boot, const struct wv_windows *w,
-             FILE *log, struct wv_pkg_info **pkgs_r, size_t *n_r)
+             FILE *log, struct wv_pkg_info **pkgs_r, size_t *n_r,
+             size_t *cap_r)
 {
-  struct wv_pkg_info *p = realloc (*pkgs_r, (*n_r + 1) * sizeof *p);
+  struct wv_pkg_info *p;
   int r;
 
-  if (p == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (pkgs_r, cap_r, *n_r + 1, sizeof **pkgs_r, 8) == -1)
     return -1;
-  }
-  *pkgs_r = p;
+  p = *pkgs_r;
   r = from_drvpkg (dp, w, &p[*n_r]);
   if (r == -1)
     return -1;
@@ -451,7 +447,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
   CLEANUP_FREE char *why_none = NULL;
   struct wv_drvsrc *src = NULL;
   struct wv_drvsrc_pkg *pkgs = NULL;
-  size_t nr_pkgs = 0, i;
+  size_t nr_pkgs = 0, cap = 0, i;
   int r = -1;
 
   *pkgs_r = NULL;
@@ -494,7 +490,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     }
     if (k == -1)
       goto out;
-    k = add_package (dp, true, w, log, pkgs_r, n_r);
+    k = add_package (dp, true, w, log, pkgs_r, n_r, &cap);
     wv_drvsrc_pkg_free (dp);
     if (k == -1)
       goto out;
@@ -507,7 +503,7 @@ wv_pkg_load_all (const char *drivers, const struct wv_windows *w, FILE *log,
     goto out;
   for (i = 0; i < nr_pkgs; ++i)
     if (!is_boot (pkgs[i].driver) &&
-        add_package (&pkgs[i], false, w, log, pkgs_r, n_r) == -1)
+        add_package (&pkgs[i], false, w, log, pkgs_r, n_r, &cap) == -1)
       goto out;
   r = 0;
 

@@ -66,7 +66,7 @@ struct wv_pkg_info {
   uint32_t signer_score;
 
   struct wv_pkg_id *ids;
-  size_t nr_ids;
+  size_t nr_ids, cap_ids;
 
   /* The service (AddService with the 0x2 flag). */
   char *service;                /* NULL if the package adds none */
@@ -75,11 +75,11 @@ struct wv_pkg_info {
   char *svc_binary;             /* file name of the ServiceBinary */
   bool svc_in_store;            /* ServiceBinary is in %13% */
   struct wv_pkg_addreg *svc_addreg;
-  size_t nr_svc_addreg;
+  size_t nr_svc_addreg, cap_svc_addreg;
 
   /* The install section's .HW AddReg (the device key). */
   struct wv_pkg_addreg *hw_addreg;
-  size_t nr_hw_addreg;
+  size_t nr_hw_addreg, cap_hw_addreg;
 
   /* [Strings] entries referred to by the descriptors, lower-case
    * keys, for DriverPackages\<pkg>\Strings.

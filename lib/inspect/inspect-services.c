@@ -21,6 +21,7 @@
 
 #include <hivex.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "drivers/pkg.h"
@@ -314,7 +315,7 @@ wv_inspect_services (hive_h *h, const struct wv_windows *w,
   children = hivex_node_children (h, services);
   for (i = 0; children && children[i]; ++i) {
     CLEANUP_FREE char *name = hivex_node_name (h, children[i]);
-    struct wv_inspect_service s = { .bindings = NULL }, *n;
+    struct wv_inspect_service s = { .bindings = NULL };
     char group[64];
     int64_t start;
 
@@ -348,15 +349,13 @@ wv_inspect_services (hive_h *h, const struct wv_windows *w,
       ret = -1;
       break;
     }
-    n = realloc (r->services, (r->nr_services + 1) * sizeof *n);
-    if (n == NULL) {
-      wv_error ("realloc: %m");
+    if (wv_array_grow (&r->services, &r->cap_services, r->nr_services + 1,
+                       sizeof *r->services, 8) == -1) {
       free (s.bindings);
       free (s.not_ready);
       ret = -1;
       break;
     }
-    r->services = n;
     r->services[r->nr_services++] = s;
   }
   free (children);

@@ -29,6 +29,7 @@
 
 #include <hivex.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "convert/devicepath.h"
@@ -143,21 +144,21 @@ static int
 wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
 {
   va_list args;
-  char *msg, **n;
+  char *msg;
   int len;
 
   va_start (args, fs);
   len = vasprintf (&msg, fs, args);
   va_end (args);
-  n = len == -1 ? NULL :
-    realloc (r->warnings, (r->nr_warnings + 1) * sizeof *n);
-  if (n == NULL) {
+  if (len == -1) {
     wv_error ("malloc: %m");
-    if (len != -1)
-      free (msg);
     return -1;
   }
-  r->warnings = n;
+  if (wv_array_grow (&r->warnings, &r->cap_warnings, r->nr_warnings + 1,
+                     sizeof *r->warnings, 8) == -1) {
+    free (msg);
+    return -1;
+  }
   r->warnings[r->nr_warnings++] = msg;
   return 0;
 }

@@ -95,11 +95,11 @@ struct wv_inspect {
   enum wv_devicepath_state devicepath_state;
   char *devicepath;
 
-  size_t nr_services;
+  size_t nr_services, cap_services;
   struct wv_inspect_service *services;
 
   /* Warnings about the guest (VMware Tools, Group Policy, ...). */
-  size_t nr_warnings;
+  size_t nr_warnings, cap_warnings;
   char **warnings;
 
   /* The driver source (the one given, or the default one found) and

@@ -17,6 +17,7 @@
 
 #include <nettle/sha2.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/le.h"
 #include "common/log.h"
@@ -54,23 +55,6 @@ wv_map_free (struct wv_map *map)
   wv_rangeset_reset (&map->zeros);
   free (map->summary);
   free (map);
-}
-
-/* The number of elements allocated in map->extents when it holds nr
- * extents: 0, then 16, 32, 64 and so on.  struct wv_map has no
- * capacity field, so wv_map_add_extent and wv_map_load both follow
- * this rule.
- */
-size_t
-wv_map_extents_cap (size_t nr)
-{
-  size_t cap = 16;
-
-  if (nr == 0)
-    return 0;
-  while (cap < nr && cap <= SIZE_MAX / 2)
-    cap *= 2;
-  return cap;
 }
 
 /* Copy label into dst (WV_MAP_LABEL_MAX bytes), truncating it if
@@ -125,18 +109,9 @@ wv_map_add_extent (struct wv_map *map, uint64_t offset, uint32_t length,
     return -1;
   }
 
-  if (map->nr_extents == wv_map_extents_cap (map->nr_extents)) {
-    size_t ncap = wv_map_extents_cap (map->nr_extents + 1);
-    struct wv_extent *n = NULL;
-
-    if (ncap <= SIZE_MAX / sizeof *n)
-      n = realloc (map->extents, ncap * sizeof *n);
-    if (n == NULL) {
-      wv_error ("realloc: %m");
-      return -1;
-    }
-    map->extents = n;
-  }
+  if (wv_array_grow (&map->extents, &map->cap_extents, map->nr_extents + 1,
+                     sizeof *map->extents, 16) == -1)
+    return -1;
   e = &map->extents[map->nr_extents];
   e->data = malloc (length);
   if (e->data == NULL) {

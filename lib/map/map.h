@@ -38,7 +38,7 @@ struct wv_map {
 
   /* Sorted by offset, non-overlapping, all inside virtual_size. */
   struct wv_extent *extents;
-  size_t nr_extents;
+  size_t nr_extents, cap_extents;
 
   /* What the planner read, and the SHA-256 of those bytes. */
   struct wv_rangeset read_set;
@@ -59,12 +59,6 @@ struct wv_map {
 /* Allocate an empty map. */
 extern struct wv_map *wv_map_new (uint64_t virtual_size);
 extern void wv_map_free (struct wv_map *map);
-
-/* The number of elements allocated in map->extents when it holds nr
- * extents (struct wv_map has no capacity field): wv_map_load
- * allocates by this rule so that wv_map_add_extent can grow it.
- */
-extern size_t wv_map_extents_cap (size_t nr);
 
 /* Append an extent; data is copied.  Extents must be added in
  * ascending, non-overlapping order.  Returns 0 or -1.

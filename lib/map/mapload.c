@@ -368,8 +368,8 @@ read_body (struct reader *r, struct wv_map *map,
   ranges = malloc (nr_ranges * RANGE_SIZE + 1);
   table = malloc (nr_extents * EXTENT_SIZE + 1);
   map->summary = malloc (summary_len + 1);
-  map->extents = calloc (nr_extents ? wv_map_extents_cap (nr_extents) : 1,
-                         sizeof *map->extents);
+  map->extents = calloc (nr_extents + 1, sizeof *map->extents);
+  map->cap_extents = nr_extents + 1;
   map->read_set.ranges = malloc ((nr_ranges + 1) * sizeof (struct wv_range));
   if (!ranges || !table || !map->summary || !map->extents ||
       !map->read_set.ranges) {

@@ -21,7 +21,7 @@
 #include <ntfs-3g/layout.h>
 #include <ntfs-3g/volume.h>
 
-#include "common/log.h"
+#include "common/array.h"
 #include "ntfs/internal.h"
 #include "ntfs/labels.h"
 
@@ -34,17 +34,9 @@ wv_labels_add (struct wv_labels *labels, uint64_t offset, uint64_t length,
 
   if (length == 0)
     return 0;
-  if (labels->len == labels->cap) {
-    size_t ncap = labels->cap ? labels->cap * 2 : 64;
-    struct wv_label *n = realloc (labels->v, ncap * sizeof *n);
-
-    if (n == NULL) {
-      wv_error ("realloc: %m");
-      return -1;
-    }
-    labels->v = n;
-    labels->cap = ncap;
-  }
+  if (wv_array_grow (&labels->v, &labels->cap, labels->len + 1,
+                     sizeof *labels->v, 64) == -1)
+    return -1;
   l = &labels->v[labels->len++];
   l->offset = offset;
   l->length = length;

@@ -21,6 +21,7 @@
 
 #include <hivex.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "convert/driverstore.h"
@@ -53,24 +54,25 @@ add_inf_name (void *opaque, const char *name, bool is_dir)
 {
   struct planner *p = opaque;
   size_t n = 0, i;
-  char **l, *c;
+  char *c;
 
   while (p->inf_names && p->inf_names[n])
     n++;
-  l = realloc (p->inf_names, (n + 2) * sizeof *l);
   c = strdup (name);
-  if (l == NULL || c == NULL) {
-    wv_error ("out of memory");
-    if (l)
-      p->inf_names = l;
+  if (c == NULL) {
+    wv_error ("strdup: %m");
+    return -1;
+  }
+  /* Room for the name and the NULL after it. */
+  if (wv_array_grow (&p->inf_names, &p->cap_inf_names, n + 2,
+                     sizeof *p->inf_names, 16) == -1) {
     free (c);
     return -1;
   }
   for (i = 0; c[i]; ++i)
     c[i] = tolower ((unsigned char) c[i]);
-  p->inf_names = l;
-  l[n] = c;
-  l[n + 1] = NULL;
+  p->inf_names[n] = c;
+  p->inf_names[n + 1] = NULL;
   return 0;
 }
 
@@ -187,12 +189,9 @@ note (struct planner *p, const char *path, bool created, bool changed,
 
   if (!created && !changed && !dir)
     return 0;
-  t = realloc (p->touched, (p->nr_touched + 1) * sizeof *t);
-  if (t == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&p->touched, &p->cap_touched, p->nr_touched + 1,
+                     sizeof *p->touched, 16) == -1)
     return -1;
-  }
-  p->touched = t;
   t = &p->touched[p->nr_touched];
   t->path = strdup (path);
   if (t->path == NULL) {

@@ -80,9 +80,10 @@ struct planner {
   struct wv_pkg_info *pkgs;
   struct pkg_plan *pp;
   size_t nr_pkgs;
-  char **inf_names;
+  char **inf_names;             /* NULL-terminated */
+  size_t cap_inf_names;
   struct touched *touched;
-  size_t nr_touched;
+  size_t nr_touched, cap_touched;
 
   /* The summary, built as we go. */
   char *summary;

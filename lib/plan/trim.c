@@ -26,6 +26,7 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "common/array.h"
 #include "common/cleanup.h"
 #include "common/log.h"
 #include "map/mapread.h"
@@ -38,7 +39,6 @@ wv_trim_note (struct wv_trim *t, struct wv_ntfs *v, unsigned partnum,
 {
   struct wv_trim_volume tv = { .partnum = partnum, .offset = offset };
   struct wv_ntfs_claims own = { 0 };
-  struct wv_trim_volume *n;
   const char *why;
   int r;
 
@@ -83,16 +83,13 @@ wv_trim_note (struct wv_trim *t, struct wv_ntfs *v, unsigned partnum,
   /* Noted even when skipped, so that wv_trim_seen says so; a skipped
    * volume has nr_clusters 0.
    */
-  n = realloc (t->v, (t->len + 1) * sizeof *n);
-  if (n == NULL) {
-    wv_error ("realloc: %m");
+  if (wv_array_grow (&t->v, &t->cap, t->len + 1, sizeof *t->v, 4) == -1) {
     wv_rangeset_reset (&tv.bitmap);
     free (tv.claimed);
     return -1;
   }
   if (tv.bitmap.len == 0)
     tv.nr_clusters = 0;
-  t->v = n;
   t->v[t->len++] = tv;
   return 0;
 }
@@ -216,5 +213,5 @@ wv_trim_free (struct wv_trim *t)
   }
   free (t->v);
   t->v = NULL;
-  t->len = 0;
+  t->len = t->cap = 0;
 }

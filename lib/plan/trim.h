@@ -26,7 +26,7 @@ struct wv_trim_volume {
 
 struct wv_trim {
   struct wv_trim_volume *v;
-  size_t len;
+  size_t len, cap;
 };
 
 /* Note a mounted volume for trim, if it is clean, its $Bitmap agrees
