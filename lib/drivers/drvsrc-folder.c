@@ -280,8 +280,9 @@ wv_drvsrc_nothing_for (const struct wv_drvsrc *src, const struct wv_windows *w)
 
 /* A link the listing skipped (drvsrc-io.h) where the folder
  * driver/OS/ARCH for w would be: at folder, folder/OS or
- * folder/OS/ARCH.  Its error if so (true), for a message that names
- * the broken entry rather than one that says the folder is missing.
+ * folder/OS/ARCH.  If there is one, its error is given (a message that
+ * names the broken entry rather than one that says the folder is
+ * missing) and true returned.
  */
 static bool
 skipped_link_error (const struct wv_drvsrc *src, const char *folder,
@@ -346,8 +347,8 @@ wv_drvsrc_check_folders (const struct wv_drvsrc *src, const char *folder,
   if (a_found)
     return 0;
   if (skipped_link_error (src, folder, w))
-    ;
-  else if (!d_found) {
+    return -1;
+  if (!d_found) {
     at = wv_drvsrc_display (src, src->prefix);
     have = folders_at (src, 0, NULL);
     wv_error ("%s: no %s folder in the driver tree (it has: %s); point "

@@ -133,10 +133,7 @@ walk (const char *root, const char *rel, int depth, struct wv_drvsrc_list *l)
 int
 wv_drvsrc_list_dir (const char *root, struct wv_drvsrc_list *l)
 {
-  l->files = NULL;
-  l->nr_files = l->cap_files = 0;
-  l->skipped = NULL;
-  l->nr_skipped = l->cap_skipped = 0;
+  memset (l, 0, sizeof *l);
   if (walk (root, "", 0, l) == -1) {
     wv_drvsrc_list_free (l);
     return -1;
@@ -186,10 +183,7 @@ wv_drvsrc_list_iso (const char *iso, struct wv_drvsrc_list *l)
   struct archive_entry *e;
   int r;
 
-  l->files = NULL;
-  l->nr_files = l->cap_files = 0;
-  l->skipped = NULL;
-  l->nr_skipped = l->cap_skipped = 0;
+  memset (l, 0, sizeof *l);
   a = open_iso (iso);
   if (a == NULL)
     return -1;
