@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential autoconf automake libtool pkg-config
   nbdkit nbdkit-plugin-dev libnbd-dev libhivex-dev ntfs-3g-dev
-  nettle-dev zlib1g-dev libarchive-dev libgnutls28-dev perl
+  nettle-dev zlib1g-dev libarchive-dev libgnutls28-dev libxml2-dev perl
   # the sanitizer and fuzzing builds copy the tree with git ls-files
   git
   # demo and tests: independent checkers and pipeline tools
