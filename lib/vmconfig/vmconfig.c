@@ -121,7 +121,8 @@ wv_vmconfig_sort_disks (struct wv_vmconfig *cfg)
 {
   size_t i;
 
-  qsort (cfg->disks, cfg->nr_disks, sizeof cfg->disks[0], disk_cmp);
+  if (cfg->nr_disks > 0)
+    qsort (cfg->disks, cfg->nr_disks, sizeof cfg->disks[0], disk_cmp);
   for (i = 1; i < cfg->nr_disks; ++i)
     if (disk_cmp (&cfg->disks[i - 1], &cfg->disks[i]) == 0) {
       wv_error ("two disks at %s%u:%u (%s and %s)",

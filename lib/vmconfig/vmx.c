@@ -162,7 +162,8 @@ vmx_load (struct vmx *x, const char *buf, size_t len,
     if (parse_line (x, p, n) == -1)
       return -1;
   }
-  qsort (x->e, x->nr, sizeof *x->e, entry_cmp);
+  if (x->nr > 0)
+    qsort (x->e, x->nr, sizeof *x->e, entry_cmp);
   for (i = 0; i < x->nr; i = j) {
     for (j = i + 1; j < x->nr && strcmp (x->e[i].key, x->e[j].key) == 0; ++j) {
       if (strcmp (x->e[i].value, x->e[j].value) != 0) {
