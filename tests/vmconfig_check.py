@@ -7,13 +7,14 @@
 #   vmconfig_check.py model CONFIG MODEL
 #       MODEL (wv-vmconfig's output) has CONFIG's CPUs, memory,
 #       firmware, Secure Boot, vTPM, NIC MACs and disk files.
-#   vmconfig_check.py libvirt CONFIG XML STAGE CLOCK FIRMWARE
-#       the domain XML has CONFIG's memory, vCPUs, topology and MACs,
-#       the clock CLOCK (utc|localtime), the firmware FIRMWARE
-#       (efi|bios, the disk's), and the stage's buses and models.
-#   vmconfig_check.py kubevirt SCHEMA YAML
-#       the manifest validates against KubeVirt's v1.VirtualMachine.
-#   vmconfig_check.py openstack JSON
+#   vmconfig_check.py libvirt LIST
+#       each line of LIST is "CONFIG XML STAGE CLOCK FIRMWARE": the
+#       domain XML has CONFIG's memory, vCPUs, topology and MACs, the
+#       clock CLOCK (utc|localtime), the firmware FIRMWARE (efi|bios,
+#       the disk's), and the stage's buses and models.
+#   vmconfig_check.py kubevirt SCHEMA YAML...
+#       each manifest validates against KubeVirt's v1.VirtualMachine.
+#   vmconfig_check.py openstack JSON...
 #       every property is one of Glance's documented names, with a
 #       documented value.
 # Fails with the first difference.
@@ -129,8 +130,11 @@ def config(path):
     return ovf(path) if path.endswith(".ovf") else vmx(path)
 
 
+WHAT = []
+
+
 def fail(msg):
-    sys.exit("FAIL: %s: %s" % (" ".join(sys.argv[1:3]), msg))
+    sys.exit("FAIL: %s: %s" % (" ".join(WHAT or sys.argv[1:3]), msg))
 
 
 def check(what, got, want):
@@ -202,18 +206,21 @@ def libvirt(cfgpath, xmlpath, stage, clock, firmware):
         check("guest agent", ch.get("name"), "org.qemu.guest_agent.0")
 
 
-def kubevirt(schema, yamlpath):
+def kubevirt(schema, paths):
     import yaml
     from jsonschema import Draft4Validator
     defs = json.load(open(schema))["definitions"]
     s = {"$ref": "#/definitions/v1.VirtualMachine", "definitions": defs}
-    doc = yaml.safe_load(open(yamlpath))
-    errors = list(Draft4Validator(s).iter_errors(doc))
-    if errors:
-        fail("; ".join("%s: %s" % ("/".join(map(str, e.path)), e.message)
-                       for e in errors[:5]))
-    check("kind", (doc["apiVersion"], doc["kind"]),
-          ("kubevirt.io/v1", "VirtualMachine"))
+    v = Draft4Validator(s)
+    for yamlpath in paths:
+        WHAT[:] = [yamlpath]
+        doc = yaml.safe_load(open(yamlpath))
+        errors = list(v.iter_errors(doc))
+        if errors:
+            fail("; ".join("%s: %s" % ("/".join(map(str, e.path)),
+                                       e.message) for e in errors[:5]))
+        check("kind", (doc["apiVersion"], doc["kind"]),
+              ("kubevirt.io/v1", "VirtualMachine"))
 
 
 # Glance's documented image properties (python-glanceclient's
@@ -257,10 +264,17 @@ if __name__ == "__main__":
     if cmd == "model":
         model(sys.argv[2], sys.argv[3])
     elif cmd == "libvirt":
-        libvirt(*sys.argv[2:7])
+        n = 0
+        for line in open(sys.argv[2]):
+            WHAT[:] = line.split()[:3]
+            libvirt(*line.split())
+            n += 1
+        print("%d domain XMLs checked" % n)
     elif cmd == "kubevirt":
-        kubevirt(sys.argv[2], sys.argv[3])
+        kubevirt(sys.argv[2], sys.argv[3:])
     elif cmd == "openstack":
-        openstack(sys.argv[2])
+        for path in sys.argv[2:]:
+            WHAT[:] = [path]
+            openstack(path)
     else:
         sys.exit("usage: see the header")

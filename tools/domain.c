@@ -15,6 +15,8 @@
 #include "disk/source.h"
 #include "domain/domain.h"
 #include "inspect/inspect.h"
+#include "map/map.h"
+#include "map/mapload.h"
 #include "plan/plan.h"
 #include "vmconfig/vmconfig.h"
 #include "winvirtio.h"
@@ -87,13 +89,29 @@ make_domain (const char *vmconfig, const char *source, const char *output,
     return -1;
   }
   print_warnings (cfg.warnings, cfg.nr_warnings);
-  src = wv_source_open (source);
-  if (src == NULL)
-    goto out_cfg;
-  if (wv_inspect (src, popts, &r) == -1)
-    goto out_src;
-  if (wv_domain_guest_from_inspect (&r, &g) == -1 ||
-      wv_domain_decide (&cfg, &g, o, &p) == -1)
+  memset (&r, 0, sizeof r);
+  src = NULL;
+  if (wv_domain_is_map (source)) {
+    struct wv_map *map = wv_map_load (source);
+
+    if (map == NULL)
+      goto out_cfg;
+    ret = wv_domain_guest_from_map (map, &g);
+    wv_map_free (map);
+    if (ret == -1)
+      goto out_cfg;
+    ret = -1;
+  }
+  else {
+    src = wv_source_open (source);
+    if (src == NULL)
+      goto out_cfg;
+    if (wv_inspect (src, popts, &r) == -1)
+      goto out_src;
+    if (wv_domain_guest_from_inspect (&r, &g) == -1)
+      goto out_inspect;
+  }
+  if (wv_domain_decide (&cfg, &g, o, &p) == -1)
     goto out_inspect;
   print_warnings (p.warnings, p.nr_warnings);
   fp = output ? fopen (output, "w") : stdout;
@@ -124,7 +142,8 @@ make_domain (const char *vmconfig, const char *source, const char *output,
  out_inspect:
   wv_inspect_free (&r);
  out_src:
-  wv_source_close (src);
+  if (src)
+    wv_source_close (src);
  out_cfg:
   wv_vmconfig_free (&cfg);
   return ret;

@@ -98,6 +98,11 @@ buses (const struct wv_domain_guest *g, const struct wv_domain_options *o,
   if (o->stage == WV_DOMAIN_BOOTSTRAP) {
     p->disk_bus = p->legacy ? "ide" : "sata";
     p->nic_model = p->legacy ? "rtl8139" : v >= 62 ? "e1000e" : "e1000";
+    if (g->from_map && !p->legacy &&
+        warn (p, "from a block map the guest's %s is not known: the "
+              "bootstrap stage needs it boot-start (winvirtio inspect on "
+              "the disk says whether it is)", g->fallback) == -1)
+      return -1;
     if (!g->fallback_ready &&
         warn (p, "the bootstrap stage boots from %s through %s, which this "
               "guest does not start at boot (not boot-start, or a "
@@ -147,6 +152,11 @@ wv_domain_decide (const struct wv_vmconfig *cfg,
     goto fail;
   }
   if (firmware (cfg, g, p) == -1 || buses (g, o, p) == -1)
+    goto fail;
+  if (g->from_map && strcmp (g->rtc_source, "from the map") != 0 &&
+      warn (p, "the block map does not record the guest's clock (it was "
+            "made before winvirtio reported it): local time, Windows' "
+            "default") == -1)
     goto fail;
   if (cfg->have_rtc_diff && cfg->rtc_diff != 0 &&
       warn (p, "the configuration has rtc.diffFromUTC = %lld: the "

@@ -62,6 +62,7 @@ struct wv_domain_guest {
   bool fallback_ready;
   bool would_patch;             /* the planner would make the map */
   const char *refusal;          /* or why not */
+  bool from_map;                /* read from a map's summary */
 };
 
 /* The decisions, once for every writer. */
@@ -86,6 +87,15 @@ struct wv_domain_plan {
  */
 extern int wv_domain_guest_from_inspect (const struct wv_inspect *r,
                                          struct wv_domain_guest *g);
+
+/* guest-map.c: is path a block map file?  Fill g from a map's summary
+ * (a map made by winvirtio map for the disk).  Returns 0, or -1 after
+ * wv_error if the summary does not say enough.
+ */
+struct wv_map;
+extern bool wv_domain_is_map (const char *path);
+extern int wv_domain_guest_from_map (const struct wv_map *map,
+                                     struct wv_domain_guest *g);
 
 /* decide.c: the plan, or -1 after wv_error for a definition that
  * could not boot (a final stage on vioscsi for XP / 2003).
