@@ -21,6 +21,7 @@ requires virt-xml-validate --version
 requires virsh -c test:///default version
 requires python3 -c 'import jsonschema, yaml'
 requires which hivexget
+requires tar --version
 requires_corpus vmconfig/vmx
 requires_corpus k8s-schemas/kubevirt/swagger.json
 
@@ -156,6 +157,20 @@ for f in "$t/syn.vmx" "$corpus"/vmconfig/ovf/govmomi-win19-efi-vtpm.ovf \
 done
 python3 "$check" kubevirt "$schema" "$t"/*.yaml
 python3 "$check" openstack "$t"/*.os.json
+
+# An OVA (the vTPM OVF and a disk, tar'd here): as the OVF itself.
+mkdir "$t/ova"
+cp "$corpus/vmconfig/ovf/govmomi-win19-efi-vtpm.ovf" "$t/ova/win19.ovf"
+head -c 65536 /dev/zero > "$t/ova/win19-1.vmdk"
+tar -C "$t/ova" --format=ustar -cf "$t/win19.ova" win19.ovf win19-1.vmdk
+for st in bootstrap final; do
+  winvirtio domain --drivers="$t/vw" --vm-config="$t/ova/win19.ovf" \
+    --stage=$st "$t/w10.img" 2> /dev/null | sed 's/ovf configuration/X/' > "$t/a"
+  winvirtio domain --drivers="$t/vw" --vm-config="$t/win19.ova" \
+    --stage=$st "$t/w10.img" 2> /dev/null | sed 's/ova configuration/X/' > "$t/b"
+  diff -u "$t/a" "$t/b"
+  grep -qF "<tpm model='tpm-crb'>" "$t/b"
+done
 
 # The synthetic VM, spelled out.
 winvirtio domain --drivers="$t/vw" --vm-config="$t/syn.vmx" -o "$t/f.xml" \
