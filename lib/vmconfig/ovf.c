@@ -535,9 +535,11 @@ read_devices (struct ovf *o, struct wv_vmconfig *cfg)
           return -1;
         continue;
       }
+      /* (Only an order: a bad AddressOnParent puts the NIC last.) */
       o->nic_order[cfg->nr_nics] = 1000;
-      if (it->on_parent[0] && number ("AddressOnParent", it->on_parent, 0,
-                                      999, &unit) == 0)
+      if (it->on_parent[0] >= '0' && it->on_parent[0] <= '9' &&
+          strspn (it->on_parent, "0123456789") == strlen (it->on_parent) &&
+          (unit = strtoul (it->on_parent, NULL, 10)) < 1000)
         o->nic_order[cfg->nr_nics] = unit;
       nic = &cfg->nics[cfg->nr_nics++];
       snprintf (nic->model, sizeof nic->model, "%s", it->subtype);

@@ -178,18 +178,21 @@ wv_vmconfig_read (const char *path, struct wv_vmconfig *cfg)
   fclose (fp);
   kind = kind_of (head, n);
   wv_vmconfig_init (cfg, kind);
+  /* Every error names the file. */
+  wv_log_subject_begin (path);
   if (strcmp (kind, "ova") == 0) {
-    if (wv_ova_read_ovf (path, &ovf, &len) == -1)
-      return -1;
-    r = wv_ovf_parse (ovf, len, cfg);
+    r = wv_ova_read_ovf (path, &ovf, &len);
+    if (r == 0)
+      r = wv_ovf_parse (ovf, len, cfg);
   }
   else {
-    if (wv_read_host_file (path, WV_VMCONFIG_MAX_BYTES, &data, &len) == -1)
-      return -1;
-    r = strcmp (kind, "ovf") == 0 ?
-      wv_ovf_parse ((const char *) data, len, cfg) :
-      wv_vmx_parse ((const char *) data, len, cfg);
+    r = wv_read_host_file (path, WV_VMCONFIG_MAX_BYTES, &data, &len);
+    if (r == 0)
+      r = strcmp (kind, "ovf") == 0 ?
+        wv_ovf_parse ((const char *) data, len, cfg) :
+        wv_vmx_parse ((const char *) data, len, cfg);
   }
+  wv_log_subject_end ();
   if (r == -1)
     wv_vmconfig_free (cfg);
   return r;
