@@ -51,6 +51,20 @@ cs=$(winvirtio inspect --drivers="$t/vw" "$t/w10.img" |
   echo '"RealTimeIsUniversal"=dword:00000001'
 } > "$t/utc.reg"
 mk w10utc --version win10 --layout gpt --system-reg "$t/utc.reg"
+# And one whose storahci is boot-start (Start=0, its .sys there).
+{
+  echo 'Windows Registry Editor Version 5.00'
+  echo
+  echo "[HKEY_LOCAL_MACHINE\\SYSTEM\\$cs\\Services\\storahci]"
+  echo '"Type"=dword:00000001'
+  echo '"Start"=dword:00000000'
+  echo '"ErrorControl"=dword:00000003'
+  echo '"Group"="SCSI miniport"'
+  echo '"ImagePath"="System32\\drivers\\storahci.sys"'
+} > "$t/ahci.reg"
+head -c 4096 /dev/urandom > "$t/storahci.sys"
+mk w10ahci --version win10 --layout gpt --system-reg "$t/ahci.reg" \
+  --put "$t/storahci.sys:/Windows/System32/drivers/storahci.sys"
 
 # The clock, as inspect reports it and as hivexget reads the hive.
 winvirtio inspect --drivers="$t/vw" "$t/w10.img" > "$t/i10" || true
@@ -192,6 +206,11 @@ grep -qF "ethernet2: no MAC address" "$t/warn"
 winvirtio domain --drivers="$t/vw" --vm-config="$t/syn.vmx" \
   --stage=bootstrap "$t/w10.img" 2> "$t/warn" > /dev/null
 grep -qF "warning: the bootstrap stage boots from sata through storahci, which this guest does not start at boot" "$t/warn"
+winvirtio inspect --drivers="$t/vw" "$t/w10ahci.img" | grep -q '^  storahci: Start=0 (boot)'
+winvirtio domain --drivers="$t/vw" --vm-config="$t/syn.vmx" \
+  --stage=bootstrap "$t/w10ahci.img" 2> "$t/warn" > /dev/null
+cat "$t/warn"
+grep -qF "storahci" "$t/warn" && false
 winvirtio domain --drivers="$t/vw" --vm-config="$t/syn.vmx" \
   --format=openstack-args "$t/w10.img" > "$t/args"
 grep -qF -- "--property hw_firmware_type='uefi'" "$t/args"
