@@ -80,6 +80,8 @@ warned unknown.vmx \
 { base | grep -v fileName; echo 'scsi0:0.deviceType = "scsi-hardDisk"'; } \
   > "$t/nofile.vmx"
 refused nofile.vmx 'scsi0:0: a hard disk with no fileName'
+: > "$t/empty.vmx"
+refused empty.vmx 'no hard disk (no <bus>N:M.present with a .vmdk fileName)'
 { base | grep -v '^scsi0:0'; } > "$t/nodisk.vmx"
 refused nodisk.vmx 'no hard disk (no <bus>N:M.present with a .vmdk fileName)'
 { base | grep -v 'ethernet0.address ='; } > "$t/nomac.vmx"
