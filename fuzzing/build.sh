@@ -54,9 +54,9 @@ if [ ! -f config.status ] || [ ../src/configure -nt config.status ]; then
 fi
 make -s -C lib >/dev/null
 lib="$build/engine/lib/.libs/libwinvirtio.a"
-libs="$(pkg-config --libs libnbd hivex libntfs-3g nettle zlib libarchive gnutls) -lpthread"
+libs="$(pkg-config --libs libnbd hivex libntfs-3g nettle zlib libarchive gnutls libxml-2.0) -lpthread"
 incs="-I$build/engine -I$build/src/lib -I$srcdir/fuzzing
-      $(pkg-config --cflags libnbd hivex libntfs-3g nettle zlib libarchive gnutls)"
+      $(pkg-config --cflags libnbd hivex libntfs-3g nettle zlib libarchive gnutls libxml-2.0)"
 # fuzz-vmdk drives the plugin's own parsers (plugin/), not lib/.
 vmdk_srcs="descriptor disk flat grain-cache io ova sparse"
 
@@ -67,7 +67,8 @@ for h in "$srcdir"/fuzzing/fuzz-*.c; do
   [ "$name" = fuzz-common ] && continue
   if [ ! -x "$name" ] || [ "$h" -nt "$name" ] || [ "$lib" -nt "$name" ] ||
        [ "$srcdir/fuzzing/fuzz-common.c" -nt "$name" ] ||
-       [ "$srcdir/fuzzing/fuzz-common.h" -nt "$name" ]; then
+       [ "$srcdir/fuzzing/fuzz-common.h" -nt "$name" ] ||
+       [ "$srcdir/fuzzing/fuzz-vmconfig.h" -nt "$name" ]; then
     echo "  CCLD   $name"
     extra=()
     if [ "$name" = fuzz-vmdk ]; then

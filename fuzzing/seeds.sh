@@ -203,6 +203,47 @@ seeds_vmdk ()
   done
 }
 
+seeds_vmx ()
+{
+  local f
+  # A small synthetic .vmx with a key of each kind, and the corpus's.
+  {
+    echo '.encoding = "UTF-8"'
+    echo 'numvcpus = "4"'
+    echo 'cpuid.coresPerSocket = "2"'
+    echo 'memSize = "2048"'
+    echo 'firmware = "efi"'
+    echo 'uefi.secureBoot.enabled = "TRUE"'
+    echo 'vtpm.present = "TRUE"'
+    echo 'rtc.diffFromUTC = "3600"'
+    echo 'displayName = "a|22b"'
+    echo 'scsi0.virtualDev = "pvscsi"'
+    echo 'scsi0:0.present = "TRUE"'
+    echo 'scsi0:0.fileName = "w-000002.vmdk"'
+    echo 'ethernet0.present = "TRUE"'
+    echo 'ethernet0.addressType = "static"'
+    echo 'ethernet0.address = "00:50:56:01:02:03"'
+  } > "$out/synthetic.vmx"
+  [ -n "$corpus" ] || return 0
+  for f in "$corpus"/vmconfig/vmx/*.vmx; do
+    [ -f "$f" ] && cp "$f" "$out/"
+  done
+  return 0
+}
+
+seeds_ovf ()
+{
+  local f
+  # A DOCTYPE with entities (refused), and the corpus's descriptors.
+  printf '<?xml version="1.0"?>\n<!DOCTYPE E [<!ENTITY a "aa">]>\n<Envelope>&a;</Envelope>\n' \
+    > "$out/doctype.ovf"
+  [ -n "$corpus" ] || return 0
+  for f in "$corpus"/vmconfig/ovf/*.ovf; do
+    [ -f "$f" ] && cp "$f" "$out/"
+  done
+  return 0
+}
+
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
   for h in "$build"/fuzz-*; do

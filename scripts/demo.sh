@@ -56,5 +56,37 @@ echo "== checking the result with independent tools"
 [ "$(sha256sum < "$demo/windows.vmdk")" = "$sha_before" ] ||
   { echo "FAIL: the source disk changed" >&2; exit 1; }
 echo "  source disk unchanged (sha256)"
+
+echo
+echo "== the VM definition for the copy: the two libvirt stages (winvirtio domain)"
+# A small VMX as VMware would write it for this VM (made here, as the
+# disk is): UEFI, 2 vCPUs, 4 GiB, one NIC; its disk named as the copy.
+cat > "$demo/windows.vmx" <<'VMX'
+.encoding = "UTF-8"
+config.version = "8"
+displayName = "windows-demo"
+guestOS = "windows9-64"
+numvcpus = "2"
+cpuid.coresPerSocket = "2"
+memSize = "4096"
+firmware = "efi"
+scsi0.present = "TRUE"
+scsi0.virtualDev = "lsisas1068"
+scsi0:0.present = "TRUE"
+scsi0:0.fileName = "windows-virtio.vmdk"
+ethernet0.present = "TRUE"
+ethernet0.virtualDev = "vmxnet3"
+ethernet0.addressType = "generated"
+ethernet0.generatedAddress = "00:0c:29:12:34:56"
+VMX
+for stage in bootstrap final; do
+  echo "-- stage $stage ($demo/windows-$stage.xml):"
+  tools/winvirtio domain --drivers="$demo/virtio-win" \
+    --vm-config="$demo/windows.vmx" --stage=$stage --disk-dir="$demo" \
+    -o "$demo/windows-$stage.xml" "$demo/windows.img" 2>&1 | sed 's/^/  /'
+  sed 's/^/  /' "$demo/windows-$stage.xml"
+  virt-xml-validate "$demo/windows-$stage.xml" | sed 's/^/  /'
+  virsh -q -c test:///default define "$demo/windows-$stage.xml" | sed 's/^/  /'
+done
 echo
 echo "Demo OK: $demo/windows-virtio.qcow2"

@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential autoconf automake libtool pkg-config
   nbdkit nbdkit-plugin-dev libnbd-dev libhivex-dev ntfs-3g-dev
-  nettle-dev zlib1g-dev libarchive-dev libgnutls28-dev perl
+  nettle-dev zlib1g-dev libarchive-dev libgnutls28-dev libxml2-dev perl
   # the sanitizer and fuzzing builds copy the tree with git ls-files
   git
   # demo and tests: independent checkers and pipeline tools
@@ -23,6 +23,10 @@ packages=(
   bc time mtools dosfstools libvmdk-dev
   # ISO images of the fake virtio-win tree, made at test time
   xorriso genisoimage
+  # winvirtio domain's tests and demo: libvirt's schema check and test
+  # driver (virt-xml-validate, virsh -c test:///default), KubeVirt's
+  # schema through jsonschema
+  libvirt-clients python3-jsonschema python3-yaml
   # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
   clang-14 libclang-rt-14-dev
 )

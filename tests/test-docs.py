@@ -36,7 +36,8 @@ def check(ok, what):
 
 
 # Options each subcommand takes, from its getopt_long table.
-SUBCOMMANDS = {"map": "map.c", "inspect": "inspect.c", "dump": "dump.c"}
+SUBCOMMANDS = {"map": "map.c", "inspect": "inspect.c", "dump": "dump.c",
+               "domain": "domain.c"}
 # Taken by every subcommand, documented once under the global options.
 GLOBAL = {"verbose", "help", "version"}
 table = {}
@@ -106,7 +107,7 @@ docs = {"README.md": read("README.md"), "winvirtio.pod": pod,
                                             "nbdkit-winvirtio-filter.pod"),
         "winvirtio-map.pod": read("docs", "winvirtio-map.pod")}
 for name, text in docs.items():
-    for sub, args in re.findall(r"winvirtio (map|inspect|dump)((?: +-[^\s`]*"
+    for sub, args in re.findall(r"winvirtio (map|inspect|dump|domain)((?: +-[^\s`]*"
                                 r"| +[A-Za-z0-9_./:$=\"'{}-]+)*)", text):
         for opt in long_opts(args):
             check(opt in table[sub] or opt in GLOBAL,

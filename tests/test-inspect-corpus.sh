@@ -96,6 +96,14 @@ for s in $(awk '{ print $1 }' "$t/listed" | head -5); do
   grep -q "^  $s: Start=$(hivexget "$t/SYSTEM" "\\ControlSet001\\Services\\$s" Start) " "$t/real"
 done
 grep -q '^  control set: ControlSet001 (Select\\Current)$' "$t/real"
+# The clock, as hivexget reads RealTimeIsUniversal (absent: local time).
+rtu=$(hivexget "$t/SYSTEM" '\ControlSet001\Control\TimeZoneInformation' \
+        RealTimeIsUniversal 2>/dev/null || true)
+case "$rtu" in
+  1) grep -qFx '  clock: RTC in UTC (RealTimeIsUniversal = 1)' "$t/real" ;;
+  0) grep -qFx '  clock: RTC in local time (RealTimeIsUniversal = 0)' "$t/real" ;;
+  *) grep -qFx '  clock: RTC in local time (RealTimeIsUniversal absent)' "$t/real" ;;
+esac
 grep -q '^verdict: would patch: ' "$t/real"
 
 # A real dirty SYSTEM hive (Windows 8.1, sequence numbers 205/204):

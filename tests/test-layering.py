@@ -5,12 +5,13 @@
 # lib/ is in folders by concern, in this order:
 #
 #   common < disk < map < ntfs < registry < drivers < convert < plan
-#          < inspect
+#          < inspect < vmconfig < domain
 #
 # A file may include headers of its own folder and of folders before
 # it, never of a folder after it; every include of the engine's own
 # headers names its folder ("map/map.h").  <hivex.h> is included
 # only by the folders that edit or read hives (registry and above),
+# <libxml/...> only by vmconfig/ (the OVF reader),
 # <ntfs-3g/...> only by ntfs/ (everything else goes through it), and
 # neither reaches the filter or the command, even through the engine's
 # headers.  Fails with the offending lines.
@@ -20,11 +21,12 @@ import re
 import sys
 
 ORDER = ["common", "disk", "map", "ntfs", "registry", "drivers", "convert",
-         "plan", "inspect"]
+         "plan", "inspect", "vmconfig", "domain"]
 # System headers that only some folders may include.
 ONLY = {
     "hivex.h": set(ORDER[ORDER.index("registry"):]),
     "ntfs-3g/": {"ntfs"},
+    "libxml/": {"vmconfig"},
 }
 
 srcdir = os.environ.get("abs_top_srcdir") or os.path.join(

@@ -98,6 +98,10 @@ json_windows (const struct wv_inspect *r)
   key ("control_set"); str (w->control_set_name);
   printf (",\n    \"driver_database\": %s,\n    ",
           w->has_driver_database ? "true" : "false");
+  key ("rtc"); str (w->rtc_utc ? "utc" : "localtime");
+  printf (",\n    ");
+  key ("rtc_source"); str (w->rtc_source);
+  printf (",\n    ");
   key ("virtio_win_folder"); str (w->osdir);
   printf (",\n    ");
   key ("hive_refusal"); str (r->hive_refusal);

@@ -116,6 +116,8 @@ print_windows (const struct wv_inspect *r)
   printf ("  driver binding: %s\n", w->has_driver_database ?
           "DriverDatabase (Windows 8 and later)" :
           "CriticalDeviceDatabase (before Windows 8)");
+  printf ("  clock: RTC in %s (%s)\n", w->rtc_utc ? "UTC" : "local time",
+          w->rtc_source);
   if (w->osdir)
     printf ("  virtio-win folder: %s/%s\n", w->osdir, w->arch);
   else

@@ -92,6 +92,13 @@ usage (FILE *fp, int status)
 "  %s inspect [--drivers=PATH] [--partition=N] [--sector-size=512|4096]\n"
 "                [--details] [--json] SOURCE\n"
 "  %s dump [--json] MAPFILE\n"
+"  %s domain [--drivers=PATH] --vm-config=FILE [--stage=bootstrap|final]\n"
+"                [--format=libvirt|kubevirt|openstack|openstack-args]\n"
+"                [--bus=virtio-blk|virtio-scsi] [--name=NAME]\n"
+"                [--disk-dir=DIR] [--disk-format=qcow2|raw]\n"
+"                [--network=NAME] [--timezone=ZONE] [--pvc=NAME]...\n"
+"                [--datavolume=NAME]... [--partition=N]\n"
+"                [--sector-size=512|4096] [-o FILE] SOURCE\n"
 "  %s --help | --version\n"
 "\n"
 "SOURCE is a local disk image (raw) or an NBD URI (nbd://..., "
@@ -99,7 +106,7 @@ usage (FILE *fp, int status)
 "Add -v before the subcommand for debug messages.\n"
 "\n"
 "Please read the winvirtio(1) manual page for full usage.\n",
-           prog, prog, prog, prog);
+           prog, prog, prog, prog, prog);
   exit (status);
 }
 
@@ -135,6 +142,8 @@ main (int argc, char *argv[])
     return do_inspect (argc - i, argv + i);
   if (strcmp (argv[i], "dump") == 0)
     return do_dump (argc - i, argv + i);
+  if (strcmp (argv[i], "domain") == 0)
+    return do_domain (argc - i, argv + i);
 
   fprintf (stderr, "%s: unknown subcommand %s\n", prog, argv[i]);
   usage (stderr, EXIT_FAILURE);

@@ -147,6 +147,8 @@ plan_patch_registry (struct planner *p)
   fprintf (p->log, "driver binding: %s\n", p->win.has_driver_database ?
            "DriverDatabase (Windows 8 and later)" :
            "CriticalDeviceDatabase (before Windows 8)");
+  fprintf (p->log, "clock: RTC in %s (%s)\n",
+           p->win.rtc_utc ? "UTC" : "local time", p->win.rtc_source);
 
   if (plan_load_packages (p) == -1 ||
       plan_register_packages (p, system.h, &changed) == -1)

@@ -157,6 +157,7 @@ wv_windows_identify (hive_h *system, hive_h *software, struct wv_windows *w)
       identify_system (system, w) == -1)
     return -1;
   w->osdir = osdir_of (w);
+  wv_windows_clock (system, w);
   return 0;
 }
 

@@ -27,6 +27,10 @@ struct wv_windows {
   char control_set_name[16];    /* "ControlSet001" */
   bool has_driver_database;     /* Windows 8 and later */
 
+  /* The RTC: UTC or local time (clock.c), and what said so. */
+  bool rtc_utc;
+  char rtc_source[64];
+
   /* virtio-win folder for this Windows ("w10", "2k19", ...), or NULL
    * if winvirtio does not know this version.
    */
@@ -37,6 +41,12 @@ struct wv_windows {
 extern int wv_windows_identify (struct hive_h *system,
                                 struct hive_h *software,
                                 struct wv_windows *w);
+
+/* clock.c: set w->rtc_utc and w->rtc_source from the SYSTEM hive
+ * (w->control_set_name already set).  Never fails: a missing or odd
+ * value means local time, Windows' own default.
+ */
+extern void wv_windows_clock (struct hive_h *system, struct wv_windows *w);
 
 /* "Windows 10 Pro (10.0 build 19045, amd64)" into buf. */
 extern void wv_windows_describe (const struct wv_windows *w, char *buf,
