@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "disk/partition.h"
 #include "disk/source.h"
+#include "convert/fallback.h"
 #include "inspect/inspect.h"
 #include "plan/plan.h"
 #include "winvirtio.h"
@@ -23,7 +24,8 @@ static void
 inspect_usage (void)
 {
   fprintf (stderr, "usage: %s inspect [--drivers=PATH] [--partition=N] "
-           "[--sector-size=512|4096] [--details] [--json] SOURCE\n", prog);
+           "[--sector-size=512|4096] [--san-policy=online|keep] "
+           "[--autoreboot=off|keep] [--details] [--json] SOURCE\n", prog);
   exit (2);
 }
 
@@ -156,6 +158,62 @@ print_services (const struct wv_inspect *r)
   }
 }
 
+/* The inbox storage fallbacks, and the planner's first-boot
+ * settings: what is there, and what winvirtio would do with it.
+ */
+static void
+print_firstboot (const struct wv_inspect *r)
+{
+  const struct wv_san_policy *s = &r->san_policy;
+  const struct wv_autoreboot *a = &r->autoreboot;
+  size_t i;
+
+  printf ("inbox storage fallbacks:\n");
+  for (i = 0; i < WV_NR_FALLBACKS; ++i) {
+    const struct wv_fallback *f = &r->fallbacks[i];
+    bool sata = r->sata && strcmp (r->sata, f->name) == 0;
+
+    if (!f->present) {
+      printf ("  %s: absent%s\n", f->name,
+              sata ? " (the SATA fallback cannot be made boot-ready)" : "");
+      continue;
+    }
+    printf ("  %s: Start=%" PRId64 " (%s)%s, file %s: boot-ready: %s%s\n",
+            f->name, f->start, start_name (f->start),
+            f->start_override ? ", StartOverride present" : "",
+            f->file_exists == 1 ? "present" :
+            f->file_exists == 0 ? "MISSING" : "not checked",
+            f->boot_ready ? "yes" : "no",
+            !sata || f->boot_ready ? "" :
+            f->file_exists == 0 ? " (left: its file is missing)" :
+            " (winvirtio makes it boot start: the SATA fallback)");
+  }
+  if (!s->applies)
+    printf ("disks online: %s\n", s->why);
+  else {
+    if (s->value == -1)
+      printf ("disks online: SanPolicy %s", s->why);
+    else
+      printf ("disks online: SanPolicy %" PRId64 " (%s)", s->value, s->why);
+    printf (": %s\n", !s->offline ? "disks come online, left alone" :
+            r->keep_san_policy ? "disks stay offline, kept "
+            "(--san-policy=keep)" : "disks stay offline, winvirtio sets 1 "
+            "(OnlineAll)");
+  }
+  if (!a->key)
+    printf ("crash: no Control\\CrashControl key: left alone\n");
+  else if (a->value == 0)
+    printf ("crash: AutoReboot is 0: a stop error stays on the screen\n");
+  else {
+    if (a->value == -1)
+      printf ("crash: AutoReboot absent");
+    else
+      printf ("crash: AutoReboot is %" PRId64, a->value);
+    printf (" (reboot after a stop error): %s\n", r->keep_autoreboot ?
+            "kept (--autoreboot=keep)" : "winvirtio sets 0");
+  }
+}
+
 static void
 print_packages (const struct wv_inspect *r)
 {
@@ -210,6 +268,8 @@ print_text (struct wv_source *src, const struct wv_inspect *r, bool details)
     printf ("windows: none found on one volume\n");
   if (r->have_windows) {
     print_services (r);
+    if (r->have_firstboot)
+      print_firstboot (r);
     print_packages (r);
   }
   for (i = 0; i < r->nr_warnings; ++i)
@@ -232,6 +292,8 @@ do_inspect (int argc, char *argv[])
     { "drivers", required_argument, NULL, 'd' },
     { "partition", required_argument, NULL, 'p' },
     { "sector-size", required_argument, NULL, 's' },
+    { "san-policy", required_argument, NULL, 'S' },
+    { "autoreboot", required_argument, NULL, 'A' },
     { "json", no_argument, NULL, 'j' },
     { "details", no_argument, NULL, 'D' },
     { "verbose", no_argument, NULL, 'v' },

@@ -8,7 +8,8 @@
  *     holds Windows, and whether the planner would refuse to change
  *     it (a writable mount's checks, on a private overlay);
  *  2. on the Windows volume, the hives: which Windows, the services
- *     already there, warnings; before Windows 8, whether DevicePath
+ *     already there, the inbox storage fallbacks, SanPolicy and
+ *     AutoReboot, warnings; before Windows 8, whether DevicePath
  *     lists Drivers\VirtIO;
  *  3. the driver source: the file each boot driver would come from;
  *  4. the verdict: the planner run to the end on the source.  Its
@@ -37,6 +38,7 @@
 #include "drivers/drvfile.h"
 #include "drivers/drvsrc.h"
 #include "drivers/pkg.h"
+#include "inspect/inspect-firstboot.h"
 #include "inspect/inspect-services.h"
 #include "inspect/inspect.h"
 #include "map/map.h"
@@ -303,6 +305,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   if (!r->win.has_driver_database)
     inspect_devicepath (v, softpath, soft, softlen, software.h, r);
   if (wv_inspect_services (system.h, &r->win, v, vol->sysroot, r) == -1 ||
+      wv_inspect_firstboot (system.h, &r->win, v, vol->sysroot, r) == -1 ||
       warnings (system.h, software.h, r) == -1)
     ret = -1;
 
@@ -489,6 +492,8 @@ wv_inspect (struct wv_source *src, const struct wv_plan_options *opts,
   }
   if (found > 1)
     r->windows_volume = -1;
+  r->keep_san_policy = opts->keep_san_policy;
+  r->keep_autoreboot = opts->keep_autoreboot;
   if (r->windows_volume >= 0 && inspect_windows (src, ov, r) == -1)
     goto out;
   wv_log_subject_end ();

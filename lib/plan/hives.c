@@ -3,8 +3,9 @@
  *
  * Read the SYSTEM and SOFTWARE hives; identify Windows; recover a
  * dirty SYSTEM hive from its logs (or refuse it); register the driver
- * packages (packages.c) with hivex; write back the pages that
- * changed.  Before Windows 8, the same for the SOFTWARE hive's
+ * packages (packages.c) with hivex; make the SATA fallback boot start
+ * (fallback.c), bring disks online and keep stop errors on the screen
+ * (firstboot.c); write back the pages that changed.  Before Windows 8, the same for the SOFTWARE hive's
  * DevicePath (devicepath.c).
  */
 
@@ -15,6 +16,8 @@
 
 #include "common/cleanup.h"
 #include "convert/devicepath.h"
+#include "convert/fallback.h"
+#include "convert/firstboot.h"
 #include "ntfs/ntfs.h"
 #include "plan/planner.h"
 #include "registry/hive.h"
@@ -149,7 +152,13 @@ plan_patch_registry (struct planner *p)
            "CriticalDeviceDatabase (before Windows 8)");
 
   if (plan_load_packages (p) == -1 ||
-      plan_register_packages (p, system.h, &changed) == -1)
+      plan_register_packages (p, system.h, &changed) == -1 ||
+      wv_fallback_make_sata_ready (system.h, &p->win, p->v, p->sysroot,
+                                   p->log, &changed) == -1 ||
+      wv_san_policy_fix (system.h, &p->win, p->opts->keep_san_policy,
+                         p->log, &changed) == -1 ||
+      wv_autoreboot_fix (system.h, &p->win, p->opts->keep_autoreboot,
+                         p->log, &changed) == -1)
     goto out;
   log_replay (p, p->hive, &logs, &rec);
   if (changed || rec.data) {
