@@ -39,6 +39,8 @@
 #    is boot start with no StartOverride where its key and file are
 #    there, and CrashControl\AutoReboot is 0 where the key is
 #    (hivexregedit);
+#  - Services\BalloonService is registered as "blnsvr -i" would where
+#    Drivers\VirtIO has blnsvr.exe (hivexregedit);
 #  - ntfsresize --info --no-action finds the volume consistent.
 # WV_BOOT_DRIVERS lists the boot drivers to expect (default "viostor
 # vioscsi"; virtio-win has only viostor for Windows XP and 2003).
@@ -173,6 +175,18 @@ if [ -z "${WV_KEEP_AUTOREBOOT:-}" ] &&
     grep -qi "^\[\\\\$cs\\\\Control\\\\CrashControl\]" "$tmp/system.txt"; then
   expect "\\$cs\\Control\\CrashControl" AutoReboot dword:00000000
   ok "CrashControl\\AutoReboot is 0"
+fi
+# The balloon service, as "blnsvr -i" registers it, wherever
+# blnsvr.exe was copied to Drivers\VirtIO.
+if [ -n "$(inode_of "Windows/Drivers/VirtIO/blnsvr.exe")" ]; then
+  key="\\$cs\\Services\\BalloonService"
+  expect "$key" Type dword:00000010
+  expect "$key" Start dword:00000002
+  expect "$key" ErrorControl dword:00000001
+  expect "$key" ImagePath 'str(2):"\"%SystemRoot%\Drivers\VirtIO\blnsvr.exe\""'
+  expect "$key" DisplayName "$(sz "Balloon Service")"
+  expect "$key" ObjectName "$(sz LocalSystem)"
+  ok "Services\\BalloonService runs Drivers\\VirtIO\\blnsvr.exe"
 fi
 
 # The driver packages of the tree for this Windows (ISO layout): DIR:INF

@@ -3,6 +3,8 @@
 # fallback, SanPolicy and AutoReboot, with their options.
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
+# And the balloon service (Services\BalloonService), registered as
+# "blnsvr -i" registers it, unless the guest has one.
 # Each case builds a disk, converts it through the filter and compares
 # the SYSTEM hive of the result with the source's, both read with
 # sleuthkit (icat) and exported by hivexregedit, in the keys of
@@ -11,15 +13,17 @@
 # (test-e2e-*.sh).  reglookup reads every output hive.
 #  A. Windows 10, storahci Start=3 with StartOverride, SanPolicy=2
 #     (OfflineShared), AutoReboot=1: storahci boot start, override
-#     removed, SanPolicy 1, AutoReboot 0; inspect (text and JSON) says
+#     removed, SanPolicy 1, AutoReboot 0, BalloonService created with
+#     the values of blnsvr's CreateService call; inspect (text and JSON) says
 #     so before, and says boot-ready/left alone after; a second pass
 #     gives an empty map.
 #  B. The same with winvirtio-san-policy=keep winvirtio-autoreboot=keep
 #     (the filter) and --san-policy=keep --autoreboot=keep (inspect):
 #     only storahci changes.
 #  C. Windows Server 2016 with no SanPolicy (its default is
-#     OfflineShared) and no CrashControl key: SanPolicy 1 is written,
-#     no CrashControl key is made.
+#     OfflineShared), no CrashControl key and the guest tools'
+#     BalloonService: SanPolicy 1 is written, no CrashControl key is
+#     made, BalloonService is left as it is.
 #  D. Windows 7 with msahci's key but not its file, SanPolicy=1: nothing
 #     of these changes but AutoReboot, and the summary says why.
 source ./functions.sh
@@ -72,7 +76,8 @@ system_reg ()
 
 # convert NAME SECTOR [FILTER ARGS...]: NAME.img through the filter
 # (planning at startup) into NAME.out; NAME.diff is the difference in
-# the keys above, NAME.report the filter's report.
+# the keys above, NAME.balloon in BalloonService, NAME.report the
+# filter's report.
 convert ()
 {
   local n=$1 s=$2
@@ -85,7 +90,9 @@ convert ()
   system_reg "$t/$n.out" "$s" "$t/$n.out.reg"
   python3 "$abs_top_srcdir/tests/reg-diff.py" "$t/$n.src.reg" \
     "$t/$n.out.reg" "$keys" > "$t/$n.diff"
-  cat "$t/$n.diff"
+  python3 "$abs_top_srcdir/tests/reg-diff.py" "$t/$n.src.reg" \
+    "$t/$n.out.reg" '\\services\\balloonservice$' > "$t/$n.balloon"
+  cat "$t/$n.diff" "$t/$n.balloon"
 }
 
 # expect_diff NAME: NAME.diff is stdin, exactly.
@@ -106,7 +113,7 @@ REG
 disk a win10 gpt --system-reg "$t/a.reg"
 $VG winvirtio inspect --drivers="$t/vw" "$t/a.img" > "$t/a.inspect"
 cat "$t/a.inspect"
-grep -qFx '  storahci: Start=3 (manual), StartOverride present, file present: boot-ready: no (winvirtio makes it boot start: the SATA fallback)' "$t/a.inspect"
+grep -qFx '  storahci: boot-ready: no (Start=3 manual, StartOverride present, file present): winvirtio makes it boot start (the SATA fallback)' "$t/a.inspect"
 grep -qFx '  stornvme: absent' "$t/a.inspect"
 grep -qFx 'disks online: SanPolicy 2 (OfflineShared): disks stay offline, winvirtio sets 1 (OnlineAll)' "$t/a.inspect"
 grep -qFx 'crash: AutoReboot is 1 (reboot after a stop error): winvirtio sets 0' "$t/a.inspect"
@@ -133,9 +140,19 @@ expect_diff a <<'EOF2'
 [\controlset002\services\storahci\startoverride] "0": dword:00000003 -> absent
 [\controlset002\services\storahci] "start": dword:00000003 -> dword:00000000
 EOF2
+grep -qFx 'balloon service: BalloonService registered (automatic start, %SystemRoot%\Drivers\VirtIO\blnsvr.exe), as "blnsvr -i" registers it' "$t/a.report"
+diff -u - "$t/a.balloon" <<'EOF2'
++[\controlset002\services\balloonservice]
+[\controlset002\services\balloonservice] "displayname": absent -> str(1):"Balloon Service"
+[\controlset002\services\balloonservice] "errorcontrol": absent -> dword:00000001
+[\controlset002\services\balloonservice] "imagepath": absent -> str(2):"\"%SystemRoot%\Drivers\VirtIO\blnsvr.exe\""
+[\controlset002\services\balloonservice] "objectname": absent -> str(1):"LocalSystem"
+[\controlset002\services\balloonservice] "start": absent -> dword:00000002
+[\controlset002\services\balloonservice] "type": absent -> dword:00000010
+EOF2
 # After: boot-ready, nothing left to do, an empty second pass.
 $VG winvirtio inspect --drivers="$t/vw" "$t/a.out" > "$t/a.inspect2"
-grep -qFx '  storahci: Start=0 (boot), file present: boot-ready: yes' "$t/a.inspect2"
+grep -qFx '  storahci: boot-ready: yes (Start=0 boot, file present)' "$t/a.inspect2"
 grep -qFx 'disks online: SanPolicy 1 (OnlineAll): disks come online, left alone' "$t/a.inspect2"
 grep -qFx 'crash: AutoReboot is 0: a stop error stays on the screen' "$t/a.inspect2"
 $VG winvirtio map --drivers="$t/vw" "$t/a.out" > "$t/a.summary2"
@@ -144,6 +161,7 @@ grep -q '^block map: 0 extents, 0 bytes' "$t/a.summary2"
 grep -qFx 'sata fallback: storahci already boot start' "$t/a.summary2"
 grep -qFx 'disks online: SanPolicy is 1 (OnlineAll), left alone' "$t/a.summary2"
 grep -qFx 'crash: AutoReboot is 0 already' "$t/a.summary2"
+grep -qFx 'balloon service: BalloonService already registered, left as it is' "$t/a.summary2"
 
 # B.
 $VG winvirtio inspect --san-policy=keep --autoreboot=keep \
@@ -186,6 +204,10 @@ cat > "$t/c.reg" <<'REG'
 Windows Registry Editor Version 5.00
 
 [-HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Control\CrashControl]
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\BalloonService]
+"ImagePath"="C:\\Program Files\\Virtio-Win\\Balloon\\blnsvr.exe"
+"Start"=dword:00000002
 REG
 disk c win10 gpt --software-hive "$t/c.SOFTWARE" --system-reg "$t/c.reg"
 $VG winvirtio inspect --drivers="$t/vw" "$t/c.img" > "$t/c.inspect"
@@ -194,6 +216,8 @@ grep -qFx 'crash: no Control\CrashControl key: left alone' "$t/c.inspect"
 convert c $gpt
 grep -qFx "disks online: SanPolicy set to 1 (OnlineAll; it was absent: Windows Server's default is OfflineShared)" "$t/c.report"
 grep -qFx 'crash: no Control\CrashControl key, left alone' "$t/c.report"
+grep -qFx 'balloon service: BalloonService already registered, left as it is' "$t/c.report"
+[ ! -s "$t/c.balloon" ] || fail "the guest's BalloonService was changed"
 expect_diff c <<'EOF2'
 +[\controlset002\services\partmgr\parameters]
 -[\controlset002\services\storahci\startoverride]
@@ -211,7 +235,7 @@ Windows Registry Editor Version 5.00
 REG
 disk d win7 mbr --system-reg "$t/d.reg" --no-driver msahci
 $VG winvirtio inspect --drivers="$t/vw" "$t/d.img" > "$t/d.inspect"
-grep -qFx '  msahci: Start=3 (manual), file MISSING: boot-ready: no (left: its file is missing)' "$t/d.inspect"
+grep -qFx '  msahci: boot-ready: no (Start=3 manual, file MISSING): left alone, its file is missing' "$t/d.inspect"
 convert d $mbr
 grep -qFx 'sata fallback: msahci: \Windows\System32\drivers\msahci.sys is missing, left alone (a boot-start driver without its file stops the boot)' "$t/d.report"
 grep -qFx 'disks online: SanPolicy is 1 (OnlineAll), left alone' "$t/d.report"

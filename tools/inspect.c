@@ -178,15 +178,18 @@ print_firstboot (const struct wv_inspect *r)
               sata ? " (the SATA fallback cannot be made boot-ready)" : "");
       continue;
     }
-    printf ("  %s: Start=%" PRId64 " (%s)%s, file %s: boot-ready: %s%s\n",
-            f->name, f->start, start_name (f->start),
+    /* (Not "NAME: Start=", the form of the lines of the drivers
+     * present above.)
+     */
+    printf ("  %s: boot-ready: %s (Start=%" PRId64 " %s%s, file %s)%s\n",
+            f->name, f->boot_ready ? "yes" : "no", f->start,
+            start_name (f->start),
             f->start_override ? ", StartOverride present" : "",
             f->file_exists == 1 ? "present" :
             f->file_exists == 0 ? "MISSING" : "not checked",
-            f->boot_ready ? "yes" : "no",
             !sata || f->boot_ready ? "" :
-            f->file_exists == 0 ? " (left: its file is missing)" :
-            " (winvirtio makes it boot start: the SATA fallback)");
+            f->file_exists == 0 ? ": left alone, its file is missing" :
+            ": winvirtio makes it boot start (the SATA fallback)");
   }
   if (!s->applies)
     printf ("disks online: %s\n", s->why);

@@ -5,7 +5,8 @@
  * dirty SYSTEM hive from its logs (or refuse it); register the driver
  * packages (packages.c) with hivex; make the SATA fallback boot start
  * (fallback.c), bring disks online and keep stop errors on the screen
- * (firstboot.c); write back the pages that changed.  Before Windows 8, the same for the SOFTWARE hive's
+ * (firstboot.c), register the balloon service (blnsvr.c); write back
+ * the pages that changed.  Before Windows 8, the same for the SOFTWARE hive's
  * DevicePath (devicepath.c).
  */
 
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "convert/blnsvr.h"
 #include "convert/devicepath.h"
 #include "convert/fallback.h"
 #include "convert/firstboot.h"
@@ -158,7 +160,9 @@ plan_patch_registry (struct planner *p)
       wv_san_policy_fix (system.h, &p->win, p->opts->keep_san_policy,
                          p->log, &changed) == -1 ||
       wv_autoreboot_fix (system.h, &p->win, p->opts->keep_autoreboot,
-                         p->log, &changed) == -1)
+                         p->log, &changed) == -1 ||
+      wv_blnsvr_register (system.h, &p->win, p->pkgs, p->nr_pkgs, p->log,
+                          &changed) == -1)
     goto out;
   log_replay (p, p->hive, &logs, &rec);
   if (changed || rec.data) {
