@@ -5,6 +5,11 @@
 #
 # And the balloon service (Services\BalloonService), registered as
 # "blnsvr -i" registers it, unless the guest has one.
+# And what the INF asks for, written as Windows' installer writes it
+# (compared with a real Windows 10 hive's vmci: DisplayName
+# "@oem2.inf,%loc.vmciServiceDisplayName%;VMware VMCI Bus Driver",
+# EventLog\System\vmci): viostor's and vioscsi's DisplayName, their
+# EventLog\System keys, and DriverDatabase\UpdateDate.
 # Each case builds a disk, converts it through the filter and compares
 # the SYSTEM hive of the result with the source's, both read with
 # sleuthkit (icat) and exported by hivexregedit, in the keys of
@@ -150,6 +155,27 @@ diff -u - "$t/a.balloon" <<'EOF2'
 [\controlset002\services\balloonservice] "start": absent -> dword:00000002
 [\controlset002\services\balloonservice] "type": absent -> dword:00000010
 EOF2
+# The INF's DisplayName (Windows 8 on: "@oem<N>.inf,%key%;text"), its
+# event log section, UpdateDate = the new packages' ImportDate.
+for d in viostor:1:"SCSI controller" vioscsi:2:"SCSI pass-through controller"; do
+  IFS=: read -r drv n text <<< "$d"
+  python3 "$abs_top_srcdir/tests/reg-diff.py" "$t/a.src.reg" "$t/a.out.reg" \
+    "^\\\\controlset002\\\\services\\\\(eventlog\\\\system\\\\)?$drv\$" |
+    grep -i 'displayname\|eventlog' > "$t/a.$drv" || true
+  diff -u - "$t/a.$drv" <<EOF2
++[\\controlset002\\services\\eventlog\\system\\$drv]
+[\\controlset002\\services\\eventlog\\system\\$drv] "eventmessagefile": absent -> str(2):"%SystemRoot%\\System32\\IoLogMsg.dll"
+[\\controlset002\\services\\eventlog\\system\\$drv] "typessupported": absent -> dword:00000007
+[\\controlset002\\services\\$drv] "displayname": absent -> str(1):"@oem$n.inf,%$drv.SVCDESC%;FAKE Red Hat VirtIO $text Service"
+EOF2
+done
+reglookup -H -p /DriverDatabase "$t/a.out.reg.hive" > "$t/a.ddb"
+reglookup -H -p /DriverDatabase "$t/a.src.reg.hive" > "$t/a.ddb-src"
+new=$(awk -F, '$1 ~ /^\/DriverDatabase\/DriverPackages\/viostor\.inf_amd64_[0-9a-f]+\/ImportDate$/ { print $3 }' "$t/a.ddb")
+upd=$(awk -F, '$1 == "/DriverDatabase/UpdateDate" { print $2 "," $3 }' "$t/a.ddb")
+old=$(awk -F, '$1 == "/DriverDatabase/UpdateDate" { print $2 "," $3 }' "$t/a.ddb-src")
+[ -n "$new" ] && [ "$upd" = "BINARY,$new" ] && [ "$upd" != "$old" ] ||
+  fail "UpdateDate is '$upd' (was '$old'), not the ImportDate '$new'"
 # After: boot-ready, nothing left to do, an empty second pass.
 $VG winvirtio inspect --drivers="$t/vw" "$t/a.out" > "$t/a.inspect2"
 grep -qFx '  storahci: boot-ready: yes (Start=0 boot, file present)' "$t/a.inspect2"
@@ -242,3 +268,6 @@ grep -qFx 'disks online: SanPolicy is 1 (OnlineAll), left alone' "$t/d.report"
 expect_diff d <<'EOF2'
 [\controlset001\control\crashcontrol] "autoreboot": dword:00000001 -> dword:00000000
 EOF2
+# Before Windows 8 the DisplayName is the INF's text.
+grep -qFx '"DisplayName"=str(1):"FAKE Red Hat VirtIO SCSI controller Service"' \
+  <(sed -n '/^\[\\ControlSet001\\Services\\viostor\]$/,/^$/p' "$t/d.out.reg" | tr -d '\r')
