@@ -95,6 +95,8 @@ json_windows (const struct wv_inspect *r)
   key ("installation_type"); str (w->installation_type);
   printf (",\n    \"server\": %s,\n    ", w->server ? "true" : "false");
   key ("arch"); str (w->arch);
+  printf (", ");
+  key ("arch_source"); str (w->arch_source);
   printf (",\n    ");
   key ("control_set"); str (w->control_set_name);
   printf (",\n    \"driver_database\": %s,\n    ",

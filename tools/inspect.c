@@ -114,10 +114,9 @@ print_windows (const struct wv_inspect *r)
           w->installation_type[0] ? w->installation_type : "(none)");
   printf ("  server: %s\n", w->server ? "yes" : "no");
   printf ("  architecture: %s\n", w->arch);
+  printf ("  architecture from: %s\n", w->arch_source);
   printf ("  control set: %s (Select\\Current)\n", w->control_set_name);
-  printf ("  driver binding: %s\n", w->has_driver_database ?
-          "DriverDatabase (Windows 8 and later)" :
-          "CriticalDeviceDatabase (before Windows 8)");
+  printf ("  driver binding: %s\n", wv_windows_binding (w));
   if (w->osdir)
     printf ("  virtio-win folder: %s/%s\n", w->osdir, w->arch);
   else

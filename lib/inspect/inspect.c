@@ -39,6 +39,7 @@
 #include "drivers/drvsrc.h"
 #include "drivers/pkg.h"
 #include "inspect/inspect-firstboot.h"
+#include "plan/arch.h"
 #include "inspect/inspect-services.h"
 #include "inspect/inspect.h"
 #include "map/map.h"
@@ -254,7 +255,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   struct wv_hive_logs logs = { 0 };
   struct wv_hivelog_result rec = { 0 };
   struct wv_hive system = { 0 }, software = { 0 };
-  char name[64], hive[64], softpath[64];
+  char name[64], hive[64], softpath[64], sys32[48];
   size_t syslen, softlen;
   bool refused;
   struct wv_ntfs *v;
@@ -264,6 +265,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   snprintf (hive, sizeof hive, "%s\\System32\\config\\SYSTEM", vol->sysroot);
   snprintf (softpath, sizeof softpath, "%s\\System32\\config\\SOFTWARE",
             vol->sysroot);
+  snprintf (sys32, sizeof sys32, "%s\\System32", vol->sysroot);
   wv_error_capture_begin ();
   v = wv_ntfs_mount (ov, vol->part->offset, vol->part->length, name, false);
   if (v == NULL ||
@@ -296,7 +298,8 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   if (wv_hive_open (&system, rec.data ? rec.data : sys,
                     rec.data ? rec.len : syslen, 0, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
-      wv_windows_identify (system.h, software.h, &r->win) == -1) {
+      wv_windows_identify (system.h, software.h, &r->win) == -1 ||
+      wv_plan_arch_from_cmd (v, sys32, &r->win) == -1) {
     r->windows_error = wv_error_capture_end ();
     goto out;
   }

@@ -21,6 +21,7 @@
 #include "convert/fallback.h"
 #include "convert/firstboot.h"
 #include "ntfs/ntfs.h"
+#include "plan/arch.h"
 #include "plan/planner.h"
 #include "registry/hive.h"
 #include "registry/windows.h"
@@ -142,16 +143,17 @@ plan_patch_registry (struct planner *p)
       wv_hive_open (&system, rec.data ? rec.data : sys,
                     rec.data ? rec.len : syslen, 1, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
-      wv_windows_identify (system.h, software.h, &p->win) == -1)
+      wv_windows_identify (system.h, software.h, &p->win) == -1 ||
+      wv_plan_arch_from_cmd (p->v, p->system32, &p->win) == -1)
     goto out;
 
   wv_windows_describe (&p->win, desc, sizeof desc);
   fprintf (p->log, "windows: %s\n", desc);
+  fprintf (p->log, "architecture: %s (from %s)\n", p->win.arch,
+           p->win.arch_source);
   fprintf (p->log, "control set: %s (Select\\Current)\n",
            p->win.control_set_name);
-  fprintf (p->log, "driver binding: %s\n", p->win.has_driver_database ?
-           "DriverDatabase (Windows 8 and later)" :
-           "CriticalDeviceDatabase (before Windows 8)");
+  fprintf (p->log, "driver binding: %s\n", wv_windows_binding (&p->win));
 
   if (plan_load_packages (p) == -1 ||
       plan_register_packages (p, system.h, &changed) == -1 ||
