@@ -46,6 +46,7 @@ static unsigned partition;      /* winvirtio-partition, 0 = find */
 static bool trim = true;        /* winvirtio-trim */
 static bool keep_san_policy;    /* winvirtio-san-policy=keep */
 static bool keep_autoreboot;    /* winvirtio-autoreboot=keep */
+static bool disable_vmware_tools; /* winvirtio-vmware-tools=disable */
 
 /* The block map, set in .after_fork and read-only afterwards. */
 static struct wv_map *map;
@@ -131,6 +132,15 @@ winvirtio_config (nbdkit_next_config *next, nbdkit_backend *nxdata,
     keep_autoreboot = strcmp (value, "keep") == 0;
     return 0;
   }
+  if (strcmp (key, "winvirtio-vmware-tools") == 0) {
+    if (strcmp (value, "disable") != 0 && strcmp (value, "leave") != 0) {
+      nbdkit_error ("winvirtio-vmware-tools must be leave or disable, "
+                    "not \"%s\"", value);
+      return -1;
+    }
+    disable_vmware_tools = strcmp (value, "disable") == 0;
+    return 0;
+  }
   if (strcmp (key, "winvirtio-partition") == 0)
     return nbdkit_parse_unsigned ("winvirtio-partition", value, &partition);
   return next (nxdata, key, value);
@@ -167,6 +177,7 @@ winvirtio_config_complete (nbdkit_next_config_complete *next,
   "winvirtio-trim=false     Copy free space too (default: zeroes).\n" \
   "winvirtio-san-policy=keep  Keep the guest's SanPolicy (default: online).\n" \
   "winvirtio-autoreboot=keep  Keep AutoReboot (default: off, 0).\n" \
+  "winvirtio-vmware-tools=disable  Disable VMware Tools' services.\n" \
   "winvirtio-report=FILE    Write what was patched to FILE."
 
 /* The planner's read callback: the plugin, through the shared
@@ -288,6 +299,7 @@ plan_or_load (nbdkit_backend *backend)
   struct wv_plan_options opts = {
     .drivers = drivers_dir, .partition = partition, .no_trim = !trim,
     .keep_san_policy = keep_san_policy, .keep_autoreboot = keep_autoreboot,
+    .disable_vmware_tools = disable_vmware_tools,
   };
   struct wv_source *src = NULL;
   nbdkit_next *next;

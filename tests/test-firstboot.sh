@@ -3,6 +3,7 @@
 # fallback, SanPolicy and AutoReboot, with their options.
 # Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
 #
+# And VMware Tools' services, disabled only on request (E).
 # And the balloon service (Services\BalloonService), registered as
 # "blnsvr -i" registers it, unless the guest has one.
 # And what the INF asks for, written as Windows' installer writes it
@@ -271,3 +272,88 @@ EOF2
 # Before Windows 8 the DisplayName is the INF's text.
 grep -qFx '"DisplayName"=str(1):"FAKE Red Hat VirtIO SCSI controller Service"' \
   <(sed -n '/^\[\\ControlSet001\\Services\\viostor\]$/,/^$/p' "$t/d.out.reg" | tr -d '\r')
+
+# E. VMware Tools, opt-in: by default nothing of theirs changes; with
+#    winvirtio-vmware-tools=disable, VMTools, vmvss and VMMemCtl get
+#    Start=4, VGAuthService is left (another service depends on it),
+#    and vmci, vsock, vmmouse, pvscsi and a non-VMware "VMTools"-like
+#    service are not touched.
+cat > "$t/e.reg" <<'REG'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\VMTools]
+"DisplayName"="VMware Tools"
+"ImagePath"="\"C:\\Program Files\\VMware\\VMware Tools\\vmtoolsd.exe\""
+"Start"=dword:00000002
+"Type"=dword:00000010
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\VGAuthService]
+"DisplayName"="VMware Alias Manager and Ticket Service"
+"ImagePath"="\"C:\\Program Files\\VMware\\VMware Tools\\VMware VGAuth\\VGAuthService.exe\""
+"Start"=dword:00000002
+"Type"=dword:00000010
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\vmvss]
+"DisplayName"="VMware Snapshot Provider"
+"ImagePath"="C:\\Windows\\system32\\dllhost.exe /Processid:{00000000-0000-0000-0000-000000000000}"
+"Start"=dword:00000003
+"Type"=dword:00000010
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\VMMemCtl]
+"DisplayName"="Memory Control Driver"
+"ImagePath"="\\??\\C:\\Program Files\\VMware\\VMware Tools\\Drivers\\memctl\\vmmemctl.sys"
+"Start"=dword:00000002
+"Type"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\vm3dservice]
+"DisplayName"="Some helper"
+"ImagePath"="C:\\Windows\\system32\\helper.exe"
+"Start"=dword:00000002
+"Type"=dword:00000010
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\vmci]
+"DisplayName"="VMware VMCI Bus Driver"
+"Start"=dword:00000000
+"Type"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\vsock]
+"DisplayName"="vSockets Virtual Machine Communication Interface Sockets driver"
+"DependOnService"=hex(7):76,00,6d,00,63,00,69,00,00,00,00,00
+"Start"=dword:00000000
+"Type"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\vmmouse]
+"DisplayName"="VMware Pointing Device"
+"Start"=dword:00000003
+"Type"=dword:00000001
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet002\Services\Monitor]
+"DisplayName"="A monitoring agent"
+"DependOnService"=hex(7):56,00,47,00,41,00,75,00,74,00,68,00,53,00,65,00,72,\
+  00,76,00,69,00,63,00,65,00,00,00,00,00
+"Start"=dword:00000002
+"Type"=dword:00000010
+REG
+disk e win10 gpt --system-reg "$t/e.reg"
+vmkeys='\\services\\(vmtools|vgauthservice|vmvss|vmmemctl|vm3dservice|vmci|vsock|vmmouse|pvscsi|monitor)$'
+convert e $gpt
+grep -qFx 'vmware tools: 4 of their services left as they are (vmware-tools=disable disables them)' "$t/e.report"
+python3 "$abs_top_srcdir/tests/reg-diff.py" "$t/e.src.reg" "$t/e.out.reg" \
+  "$vmkeys" > "$t/e.vm"
+[ ! -s "$t/e.vm" ] || fail "VMware Tools changed without vmware-tools=disable"
+cp "$t/e.img" "$t/f.img"
+convert f $gpt winvirtio-vmware-tools=disable
+grep -qFx 'vmware tools: VMTools disabled (Start was 2)' "$t/f.report"
+grep -qFx 'vmware tools: VGAuthService left alone: Monitor depends on it' "$t/f.report"
+python3 "$abs_top_srcdir/tests/reg-diff.py" "$t/f.src.reg" "$t/f.out.reg" \
+  "$vmkeys" > "$t/f.vm"
+diff -u - "$t/f.vm" <<'EOF2'
+[\controlset002\services\vmmemctl] "start": dword:00000002 -> dword:00000004
+[\controlset002\services\vmtools] "start": dword:00000002 -> dword:00000004
+[\controlset002\services\vmvss] "start": dword:00000003 -> dword:00000004
+EOF2
+# A second pass with the option changes nothing.
+$VG winvirtio map --vmware-tools=disable --drivers="$t/vw" "$t/f.out" \
+  > "$t/f.summary2"
+grep -q '^block map: 0 extents, 0 bytes' "$t/f.summary2"
+grep -qFx 'vmware tools: VMTools is disabled already' "$t/f.summary2"

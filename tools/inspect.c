@@ -25,7 +25,8 @@ inspect_usage (void)
 {
   fprintf (stderr, "usage: %s inspect [--drivers=PATH] [--partition=N] "
            "[--sector-size=512|4096] [--san-policy=online|keep] "
-           "[--autoreboot=off|keep] [--details] [--json] SOURCE\n", prog);
+           "[--autoreboot=off|keep] [--vmware-tools=leave|disable] "
+           "[--details] [--json] SOURCE\n", prog);
   exit (2);
 }
 
@@ -296,6 +297,7 @@ do_inspect (int argc, char *argv[])
     { "sector-size", required_argument, NULL, 's' },
     { "san-policy", required_argument, NULL, 'S' },
     { "autoreboot", required_argument, NULL, 'A' },
+    { "vmware-tools", required_argument, NULL, 'W' },
     { "json", no_argument, NULL, 'j' },
     { "details", no_argument, NULL, 'D' },
     { "verbose", no_argument, NULL, 'v' },

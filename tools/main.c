@@ -72,6 +72,17 @@ parse_plan_option (int c, const char *arg, struct wv_plan_options *opts,
       exit (status);
     }
     return true;
+  case 'W':
+    if (strcmp (arg, "disable") == 0)
+      opts->disable_vmware_tools = true;
+    else if (strcmp (arg, "leave") == 0)
+      opts->disable_vmware_tools = false;
+    else {
+      fprintf (stderr, "%s: --vmware-tools must be leave or disable\n",
+               prog);
+      exit (status);
+    }
+    return true;
   case 'A':
     if (strcmp (arg, "keep") == 0)
       opts->keep_autoreboot = true;
@@ -109,10 +120,11 @@ usage (FILE *fp, int status)
 "Usage:\n"
 "  %s map [--drivers=PATH] [--partition=N] [--sector-size=512|4096]\n"
 "                [--no-trim] [--san-policy=online|keep]\n"
-"                [--autoreboot=off|keep] [--details] [-o MAPFILE] SOURCE\n"
+"                [--autoreboot=off|keep] [--vmware-tools=leave|disable]\n"
+"                [--details] [-o MAPFILE] SOURCE\n"
 "  %s inspect [--drivers=PATH] [--partition=N] [--sector-size=512|4096]\n"
 "                [--san-policy=online|keep] [--autoreboot=off|keep]\n"
-"                [--details] [--json] SOURCE\n"
+"                [--vmware-tools=leave|disable] [--details] [--json] SOURCE\n"
 "  %s dump [--json] MAPFILE\n"
 "  %s --help | --version\n"
 "\n"

@@ -23,7 +23,8 @@ map_usage (void)
 {
   fprintf (stderr, "usage: %s map [--drivers=PATH] [--partition=N] "
            "[--sector-size=512|4096] [--no-trim] [--san-policy=online|keep] "
-           "[--autoreboot=off|keep] [--details] [-o MAPFILE] "
+           "[--autoreboot=off|keep] [--vmware-tools=leave|disable] "
+           "[--details] [-o MAPFILE] "
            "SOURCE\n",
            prog);
   exit (EXIT_FAILURE);
@@ -78,6 +79,7 @@ do_map (int argc, char *argv[])
     { "sector-size", required_argument, NULL, 's' },
     { "san-policy", required_argument, NULL, 'S' },
     { "autoreboot", required_argument, NULL, 'A' },
+    { "vmware-tools", required_argument, NULL, 'W' },
     { "verbose", no_argument, NULL, 'v' },
     { "details", no_argument, NULL, 'D' },
     { "no-trim", no_argument, NULL, 'T' },

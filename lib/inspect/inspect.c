@@ -208,7 +208,8 @@ warnings (hive_h *system, hive_h *software, struct wv_inspect *r)
        wv_hive_lookup (software, root, "VMware, Inc.\\VMware Tools")) &&
       wv_inspect_warn (r, "VMware Tools are installed: they do no harm "
                        "on KVM but are useless there; uninstall them "
-                       "after the migration") == -1)
+                       "after the migration (--vmware-tools=disable "
+                       "disables their services in the copy)") == -1)
     return -1;
   return 0;
 }

@@ -5,8 +5,9 @@
  * dirty SYSTEM hive from its logs (or refuse it); register the driver
  * packages (packages.c) with hivex; make the SATA fallback boot start
  * (fallback.c), bring disks online and keep stop errors on the screen
- * (firstboot.c), register the balloon service (blnsvr.c); write back
- * the pages that changed.  Before Windows 8, the same for the SOFTWARE hive's
+ * (firstboot.c), register the balloon service (blnsvr.c), on request
+ * disable VMware Tools' services (vmtools.c); write back the pages
+ * that changed.  Before Windows 8, the same for the SOFTWARE hive's
  * DevicePath (devicepath.c).
  */
 
@@ -20,6 +21,7 @@
 #include "convert/devicepath.h"
 #include "convert/fallback.h"
 #include "convert/firstboot.h"
+#include "convert/vmtools.h"
 #include "ntfs/ntfs.h"
 #include "plan/arch.h"
 #include "plan/planner.h"
@@ -164,7 +166,9 @@ plan_patch_registry (struct planner *p)
       wv_autoreboot_fix (system.h, &p->win, p->opts->keep_autoreboot,
                          p->log, &changed) == -1 ||
       wv_blnsvr_register (system.h, &p->win, p->pkgs, p->nr_pkgs, p->log,
-                          &changed) == -1)
+                          &changed) == -1 ||
+      wv_vmtools_fix (system.h, &p->win, p->opts->disable_vmware_tools,
+                      p->log, &changed) == -1)
     goto out;
   log_replay (p, p->hive, &logs, &rec);
   if (changed || rec.data) {
