@@ -44,6 +44,9 @@ static char *map_file;          /* winvirtio-map */
 static char *report_file;       /* winvirtio-report */
 static unsigned partition;      /* winvirtio-partition, 0 = find */
 static bool trim = true;        /* winvirtio-trim */
+static bool keep_san_policy;    /* winvirtio-san-policy=keep */
+static bool keep_autoreboot;    /* winvirtio-autoreboot=keep */
+static bool disable_vmware_tools; /* winvirtio-vmware-tools=disable */
 
 /* The block map, set in .after_fork and read-only afterwards. */
 static struct wv_map *map;
@@ -111,6 +114,33 @@ winvirtio_config (nbdkit_next_config *next, nbdkit_backend *nxdata,
     trim = r;
     return 0;
   }
+  if (strcmp (key, "winvirtio-san-policy") == 0) {
+    if (strcmp (value, "keep") != 0 && strcmp (value, "online") != 0) {
+      nbdkit_error ("winvirtio-san-policy must be online or keep, "
+                    "not \"%s\"", value);
+      return -1;
+    }
+    keep_san_policy = strcmp (value, "keep") == 0;
+    return 0;
+  }
+  if (strcmp (key, "winvirtio-autoreboot") == 0) {
+    if (strcmp (value, "keep") != 0 && strcmp (value, "off") != 0) {
+      nbdkit_error ("winvirtio-autoreboot must be off or keep, "
+                    "not \"%s\"", value);
+      return -1;
+    }
+    keep_autoreboot = strcmp (value, "keep") == 0;
+    return 0;
+  }
+  if (strcmp (key, "winvirtio-vmware-tools") == 0) {
+    if (strcmp (value, "disable") != 0 && strcmp (value, "leave") != 0) {
+      nbdkit_error ("winvirtio-vmware-tools must be leave or disable, "
+                    "not \"%s\"", value);
+      return -1;
+    }
+    disable_vmware_tools = strcmp (value, "disable") == 0;
+    return 0;
+  }
   if (strcmp (key, "winvirtio-partition") == 0)
     return nbdkit_parse_unsigned ("winvirtio-partition", value, &partition);
   return next (nxdata, key, value);
@@ -145,6 +175,9 @@ winvirtio_config_complete (nbdkit_next_config_complete *next,
   "winvirtio-map=FILE       Serve a block map made by 'winvirtio map'.\n" \
   "winvirtio-partition=N    The Windows partition (default: find it).\n" \
   "winvirtio-trim=false     Copy free space too (default: zeroes).\n" \
+  "winvirtio-san-policy=keep  Keep the guest's SanPolicy (default: online).\n" \
+  "winvirtio-autoreboot=keep  Keep AutoReboot (default: off, 0).\n" \
+  "winvirtio-vmware-tools=disable  Disable VMware Tools' services.\n" \
   "winvirtio-report=FILE    Write what was patched to FILE."
 
 /* The planner's read callback: the plugin, through the shared
@@ -265,6 +298,8 @@ plan_or_load (nbdkit_backend *backend)
 {
   struct wv_plan_options opts = {
     .drivers = drivers_dir, .partition = partition, .no_trim = !trim,
+    .keep_san_policy = keep_san_policy, .keep_autoreboot = keep_autoreboot,
+    .disable_vmware_tools = disable_vmware_tools,
   };
   struct wv_source *src = NULL;
   nbdkit_next *next;

@@ -12,8 +12,9 @@
  * driver packages are those of $WV_FUZZ_DRIVERS (a virtio-win tree,
  * read once, for Windows 10 amd64): each is registered as the planner
  * does (lib/convert/driverstore.c: DriverDatabase lookup and entries, the
- * service; CriticalDeviceDatabase on a hive without DriverDatabase).
- * The committed hive must pass the same check, and open again with
+ * service; CriticalDeviceDatabase on a hive without DriverDatabase);
+ * then the first-boot edits (the SATA fallback, SanPolicy, AutoReboot,
+ * the balloon service, VMware Tools, UpdateDate).  The committed hive must pass the same check, and open again with
  * hivex, if the input passed the check.
  */
 
@@ -26,8 +27,12 @@
 #include <string.h>
 
 #include "common/hostfile.h"
+#include "convert/blnsvr.h"
 #include "convert/driverstore.h"
+#include "convert/fallback.h"
+#include "convert/firstboot.h"
 #include "convert/services.h"
+#include "convert/vmtools.h"
 #include "drivers/pkg-load.h"
 #include "fuzz-common.h"
 #include "registry/hive-lookup.h"
@@ -134,6 +139,19 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
                          &changed) == -1)
       goto out;
   }
+  /* The first-boot edits (lib/convert/fallback.c, firstboot.c,
+   * blnsvr.c, vmtools.c), with their options varied by the input.
+   */
+  if (wv_fallback_make_sata_ready (hive.h, &w, NULL, "Windows", devnull,
+                                   &changed) == -1 ||
+      wv_san_policy_fix (hive.h, &w, size & 1, devnull, &changed) == -1 ||
+      wv_autoreboot_fix (hive.h, &w, size & 2, devnull, &changed) == -1 ||
+      wv_blnsvr_register (hive.h, &w, pkgs, nr_pkgs, devnull,
+                          &changed) == -1 ||
+      wv_vmtools_fix (hive.h, &w, size & 4, devnull, &changed) == -1 ||
+      (w.has_driver_database &&
+       wv_driverstore_set_update_date (hive.h, 0, devnull, &changed) == -1))
+    goto out;
   if (changed && wv_hive_commit (&hive, &out, &outlen) == 0) {
     if (checked && wv_hive_check (out, outlen, "patched hive") == -1)
       abort ();

@@ -35,6 +35,12 @@
 #    hive differs from the source's (or from $WV_SOFTWARE_BEFORE) in
 #    that value only (hivexregedit --export); from Windows 8 on the
 #    SOFTWARE hive is the source's, byte for byte (icat, cmp);
+#  - the SATA fallback (storahci, or msahci without a DriverDatabase)
+#    is boot start with no StartOverride where its key and file are
+#    there, and CrashControl\AutoReboot is 0 where the key is
+#    (hivexregedit);
+#  - Services\BalloonService is registered as "blnsvr -i" would where
+#    Drivers\VirtIO has blnsvr.exe (hivexregedit);
 #  - ntfsresize --info --no-action finds the volume consistent.
 # WV_BOOT_DRIVERS lists the boot drivers to expect (default "viostor
 # vioscsi"; virtio-win has only viostor for Windows XP and 2003).
@@ -151,6 +157,37 @@ for drv in $boot_drivers; do
     fail "$key still has a StartOverride key"
 done
 ok "Services\\{${boot_drivers// /,}} boot-start in $cs (Select\\Current)"
+
+# The SATA fallback (storahci from Windows 8 on, msahci before; XP and
+# 2003 have neither): boot start with no StartOverride wherever its
+# service key and its file are there.
+if grep -qi '^\[\\DriverDatabase\]' "$tmp/system.txt"; then sata=storahci; else sata=msahci; fi
+if grep -qi "^\[\\\\$cs\\\\Services\\\\$sata\]" "$tmp/system.txt" &&
+    [ -n "$(inode_of "Windows/System32/drivers/$sata.sys")" ]; then
+  expect "\\$cs\\Services\\$sata" Start dword:00000000
+  grep -qi "^\[\\\\$cs\\\\Services\\\\$sata\\\\StartOverride\]" "$tmp/system.txt" &&
+    fail "$sata still has a StartOverride key"
+  ok "SATA fallback: Services\\$sata boot start, no StartOverride"
+fi
+# Stop errors stay on the screen: AutoReboot=0 wherever CrashControl is
+# (unless WV_KEEP_AUTOREBOOT is set).
+if [ -z "${WV_KEEP_AUTOREBOOT:-}" ] &&
+    grep -qi "^\[\\\\$cs\\\\Control\\\\CrashControl\]" "$tmp/system.txt"; then
+  expect "\\$cs\\Control\\CrashControl" AutoReboot dword:00000000
+  ok "CrashControl\\AutoReboot is 0"
+fi
+# The balloon service, as "blnsvr -i" registers it, wherever
+# blnsvr.exe was copied to Drivers\VirtIO.
+if [ -n "$(inode_of "Windows/Drivers/VirtIO/blnsvr.exe")" ]; then
+  key="\\$cs\\Services\\BalloonService"
+  expect "$key" Type dword:00000010
+  expect "$key" Start dword:00000002
+  expect "$key" ErrorControl dword:00000001
+  expect "$key" ImagePath 'str(2):"\"%SystemRoot%\Drivers\VirtIO\blnsvr.exe\""'
+  expect "$key" DisplayName "$(sz "Balloon Service")"
+  expect "$key" ObjectName "$(sz LocalSystem)"
+  ok "Services\\BalloonService runs Drivers\\VirtIO\\blnsvr.exe"
+fi
 
 # The driver packages of the tree for this Windows (ISO layout): DIR:INF
 # lines.  Left out, as winvirtio leaves them out: sriov, and smbus on

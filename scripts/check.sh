@@ -31,7 +31,8 @@ san_tests="test-partition.sh test-blockmap test-hivelog.sh test-inf
   test-refuse-drvfiles.sh test-vmdk-chain.sh test-vmdk-ova.sh
   test-dirty-hive.sh test-pkg-existing.sh test-trim.sh test-refuse-map.sh
   test-refuse-hibernation.sh test-load.sh test-filter.sh
-  test-e2e-win10-gpt.sh test-e2e-win7-mbr.sh"
+  test-e2e-win10-gpt.sh test-e2e-win7-mbr.sh test-firstboot.sh
+  test-windows-arch.sh"
 case "${WV_CHECK_SANITIZERS:-1}" in
   quick) san_make=(make check TESTS="$(echo $san_tests)") ;;
   *) san_make=(make check) ;;

@@ -15,6 +15,8 @@ packages=(
   nbdkit libnbd-bin python3-libnbd qemu-utils ntfs-3g sleuthkit libhivex-bin
   libwin-hivex-perl python3-hivex reglookup libregf-utils fdisk gdisk
   xz-utils gzip bzip2 openssl python3 valgrind
+  # file(1): the machine of the PE images test-windows-arch.sh uses
+  file
   # the fake virtio-win tree's signed catalogs (certtool: a key from a
   # seed, so every run gives the same bytes); real PE images and an
   # Authenticode signature from Debian's signed shim helpers

@@ -9,6 +9,7 @@
 #                        [--system-logs LOG1|- LOG2|-] [--system-log LOG]
 #                        [--software-hive FILE] [--software-logs LOG1|- LOG2|-]
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
+#                        [--no-driver NAME]...
 #                        [--junk-free] [--data MIB] [--fragment N]
 #
 # For free-space trim tests and benchmarks:
@@ -26,7 +27,8 @@
 # into the SYSTEM hive after it is made; --put adds the host file SRC
 # to the Windows volume as DST (a /-separated path): together they
 # make a guest that already has drivers installed.  Both can be given
-# more than once.
+# more than once.  --no-driver leaves System32\drivers\NAME.sys out
+# (a service whose file is missing).
 #
 # --system-logs puts the SYSTEM hive's transaction logs beside it, as
 # System32\config\SYSTEM.LOG1 and SYSTEM.LOG2 ("-": that log absent;
@@ -88,6 +90,7 @@ usage ()
   echo "       [--system-logs LOG1|- LOG2|-] [--system-log LOG]"
   echo "       [--software-hive FILE] [--software-logs LOG1|- LOG2|-]"
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
+  echo "       [--no-driver NAME]..."
   echo "       [--junk-free] [--data MIB] [--fragment N]"
 }
 
@@ -152,6 +155,7 @@ software_log1=-
 software_log2=-
 system_regs=()
 puts=()
+no_drivers=()
 size=256M
 junk_free=
 data_mib=0
@@ -169,6 +173,7 @@ while [ $# -gt 0 ]; do
     --software-hive) software_hive="${2:?}"; shift 2 ;;
     --software-logs) software_log1="${2:?}"; software_log2="${3:?}"; shift 3 ;;
     --put) puts+=("${2:?}"); shift 2 ;;
+    --no-driver) no_drivers+=("${2:?}"); shift 2 ;;
     --junk-free) junk_free=1; shift ;;
     --data) data_mib="${2:?}"; shift 2 ;;
     --fragment) fragment="${2:?}"; shift 2 ;;
@@ -378,7 +383,7 @@ windows_files ()
       make_hive "$d/SOFTWARE" \
         "CMI-CreateHive{199DAFC2-6F16-4946-BF90-5A3FC3A60902}" \
         "$datadir/win7-software.reg" 'HKEY_LOCAL_MACHINE\SOFTWARE'
-      drivers="disk classpnp storport atapi ataport intelide lsi_sas pci partmgr volmgr"
+      drivers="disk classpnp storport atapi ataport intelide msahci lsi_sas pci partmgr volmgr"
       extra="winload.exe"
       ;;
     win10)
@@ -427,6 +432,7 @@ windows_files ()
     echo "$d/SOFTWARE.LOG2:$root/$sys32/config/$software.LOG2"
   fi
   for f in $drivers; do
+    [[ " ${no_drivers[*]:-} " == *" $f "* ]] && continue
     fake_file "$d/$f.sys" DRIVER "$f.sys ($version $arch)" \
       $(( 3000 + ${#f} * 611 ))
     echo "$d/$f.sys:$root/$sys32/drivers/$f.sys"

@@ -204,18 +204,21 @@ converted ()
     fail "$name: the replay recovered no key ($primary keys)"
   [ "$(cat "$d/orig.keys-reglookup")" = "$orig" ]
   [ "$(cat "$d/orig.keys-regfinfo")" = "$orig" ]
-  if grep '^deleted key ' "$d/summary"; then
+  # The only key deleted is a StartOverride (of storahci, the SATA
+  # fallback: these real hives have one), which has no subkeys.
+  if grep '^deleted key ' "$d/summary" | grep -v '\\StartOverride$'; then
     fail "$name: unexpected deleted key"
   fi
+  deleted=$(grep -c '^deleted key ' "$d/summary" || true)
   created=$(grep -c '^created key ' "$d/summary")
   [ "$created" -gt 0 ]
   for tool in hivex reglookup regfinfo; do
     n=$(cat "$d/new.keys-$tool")
-    [ "$n" = $(( orig + created )) ] ||
-      fail "$name: $tool counts $n keys, expected $orig + $created"
+    [ "$n" = $(( orig + created - deleted )) ] ||
+      fail "$name: $tool counts $n keys, expected $orig + $created - $deleted"
   done
   echo "$name: $primary keys in the primary, $orig after replay," \
-    "+ $created created = $(( orig + created ))"
+    "+ $created created - $deleted deleted = $(( orig + created - deleted ))"
   python3 "$abs_top_srcdir/tests/corpus-hive-diff.py" \
     "$d/orig.ureg" "$d/new.ureg" "$d/summary"
 

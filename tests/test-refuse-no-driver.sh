@@ -95,4 +95,4 @@ Windows Registry Editor Version 5.00
 "PROCESSOR_ARCHITECTURE"="IA64"
 REG
 edit_hive "$t/ia64.img" 3 SYSTEM 'HKEY_LOCAL_MACHINE\SYSTEM' "$t/arch.reg"
-refused unknown-arch "$t/ia64.img" "@SRC@: the SYSTEM hive's PROCESSOR_ARCHITECTURE is \"IA64\", which winvirtio does not know (expected AMD64, x86 or ARM64): virtio-win has no drivers for it, so this Windows cannot be converted (if it is in fact one of those, please report it)"
+refused unknown-arch "$t/ia64.img" "@SRC@: the SYSTEM hive's PROCESSOR_ARCHITECTURE is the unknown value \"IA64\" (expected AMD64, x86 or ARM64): virtio-win has no drivers for it, so this Windows cannot be converted (if it is in fact one of those, please report it)"

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "convert/fallback.h"
 #include "disk/partition.h"
 #include "disk/source.h"
 #include "inspect/inspect.h"
@@ -94,6 +95,8 @@ json_windows (const struct wv_inspect *r)
   key ("installation_type"); str (w->installation_type);
   printf (",\n    \"server\": %s,\n    ", w->server ? "true" : "false");
   key ("arch"); str (w->arch);
+  printf (", ");
+  key ("arch_source"); str (w->arch_source);
   printf (",\n    ");
   key ("control_set"); str (w->control_set_name);
   printf (",\n    \"driver_database\": %s,\n    ",
@@ -145,6 +148,58 @@ json_services (const struct wv_inspect *r)
     printf (" }");
   }
   printf ("\n  ],\n");
+}
+
+/* A DWORD that may be absent (-1). */
+static void
+dword (int64_t v)
+{
+  if (v < 0)
+    printf ("null");
+  else
+    printf ("%" PRId64, v);
+}
+
+/* The inbox storage fallbacks, SanPolicy and AutoReboot (null
+ * without Windows).
+ */
+static void
+json_firstboot (const struct wv_inspect *r)
+{
+  const struct wv_san_policy *s = &r->san_policy;
+  const struct wv_autoreboot *a = &r->autoreboot;
+  size_t i;
+
+  if (!r->have_firstboot) {
+    printf ("  \"inbox_fallbacks\": null, \"san_policy\": null, "
+            "\"autoreboot\": null,\n");
+    return;
+  }
+  printf ("  \"inbox_fallbacks\": [");
+  for (i = 0; i < WV_NR_FALLBACKS; ++i) {
+    const struct wv_fallback *f = &r->fallbacks[i];
+
+    printf ("%s\n    { ", i ? "," : "");
+    key ("service"); str (f->name);
+    printf (", \"present\": %s, \"start\": ", f->present ? "true" : "false");
+    dword (f->start);
+    printf (", \"start_override\": %s, \"file_exists\": %s, "
+            "\"boot_ready\": %s, \"sata_fallback\": %s }",
+            f->start_override ? "true" : "false",
+            f->file_exists == 1 ? "true" : f->file_exists == 0 ? "false" :
+            "null", f->boot_ready ? "true" : "false",
+            r->sata && strcmp (r->sata, f->name) == 0 ? "true" : "false");
+  }
+  printf ("\n  ],\n  \"san_policy\": { \"applies\": %s, \"value\": ",
+          s->applies ? "true" : "false");
+  dword (s->value);
+  printf (", \"leaves_disks_offline\": %s, ", s->offline ? "true" : "false");
+  key ("why"); str (s->why);
+  printf (", \"keep\": %s },\n", r->keep_san_policy ? "true" : "false");
+  printf ("  \"autoreboot\": { \"crash_control_key\": %s, \"value\": ",
+          a->key ? "true" : "false");
+  dword (a->value);
+  printf (", \"keep\": %s },\n", r->keep_autoreboot ? "true" : "false");
 }
 
 static void
@@ -202,6 +257,7 @@ print_json (struct wv_source *src, const struct wv_inspect *r)
   json_volumes (r);
   json_windows (r);
   json_services (r);
+  json_firstboot (r);
   json_packages (r);
   printf ("  \"warnings\": [");
   for (i = 0; i < r->nr_warnings; ++i) {

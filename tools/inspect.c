@@ -15,6 +15,7 @@
 #include "common/log.h"
 #include "disk/partition.h"
 #include "disk/source.h"
+#include "convert/fallback.h"
 #include "inspect/inspect.h"
 #include "plan/plan.h"
 #include "winvirtio.h"
@@ -23,7 +24,9 @@ static void
 inspect_usage (void)
 {
   fprintf (stderr, "usage: %s inspect [--drivers=PATH] [--partition=N] "
-           "[--sector-size=512|4096] [--details] [--json] SOURCE\n", prog);
+           "[--sector-size=512|4096] [--san-policy=online|keep] "
+           "[--autoreboot=off|keep] [--vmware-tools=leave|disable] "
+           "[--details] [--json] SOURCE\n", prog);
   exit (2);
 }
 
@@ -112,10 +115,9 @@ print_windows (const struct wv_inspect *r)
           w->installation_type[0] ? w->installation_type : "(none)");
   printf ("  server: %s\n", w->server ? "yes" : "no");
   printf ("  architecture: %s\n", w->arch);
+  printf ("  architecture from: %s\n", w->arch_source);
   printf ("  control set: %s (Select\\Current)\n", w->control_set_name);
-  printf ("  driver binding: %s\n", w->has_driver_database ?
-          "DriverDatabase (Windows 8 and later)" :
-          "CriticalDeviceDatabase (before Windows 8)");
+  printf ("  driver binding: %s\n", wv_windows_binding (w));
   printf ("  clock: RTC in %s (%s)\n", w->rtc_utc ? "UTC" : "local time",
           w->rtc_source);
   if (w->osdir)
@@ -155,6 +157,65 @@ print_services (const struct wv_inspect *r)
     if (s->boot_driver)
       printf ("    boot-ready: %s%s\n", s->boot_ready ? "yes" : "no: ",
               s->boot_ready ? "" : s->not_ready);
+  }
+}
+
+/* The inbox storage fallbacks, and the planner's first-boot
+ * settings: what is there, and what winvirtio would do with it.
+ */
+static void
+print_firstboot (const struct wv_inspect *r)
+{
+  const struct wv_san_policy *s = &r->san_policy;
+  const struct wv_autoreboot *a = &r->autoreboot;
+  size_t i;
+
+  printf ("inbox storage fallbacks:\n");
+  for (i = 0; i < WV_NR_FALLBACKS; ++i) {
+    const struct wv_fallback *f = &r->fallbacks[i];
+    bool sata = r->sata && strcmp (r->sata, f->name) == 0;
+
+    if (!f->present) {
+      printf ("  %s: absent%s\n", f->name,
+              sata ? " (the SATA fallback cannot be made boot-ready)" : "");
+      continue;
+    }
+    /* (Not "NAME: Start=", the form of the lines of the drivers
+     * present above.)
+     */
+    printf ("  %s: boot-ready: %s (Start=%" PRId64 " %s%s, file %s)%s\n",
+            f->name, f->boot_ready ? "yes" : "no", f->start,
+            start_name (f->start),
+            f->start_override ? ", StartOverride present" : "",
+            f->file_exists == 1 ? "present" :
+            f->file_exists == 0 ? "MISSING" : "not checked",
+            !sata || f->boot_ready ? "" :
+            f->file_exists == 0 ? ": left alone, its file is missing" :
+            ": winvirtio makes it boot start (the SATA fallback)");
+  }
+  if (!s->applies)
+    printf ("disks online: %s\n", s->why);
+  else {
+    if (s->value == -1)
+      printf ("disks online: SanPolicy %s", s->why);
+    else
+      printf ("disks online: SanPolicy %" PRId64 " (%s)", s->value, s->why);
+    printf (": %s\n", !s->offline ? "disks come online, left alone" :
+            r->keep_san_policy ? "disks stay offline, kept "
+            "(--san-policy=keep)" : "disks stay offline, winvirtio sets 1 "
+            "(OnlineAll)");
+  }
+  if (!a->key)
+    printf ("crash: no Control\\CrashControl key: left alone\n");
+  else if (a->value == 0)
+    printf ("crash: AutoReboot is 0: a stop error stays on the screen\n");
+  else {
+    if (a->value == -1)
+      printf ("crash: AutoReboot absent");
+    else
+      printf ("crash: AutoReboot is %" PRId64, a->value);
+    printf (" (reboot after a stop error): %s\n", r->keep_autoreboot ?
+            "kept (--autoreboot=keep)" : "winvirtio sets 0");
   }
 }
 
@@ -212,6 +273,8 @@ print_text (struct wv_source *src, const struct wv_inspect *r, bool details)
     printf ("windows: none found on one volume\n");
   if (r->have_windows) {
     print_services (r);
+    if (r->have_firstboot)
+      print_firstboot (r);
     print_packages (r);
   }
   for (i = 0; i < r->nr_warnings; ++i)
@@ -234,6 +297,9 @@ do_inspect (int argc, char *argv[])
     { "drivers", required_argument, NULL, 'd' },
     { "partition", required_argument, NULL, 'p' },
     { "sector-size", required_argument, NULL, 's' },
+    { "san-policy", required_argument, NULL, 'S' },
+    { "autoreboot", required_argument, NULL, 'A' },
+    { "vmware-tools", required_argument, NULL, 'W' },
     { "json", no_argument, NULL, 'j' },
     { "details", no_argument, NULL, 'D' },
     { "verbose", no_argument, NULL, 'v' },

@@ -62,6 +62,37 @@ parse_plan_option (int c, const char *arg, struct wv_plan_options *opts,
       exit (status);
     }
     return true;
+  case 'S':
+    if (strcmp (arg, "keep") == 0)
+      opts->keep_san_policy = true;
+    else if (strcmp (arg, "online") == 0)
+      opts->keep_san_policy = false;
+    else {
+      fprintf (stderr, "%s: --san-policy must be online or keep\n", prog);
+      exit (status);
+    }
+    return true;
+  case 'W':
+    if (strcmp (arg, "disable") == 0)
+      opts->disable_vmware_tools = true;
+    else if (strcmp (arg, "leave") == 0)
+      opts->disable_vmware_tools = false;
+    else {
+      fprintf (stderr, "%s: --vmware-tools must be leave or disable\n",
+               prog);
+      exit (status);
+    }
+    return true;
+  case 'A':
+    if (strcmp (arg, "keep") == 0)
+      opts->keep_autoreboot = true;
+    else if (strcmp (arg, "off") == 0)
+      opts->keep_autoreboot = false;
+    else {
+      fprintf (stderr, "%s: --autoreboot must be off or keep\n", prog);
+      exit (status);
+    }
+    return true;
   default:
     return false;
   }
@@ -88,9 +119,12 @@ usage (FILE *fp, int status)
 "\n"
 "Usage:\n"
 "  %s map [--drivers=PATH] [--partition=N] [--sector-size=512|4096]\n"
-"                [--no-trim] [--details] [-o MAPFILE] SOURCE\n"
+"                [--no-trim] [--san-policy=online|keep]\n"
+"                [--autoreboot=off|keep] [--vmware-tools=leave|disable]\n"
+"                [--details] [-o MAPFILE] SOURCE\n"
 "  %s inspect [--drivers=PATH] [--partition=N] [--sector-size=512|4096]\n"
-"                [--details] [--json] SOURCE\n"
+"                [--san-policy=online|keep] [--autoreboot=off|keep]\n"
+"                [--vmware-tools=leave|disable] [--details] [--json] SOURCE\n"
 "  %s dump [--json] MAPFILE\n"
 "  %s domain [--drivers=PATH] --vm-config=FILE [--stage=bootstrap|final]\n"
 "                [--format=libvirt|kubevirt|openstack|openstack-args]\n"

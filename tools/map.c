@@ -22,7 +22,9 @@ static void
 map_usage (void)
 {
   fprintf (stderr, "usage: %s map [--drivers=PATH] [--partition=N] "
-           "[--sector-size=512|4096] [--no-trim] [--details] [-o MAPFILE] "
+           "[--sector-size=512|4096] [--no-trim] [--san-policy=online|keep] "
+           "[--autoreboot=off|keep] [--vmware-tools=leave|disable] "
+           "[--details] [-o MAPFILE] "
            "SOURCE\n",
            prog);
   exit (EXIT_FAILURE);
@@ -75,6 +77,9 @@ do_map (int argc, char *argv[])
     { "output", required_argument, NULL, 'o' },
     { "partition", required_argument, NULL, 'p' },
     { "sector-size", required_argument, NULL, 's' },
+    { "san-policy", required_argument, NULL, 'S' },
+    { "autoreboot", required_argument, NULL, 'A' },
+    { "vmware-tools", required_argument, NULL, 'W' },
     { "verbose", no_argument, NULL, 'v' },
     { "details", no_argument, NULL, 'D' },
     { "no-trim", no_argument, NULL, 'T' },

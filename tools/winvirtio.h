@@ -13,7 +13,8 @@ extern const char *prog;
 extern int verbose;
 
 /* main.c: the planner options map and inspect share (-d/--drivers,
- * -p/--partition, --sector-size as 's'): set *opts from option c and
+ * -p/--partition, --sector-size as 's', --san-policy as 'S',
+ * --autoreboot as 'A', --vmware-tools as 'W'): set *opts from option c and
  * return true, or return false if c is not one of them.  A bad value
  * exits with status.
  */

@@ -85,7 +85,7 @@
  * Control\CriticalDeviceDatabase does not exist on Windows 10.
  *
  * What winvirtio writes, from the package's INF (see wv_pkg_info):
- * all of the above except OemPath, Tag, DisplayName, the Properties
+ * all of the above except OemPath, Tag, the Properties
  * key (a catalog signature cache) and the Strings key (the
  * descriptors' Manufacturer and Description are the INF's text with
  * its strings substituted, which the parser gives: Windows reads the
@@ -94,7 +94,11 @@
  * gives that signer (drivers/catalog.c has the mapping and its sources:
  * 0x0d000005 WHQL, 0x0d000004 attestation-signed, 0x0f000000
  * Authenticode); the catalog is checked to be signed SignedData
- * (drivers/drvfile.c) but its chain is not verified.  A package without a
+ * (drivers/drvfile.c) but its chain is not verified.  The service's
+ * DisplayName and event log key are written by services.c, and
+ * DriverDatabase\UpdateDate (BINARY 8, a FILETIME: e0 72 fe 11 55 86
+ * d8 01 on the real Windows 10) is set to the time of our changes
+ * when a package is registered (wv_driverstore_set_update_date).  A package without a
  * catalog gets no SignerName and SignerScore 0x0f000000
  * (Authenticode), the lowest score of a signed package, as every
  * package did before catalogs were read: it can only lose a ranking
@@ -627,6 +631,26 @@ wv_driverstore_register (hive_h *h, const struct wv_windows *w,
   if (ddb == 0 || set_oem_bit (&e, ddb, oem_number (oem_inf)) == -1)
     return -1;
 
+  wv_edit_flush (&e);
+  if (e.changed)
+    *changed_r = true;
+  return 0;
+}
+
+int
+wv_driverstore_set_update_date (hive_h *h, uint64_t when, FILE *log,
+                                bool *changed_r)
+{
+  struct wv_edit e = { .h = h, .what = "SYSTEM hive", .log = log };
+  uint8_t date[8];
+  hive_node_h ddb;
+
+  put_le64 (date, when);
+  ddb = wv_edit_path (&e, "DriverDatabase");
+  if (ddb == 0 ||
+      wv_edit_value (&e, ddb, "DriverDatabase", "UpdateDate",
+                     hive_t_REG_BINARY, date, sizeof date) == -1)
+    return -1;
   wv_edit_flush (&e);
   if (e.changed)
     *changed_r = true;

@@ -62,4 +62,12 @@ extern int wv_driverstore_register (struct hive_h *h,
                                     const char *folder, const char *oem_inf,
                                     uint64_t when, FILE *log, bool *changed_r);
 
+/* DriverDatabase\UpdateDate (BINARY 8, a FILETIME, as on a real
+ * Windows 10) set to when (NTFS time): call it after a package was
+ * registered, so that it says when the database last changed.
+ * Returns 0 or -1.
+ */
+extern int wv_driverstore_set_update_date (struct hive_h *h, uint64_t when,
+                                           FILE *log, bool *changed_r);
+
 #endif /* WINVIRTIO_DRIVERSTORE_H */

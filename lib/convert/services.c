@@ -12,7 +12,9 @@
  * (LSI_SAS has StartOverride\0=3 on a real Windows 10), is removed.
  *
  *  - <ControlSet>\Services\<svc>: Type, Start, ErrorControl, Group,
- *    ImagePath, and the service install section's AddReg.  ImagePath
+ *    ImagePath, DisplayName, and the service install section's AddReg;
+ *    <ControlSet>\Services\EventLog\System\<svc> with the AddService
+ *    event log section's AddReg.  ImagePath
  *    is "System32\drivers\<file>" as Windows writes it for a
  *    ServiceBinary in %12% (vmci and LSI_SAS on a real Windows 10:
  *    the boot loader reads it from there, and the file is put there
@@ -46,21 +48,21 @@
 #define FLG_ADDREG_DELVAL 0x4
 #define FLG_ADDREG_KEYONLY 0x10
 
-/* The service install section's AddReg, HKR = the service key. */
+/* AddReg lines (n of them) with HKR = the key hkr. */
 static int
-service_addreg (struct wv_edit *e, const char *svckey,
-                const struct wv_pkg_info *info)
+addreg_lines (struct wv_edit *e, const char *hkr,
+              const struct wv_pkg_addreg *lines, size_t n)
 {
   size_t i;
 
-  for (i = 0; i < info->nr_svc_addreg; ++i) {
-    const struct wv_pkg_addreg *a = &info->svc_addreg[i];
+  for (i = 0; i < n; ++i) {
+    const struct wv_pkg_addreg *a = &lines[i];
     CLEANUP_FREE char *where = NULL;
     hive_node_h node;
 
     if (a->flags & FLG_ADDREG_DELVAL)
       continue;
-    if (asprintf (&where, "%s%s%s", svckey, a->subkey[0] ? "\\" : "",
+    if (asprintf (&where, "%s%s%s", hkr, a->subkey[0] ? "\\" : "",
                   a->subkey) == -1) {
       wv_error ("asprintf: %m");
       return -1;
@@ -78,6 +80,55 @@ service_addreg (struct wv_edit *e, const char *svckey,
       return -1;
   }
   return 0;
+}
+
+/* DisplayName as Windows' installer writes it: from Windows 8 on, for
+ * a string of the published INF, "@oem<N>.inf,%key%;text" (vmci on a
+ * real Windows 10: "@oem2.inf,%loc.vmciServiceDisplayName%;VMware
+ * VMCI Bus Driver"); before, or for a name written out in the INF,
+ * the text (vmci on a real Windows 7).
+ */
+static int
+display_name (struct wv_edit *e, const struct wv_windows *w, hive_node_h svc,
+              const char *where, const struct wv_pkg_info *info,
+              const char *oem_inf)
+{
+  CLEANUP_FREE char *s = NULL;
+
+  if (info->svc_display == NULL)
+    return 0;
+  if (w->has_driver_database && oem_inf && info->svc_display_key) {
+    if (asprintf (&s, "@%s,%%%s%%;%s", oem_inf, info->svc_display_key,
+                  info->svc_display) == -1) {
+      wv_error ("asprintf: %m");
+      return -1;
+    }
+  }
+  return wv_edit_string (e, svc, where, "DisplayName", hive_t_REG_SZ,
+                         s ? s : info->svc_display);
+}
+
+/* The AddService event log install section: its AddReg with HKR =
+ * Services\EventLog\System\<svc> (the default log and source name),
+ * as Windows makes it (EventLog\System\vmci on a real Windows 10:
+ * EventMessageFile, TypesSupported).
+ */
+static int
+eventlog (struct wv_edit *e, const struct wv_windows *w,
+          const struct wv_pkg_info *info)
+{
+  CLEANUP_FREE char *key = NULL;
+
+  if (info->nr_svc_eventlog == 0)
+    return 0;
+  if (asprintf (&key, "%s\\Services\\EventLog\\System\\%s",
+                w->control_set_name, info->service) == -1) {
+    wv_error ("asprintf: %m");
+    return -1;
+  }
+  if (wv_edit_path (e, key) == 0)
+    return -1;
+  return addreg_lines (e, key, info->svc_eventlog, info->nr_svc_eventlog);
 }
 
 /* Owners: add oem_inf to the list unless it is there. */
@@ -200,8 +251,10 @@ wv_services_add (hive_h *h, const struct wv_windows *w,
                       image) == -1 ||
       (w->has_driver_database && oem_inf &&
        add_owner (&e, svc, where, oem_inf) == -1) ||
-      service_addreg (&e, where, info) == -1 ||
-      (boot && wv_edit_delete_key (&e, svc, where, "StartOverride") == -1))
+      display_name (&e, w, svc, where, info, oem_inf) == -1 ||
+      addreg_lines (&e, where, info->svc_addreg, info->nr_svc_addreg) == -1 ||
+      (boot && wv_edit_delete_key (&e, svc, where, "StartOverride") == -1) ||
+      eventlog (&e, w, info) == -1)
     return -1;
 
   if (!w->has_driver_database)

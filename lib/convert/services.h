@@ -17,9 +17,10 @@ struct hive_h;
 
 /* The package's service key in the current control set: Type, Start
  * (boot start if boot is set, whatever the INF says), ErrorControl,
- * Group, ImagePath, Owners (oem_inf, or info's own INF name before
- * Windows 8), and the service AddReg; a StartOverride key is removed
- * when boot is set.  Before Windows 8, also CriticalDeviceDatabase
+ * Group, ImagePath, DisplayName, Owners (oem_inf, or info's own INF
+ * name before Windows 8), and the service AddReg; a StartOverride key
+ * is removed when boot is set; Services\EventLog\System\<svc> with
+ * the event log section's AddReg.  Before Windows 8, also CriticalDeviceDatabase
  * entries for each ID.  Returns 0 or -1.
  */
 extern int wv_services_add (struct hive_h *h,

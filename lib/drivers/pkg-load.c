@@ -168,6 +168,30 @@ hkr_lines (const struct wv_inf *inf, const struct wv_inf_reg *regs,
   return 0;
 }
 
+/* The [Strings] key whose text is text, or NULL if none is (or more
+ * than one is: the token is then unknown).  Windows writes a service's
+ * DisplayName as "@oem<N>.inf,%key%;text" when the INF names a string.
+ */
+static const char *
+string_key_of (const struct wv_inf *inf, const char *text)
+{
+  const struct wv_inf_section *s = wv_inf_section (inf, "Strings");
+  const char *found = NULL;
+  size_t i;
+
+  for (i = 0; s && i < s->nr_lines; ++i) {
+    const struct wv_inf_line *l = &s->lines[i];
+
+    if (l->key == NULL || l->nr_fields < 1 ||
+        strcmp (l->fields[0], text) != 0)
+      continue;
+    if (found && strcasecmp (found, l->key) != 0)
+      return NULL;
+    found = l->key;
+  }
+  return found;
+}
+
 /* The service with SPSVCINST_ASSOCSERVICE. */
 static int
 describe_service (const struct wv_inf *inf, const struct wv_inf_install *ins,
@@ -209,10 +233,19 @@ describe_service (const struct wv_inf *inf, const struct wv_inf_install *ins,
   info->svc_group = xstrdup (svc->load_order_group, &err);
   info->svc_binary = xstrdup (rest, &err);
   info->svc_in_store = dirid == 13;
+  if (svc->display_name) {
+    info->svc_display = xstrdup (svc->display_name, &err);
+    info->svc_display_key =
+      xstrdup (string_key_of (inf, svc->display_name), &err);
+  }
   if (err) {
     wv_error ("out of memory");
     return -1;
   }
+  if (hkr_lines (inf, svc->eventlog_regs, svc->nr_eventlog_regs,
+                 &info->svc_eventlog, &info->nr_svc_eventlog,
+                 &info->cap_svc_eventlog) == -1)
+    return -1;
   return hkr_lines (inf, svc->regs, svc->nr_regs, &info->svc_addreg,
                     &info->nr_svc_addreg, &info->cap_svc_addreg);
 }

@@ -50,6 +50,9 @@ wv_pkg_info_free (struct wv_pkg_info *info)
   free (info->svc_group);
   free (info->svc_binary);
   free_addreg (info->svc_addreg, info->nr_svc_addreg);
+  free (info->svc_display);
+  free (info->svc_display_key);
+  free_addreg (info->svc_eventlog, info->nr_svc_eventlog);
   free_addreg (info->hw_addreg, info->nr_hw_addreg);
   for (i = 0; i < info->nr_strings; ++i) {
     free (info->string_keys[i]);

@@ -76,6 +76,15 @@ struct wv_pkg_info {
   bool svc_in_store;            /* ServiceBinary is in %13% */
   struct wv_pkg_addreg *svc_addreg;
   size_t nr_svc_addreg, cap_svc_addreg;
+  /* The service install section's DisplayName (strings substituted)
+   * and the [Strings] key it came from (NULL if it was written out
+   * in the INF, or absent); the event log install section's AddReg
+   * (HKR = Services\EventLog\System\<service>).
+   */
+  char *svc_display;
+  char *svc_display_key;
+  struct wv_pkg_addreg *svc_eventlog;
+  size_t nr_svc_eventlog, cap_svc_eventlog;
 
   /* The install section's .HW AddReg (the device key). */
   struct wv_pkg_addreg *hw_addreg;

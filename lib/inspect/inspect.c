@@ -8,7 +8,8 @@
  *     holds Windows, and whether the planner would refuse to change
  *     it (a writable mount's checks, on a private overlay);
  *  2. on the Windows volume, the hives: which Windows, the services
- *     already there, warnings; before Windows 8, whether DevicePath
+ *     already there, the inbox storage fallbacks, SanPolicy and
+ *     AutoReboot, warnings; before Windows 8, whether DevicePath
  *     lists Drivers\VirtIO;
  *  3. the driver source: the file each boot driver would come from;
  *  4. the verdict: the planner run to the end on the source.  Its
@@ -37,6 +38,8 @@
 #include "drivers/drvfile.h"
 #include "drivers/drvsrc.h"
 #include "drivers/pkg.h"
+#include "inspect/inspect-firstboot.h"
+#include "plan/arch.h"
 #include "inspect/inspect-services.h"
 #include "inspect/inspect.h"
 #include "map/map.h"
@@ -205,7 +208,8 @@ warnings (hive_h *system, hive_h *software, struct wv_inspect *r)
        wv_hive_lookup (software, root, "VMware, Inc.\\VMware Tools")) &&
       wv_inspect_warn (r, "VMware Tools are installed: they do no harm "
                        "on KVM but are useless there; uninstall them "
-                       "after the migration") == -1)
+                       "after the migration (--vmware-tools=disable "
+                       "disables their services in the copy)") == -1)
     return -1;
   return 0;
 }
@@ -252,7 +256,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   struct wv_hive_logs logs = { 0 };
   struct wv_hivelog_result rec = { 0 };
   struct wv_hive system = { 0 }, software = { 0 };
-  char name[64], hive[64], softpath[64];
+  char name[64], hive[64], softpath[64], sys32[48];
   size_t syslen, softlen;
   bool refused;
   struct wv_ntfs *v;
@@ -262,6 +266,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   snprintf (hive, sizeof hive, "%s\\System32\\config\\SYSTEM", vol->sysroot);
   snprintf (softpath, sizeof softpath, "%s\\System32\\config\\SOFTWARE",
             vol->sysroot);
+  snprintf (sys32, sizeof sys32, "%s\\System32", vol->sysroot);
   wv_error_capture_begin ();
   v = wv_ntfs_mount (ov, vol->part->offset, vol->part->length, name, false);
   if (v == NULL ||
@@ -294,7 +299,8 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   if (wv_hive_open (&system, rec.data ? rec.data : sys,
                     rec.data ? rec.len : syslen, 0, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
-      wv_windows_identify (system.h, software.h, &r->win) == -1) {
+      wv_windows_identify (system.h, software.h, &r->win) == -1 ||
+      wv_plan_arch_from_cmd (v, sys32, &r->win) == -1) {
     r->windows_error = wv_error_capture_end ();
     goto out;
   }
@@ -303,6 +309,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   if (!r->win.has_driver_database)
     inspect_devicepath (v, softpath, soft, softlen, software.h, r);
   if (wv_inspect_services (system.h, &r->win, v, vol->sysroot, r) == -1 ||
+      wv_inspect_firstboot (system.h, &r->win, v, vol->sysroot, r) == -1 ||
       warnings (system.h, software.h, r) == -1)
     ret = -1;
 
@@ -489,6 +496,8 @@ wv_inspect (struct wv_source *src, const struct wv_plan_options *opts,
   }
   if (found > 1)
     r->windows_volume = -1;
+  r->keep_san_policy = opts->keep_san_policy;
+  r->keep_autoreboot = opts->keep_autoreboot;
   if (r->windows_volume >= 0 && inspect_windows (src, ov, r) == -1)
     goto out;
   wv_log_subject_end ();

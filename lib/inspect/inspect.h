@@ -18,6 +18,8 @@
 #include <stdint.h>
 
 #include "convert/devicepath.h"
+#include "convert/fallback.h"
+#include "convert/firstboot.h"
 #include "disk/partition.h"
 #include "disk/source.h"
 #include "drivers/catalog.h"
@@ -97,6 +99,19 @@ struct wv_inspect {
 
   size_t nr_services, cap_services;
   struct wv_inspect_service *services;
+
+  /* First-boot settings (inspect-firstboot.c), read as the planner
+   * reads them: each inbox storage fallback, in wv_fallback_names
+   * order, and the SATA one the planner makes boot start (NULL:
+   * none for this Windows); the SAN policy and AutoReboot, and
+   * whether the options keep them (san-policy=keep, autoreboot=keep).
+   */
+  bool have_firstboot;
+  struct wv_fallback fallbacks[WV_NR_FALLBACKS];
+  const char *sata;
+  struct wv_san_policy san_policy;
+  struct wv_autoreboot autoreboot;
+  bool keep_san_policy, keep_autoreboot;
 
   /* Warnings about the guest (VMware Tools, Group Policy, ...). */
   size_t nr_warnings, cap_warnings;

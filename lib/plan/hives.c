@@ -3,8 +3,11 @@
  *
  * Read the SYSTEM and SOFTWARE hives; identify Windows; recover a
  * dirty SYSTEM hive from its logs (or refuse it); register the driver
- * packages (packages.c) with hivex; write back the pages that
- * changed.  Before Windows 8, the same for the SOFTWARE hive's
+ * packages (packages.c) with hivex; make the SATA fallback boot start
+ * (fallback.c), bring disks online and keep stop errors on the screen
+ * (firstboot.c), register the balloon service (blnsvr.c), on request
+ * disable VMware Tools' services (vmtools.c); write back the pages
+ * that changed.  Before Windows 8, the same for the SOFTWARE hive's
  * DevicePath (devicepath.c).
  */
 
@@ -14,8 +17,13 @@
 #include <stdlib.h>
 
 #include "common/cleanup.h"
+#include "convert/blnsvr.h"
 #include "convert/devicepath.h"
+#include "convert/fallback.h"
+#include "convert/firstboot.h"
+#include "convert/vmtools.h"
 #include "ntfs/ntfs.h"
+#include "plan/arch.h"
 #include "plan/planner.h"
 #include "registry/hive.h"
 #include "registry/windows.h"
@@ -137,21 +145,32 @@ plan_patch_registry (struct planner *p)
       wv_hive_open (&system, rec.data ? rec.data : sys,
                     rec.data ? rec.len : syslen, 1, "SYSTEM hive") == -1 ||
       wv_hive_open (&software, soft, softlen, 0, "SOFTWARE hive") == -1 ||
-      wv_windows_identify (system.h, software.h, &p->win) == -1)
+      wv_windows_identify (system.h, software.h, &p->win) == -1 ||
+      wv_plan_arch_from_cmd (p->v, p->system32, &p->win) == -1)
     goto out;
 
   wv_windows_describe (&p->win, desc, sizeof desc);
   fprintf (p->log, "windows: %s\n", desc);
+  fprintf (p->log, "architecture: %s (from %s)\n", p->win.arch,
+           p->win.arch_source);
   fprintf (p->log, "control set: %s (Select\\Current)\n",
            p->win.control_set_name);
-  fprintf (p->log, "driver binding: %s\n", p->win.has_driver_database ?
-           "DriverDatabase (Windows 8 and later)" :
-           "CriticalDeviceDatabase (before Windows 8)");
+  fprintf (p->log, "driver binding: %s\n", wv_windows_binding (&p->win));
   fprintf (p->log, "clock: RTC in %s (%s)\n",
            p->win.rtc_utc ? "UTC" : "local time", p->win.rtc_source);
 
   if (plan_load_packages (p) == -1 ||
-      plan_register_packages (p, system.h, &changed) == -1)
+      plan_register_packages (p, system.h, &changed) == -1 ||
+      wv_fallback_make_sata_ready (system.h, &p->win, p->v, p->sysroot,
+                                   p->log, &changed) == -1 ||
+      wv_san_policy_fix (system.h, &p->win, p->opts->keep_san_policy,
+                         p->log, &changed) == -1 ||
+      wv_autoreboot_fix (system.h, &p->win, p->opts->keep_autoreboot,
+                         p->log, &changed) == -1 ||
+      wv_blnsvr_register (system.h, &p->win, p->pkgs, p->nr_pkgs, p->log,
+                          &changed) == -1 ||
+      wv_vmtools_fix (system.h, &p->win, p->opts->disable_vmware_tools,
+                      p->log, &changed) == -1)
     goto out;
   log_replay (p, p->hive, &logs, &rec);
   if (changed || rec.data) {

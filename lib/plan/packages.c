@@ -131,6 +131,7 @@ driver_ver (uint64_t date, uint64_t version, char *buf, size_t len)
 int
 plan_register_packages (struct planner *p, hive_h *h, bool *changed_r)
 {
+  bool ddb_changed = false;
   size_t i;
 
   for (i = 0; i < p->nr_pkgs; ++i) {
@@ -170,11 +171,20 @@ plan_register_packages (struct planner *p, hive_h *h, bool *changed_r)
              driver_ver (info->date, info->version, ours, sizeof ours),
              pp->st.oem_inf, pp->st.same ? ", already installed" : "");
     if (wv_driverstore_register (h, &p->win, info, pp->folder, pp->st.oem_inf,
-                                 p->when, p->log, changed_r) == -1)
+                                 p->when, p->log, &ddb_changed) == -1)
       return -1;
     if (pp->boot &&
         wv_services_add (h, &p->win, info, pp->st.oem_inf, true,
                          p->log, changed_r) == -1)
+      return -1;
+  }
+  /* The DriverDatabase says when it last changed, as Windows' own
+   * installer leaves it.
+   */
+  if (ddb_changed) {
+    *changed_r = true;
+    if (wv_driverstore_set_update_date (h, p->when, p->log,
+                                        changed_r) == -1)
       return -1;
   }
   return 0;

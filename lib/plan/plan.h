@@ -21,6 +21,9 @@ struct wv_plan_options {
   unsigned partition;           /* 0: find the Windows volume */
   uint32_t sector_size;         /* 0: detect */
   bool no_trim;                 /* keep free space (default: trim it) */
+  bool keep_san_policy;         /* san-policy=keep (default: online) */
+  bool keep_autoreboot;         /* autoreboot=keep (default: off) */
+  bool disable_vmware_tools;    /* vmware-tools=disable (default: leave) */
 };
 
 /* Compute the block map that makes the Windows on src bootable on

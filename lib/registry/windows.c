@@ -129,15 +129,22 @@ identify_system (hive_h *system, struct wv_windows *w)
   if (env)
     wv_hive_get_string (system, env, "PROCESSOR_ARCHITECTURE", arch,
                         sizeof arch);
-  if (strcasecmp (arch, "AMD64") == 0)
+  snprintf (w->arch_source, sizeof w->arch_source,
+            "PROCESSOR_ARCHITECTURE");
+  /* Absent (virt-v2v's own test guests lack it): the caller reads the
+   * machine from cmd.exe, as libguestfs' inspection does.
+   */
+  if (arch[0] == '\0')
+    w->arch_source[0] = '\0';
+  else if (strcasecmp (arch, "AMD64") == 0)
     strcpy (w->arch, "amd64");
   else if (strcasecmp (arch, "x86") == 0)
     strcpy (w->arch, "x86");
   else if (strcasecmp (arch, "ARM64") == 0)
     strcpy (w->arch, "ARM64");
   else {
-    wv_error ("the SYSTEM hive's PROCESSOR_ARCHITECTURE is \"%s\", which "
-              "winvirtio does not know (expected AMD64, x86 or ARM64): "
+    wv_error ("the SYSTEM hive's PROCESSOR_ARCHITECTURE is the unknown "
+              "value \"%s\" (expected AMD64, x86 or ARM64): "
               "virtio-win has no drivers for it, so this Windows cannot be "
               "converted (if it is in fact one of those, please report "
               "it)", arch);
@@ -159,6 +166,16 @@ wv_windows_identify (hive_h *system, hive_h *software, struct wv_windows *w)
   w->osdir = osdir_of (w);
   wv_windows_clock (system, w);
   return 0;
+}
+
+const char *
+wv_windows_binding (const struct wv_windows *w)
+{
+  if (w->has_driver_database)
+    return "DriverDatabase (Windows 8 and later)";
+  if (w->major * 10 + w->minor >= 62)
+    return "CriticalDeviceDatabase (the SYSTEM hive has no DriverDatabase)";
+  return "CriticalDeviceDatabase (before Windows 8)";
 }
 
 void

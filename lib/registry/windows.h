@@ -21,8 +21,12 @@ struct wv_windows {
   unsigned major, minor, build;
   bool server;
 
-  /* From SYSTEM. */
+  /* From SYSTEM.  arch is "" when PROCESSOR_ARCHITECTURE is absent:
+   * the planner then takes it from System32\cmd.exe's PE header
+   * (plan/arch.h); arch_source says where it came from.
+   */
   char arch[16];                /* virtio-win name: amd64, x86, ARM64 */
+  char arch_source[128];
   unsigned control_set;         /* Select\Current */
   char control_set_name[16];    /* "ControlSet001" */
   bool has_driver_database;     /* Windows 8 and later */
@@ -37,7 +41,10 @@ struct wv_windows {
   const char *osdir;
 };
 
-/* Fill w from the two hives.  Returns 0 or -1 (after wv_error). */
+/* Fill w from the two hives.  Returns 0 or -1 (after wv_error); an
+ * absent PROCESSOR_ARCHITECTURE is not an error (w->arch is ""), an
+ * unknown one is.
+ */
 extern int wv_windows_identify (struct hive_h *system,
                                 struct hive_h *software,
                                 struct wv_windows *w);
@@ -47,6 +54,14 @@ extern int wv_windows_identify (struct hive_h *system,
  * value means local time, Windows' own default.
  */
 extern void wv_windows_clock (struct hive_h *system, struct wv_windows *w);
+
+/* How drivers are bound, for the summary and inspect:
+ * "DriverDatabase (Windows 8 and later)", "CriticalDeviceDatabase
+ * (before Windows 8)", or for a Windows 8 or later whose hive has no
+ * DriverDatabase, "CriticalDeviceDatabase (the SYSTEM hive has no
+ * DriverDatabase)".
+ */
+extern const char *wv_windows_binding (const struct wv_windows *w);
 
 /* "Windows 10 Pro (10.0 build 19045, amd64)" into buf. */
 extern void wv_windows_describe (const struct wv_windows *w, char *buf,
