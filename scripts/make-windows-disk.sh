@@ -10,6 +10,8 @@
 #                        [--software-hive FILE] [--software-logs LOG1|- LOG2|-]
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
 #                        [--junk-free] [--data MIB] [--fragment N]
+#                        [--esp 16|32] [--esp-bcd FILE[.xz]]
+#                        [--esp-put SRC:DST]...
 #
 # For free-space trim tests and benchmarks:
 #   --junk-free   fill each NTFS volume with pseudo-random bytes before
@@ -21,6 +23,13 @@
 #                 most 200 to the Data volume) and delete half of
 #                 them: fragmented free space
 #                 that holds the deleted files' bytes
+#
+# --esp formats the gpt layout's EFI system partition FAT16 or FAT32
+# (mkfs.vfat, the disk's sector size, fixed volume id) and puts a fake
+# \EFI\Microsoft\Boot\bootmgfw.efi in it (and the BCD hive FILE as
+# \EFI\Microsoft\Boot\BCD with --esp-bcd), with mtools; --esp-put
+# adds the host file SRC as DST (a /-separated path, e.g.
+# EFI/BOOT/BOOTX64.EFI).  Every time in it is 2021-06-01 12:00 UTC.
 #
 # --system-reg merges a .reg file (keys under HKEY_LOCAL_MACHINE\SYSTEM)
 # into the SYSTEM hive after it is made; --put adds the host file SRC
@@ -89,6 +98,7 @@ usage ()
   echo "       [--software-hive FILE] [--software-logs LOG1|- LOG2|-]"
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
   echo "       [--junk-free] [--data MIB] [--fragment N]"
+  echo "       [--esp 16|32] [--esp-bcd FILE] [--esp-put SRC:DST]..."
 }
 
 die ()
@@ -156,6 +166,9 @@ size=256M
 junk_free=
 data_mib=0
 fragment=0
+esp_fat=
+esp_bcd=
+esp_puts=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="${2:?}"; shift 2 ;;
@@ -172,6 +185,9 @@ while [ $# -gt 0 ]; do
     --junk-free) junk_free=1; shift ;;
     --data) data_mib="${2:?}"; shift 2 ;;
     --fragment) fragment="${2:?}"; shift 2 ;;
+    --esp) esp_fat="${2:?}"; shift 2 ;;
+    --esp-bcd) esp_bcd="${2:?}"; shift 2 ;;
+    --esp-put) esp_puts+=("${2:?}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
     *) [ -z "$output" ] || { usage >&2; exit 1; }
@@ -186,6 +202,11 @@ esac
 case "$layout" in gpt|mbr) ;; *) die "--layout must be gpt or mbr" ;; esac
 case "$ss" in 512|4096) ;; *) die "--sector-size must be 512 or 4096" ;; esac
 disk_mib="$(parse_mib "$size")"
+case "$esp_fat" in
+  "") ;;
+  16|32) [ "$layout" = gpt ] || die "--esp needs --layout gpt" ;;
+  *) die "--esp must be 16 or 32" ;;
+esac
 
 mkhive="$(find_helper wv-mkhive)"
 ntfsput="$(find_helper wv-ntfs-put)"
@@ -522,5 +543,41 @@ for i in "${!part_start[@]}"; do
     conv=notrunc,sparse status=none
   rm -f "$vol"
 done
+
+# make_esp IMG: the EFI system partition (--esp), 100 MiB.
+make_esp ()
+{
+  local img="$1" put src dst
+  export MTOOLSRC=/dev/null TZ=UTC0 SOURCE_DATE_EPOCH=1622548800
+  truncate -s 100M "$img"
+  "$(find_prog mkfs.vfat "${MKFSVFAT:-}")" -F "$esp_fat" -S "$ss" \
+    -i 57494e56 -n ESP "$img" >/dev/null 2>&1 ||
+    die "mkfs.vfat -F $esp_fat -S $ss failed"
+  fake_file "$tmp/bootmgfw.efi" "BOOT MANAGER" bootmgfw.efi 200000
+  mmd -i "$img" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot
+  touch -d @1622548800 "$tmp/bootmgfw.efi"
+  mcopy -m -i "$img" "$tmp/bootmgfw.efi" ::/EFI/Microsoft/Boot/bootmgfw.efi
+  if [ -n "$esp_bcd" ]; then
+    case "$esp_bcd" in
+      *.xz) xz -dc "$esp_bcd" > "$tmp/BCD" ;;
+      *) cp "$esp_bcd" "$tmp/BCD" ;;
+    esac
+    touch -d @1622548800 "$tmp/BCD"
+    mcopy -m -i "$img" "$tmp/BCD" ::/EFI/Microsoft/Boot/BCD
+  fi
+  for put in "${esp_puts[@]}"; do
+    src="${put%%:*}" dst="${put#*:}"
+    [ "${dst%/*}" = "$dst" ] || mmd -D s -i "$img" "::/${dst%/*}" 2>/dev/null ||
+      true
+    cp "$src" "$tmp/put" && touch -d @1622548800 "$tmp/put"
+    mcopy -m -o -i "$img" "$tmp/put" "::/$dst"
+  done
+}
+
+if [ -n "$esp_fat" ]; then
+  make_esp "$tmp/esp.img"
+  dd if="$tmp/esp.img" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+  rm -f "$tmp/esp.img"
+fi
 
 mv "$disk" "$output"
