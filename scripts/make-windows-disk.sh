@@ -10,7 +10,7 @@
 #                        [--software-hive FILE] [--software-logs LOG1|- LOG2|-]
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
 #                        [--junk-free] [--data MIB] [--fragment N]
-#                        [--esp 16|32] [--esp-bcd FILE[.xz]]
+#                        [--esp 16|32] [--esp-size 100M] [--esp-bcd FILE[.xz]]
 #                        [--esp-put SRC:DST]...
 #
 # For free-space trim tests and benchmarks:
@@ -30,6 +30,9 @@
 # \EFI\Microsoft\Boot\BCD with --esp-bcd), with mtools; --esp-put
 # adds the host file SRC as DST (a /-separated path, e.g.
 # EFI/BOOT/BOOTX64.EFI).  Every time in it is 2021-06-01 12:00 UTC.
+# --esp-size makes the ESP bigger than its 100 MiB (and moves the
+# partitions after it): mtools, like Windows, wants 65525 clusters for
+# FAT32, 260 MiB with 4096-byte sectors.
 #
 # --system-reg merges a .reg file (keys under HKEY_LOCAL_MACHINE\SYSTEM)
 # into the SYSTEM hive after it is made; --put adds the host file SRC
@@ -98,7 +101,8 @@ usage ()
   echo "       [--software-hive FILE] [--software-logs LOG1|- LOG2|-]"
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
   echo "       [--junk-free] [--data MIB] [--fragment N]"
-  echo "       [--esp 16|32] [--esp-bcd FILE] [--esp-put SRC:DST]..."
+  echo "       [--esp 16|32] [--esp-size 100M] [--esp-bcd FILE]"
+  echo "       [--esp-put SRC:DST]..."
 }
 
 die ()
@@ -167,6 +171,7 @@ junk_free=
 data_mib=0
 fragment=0
 esp_fat=
+esp_mib=100
 esp_bcd=
 esp_puts=()
 while [ $# -gt 0 ]; do
@@ -187,6 +192,7 @@ while [ $# -gt 0 ]; do
     --fragment) fragment="${2:?}"; shift 2 ;;
     --esp) esp_fat="${2:?}"; shift 2 ;;
     --esp-bcd) esp_bcd="${2:?}"; shift 2 ;;
+    --esp-size) esp_mib="$(parse_mib "${2:?}")"; shift 2 ;;
     --esp-put) esp_puts+=("${2:?}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
@@ -238,9 +244,10 @@ part_fs=()
 part_label=()
 case "$layout" in
   gpt)
-    (( disk_mib >= 160 )) || die "--size must be at least 160M for gpt"
-    part_start=(1 101 117)
-    part_size=(100 16 $(( disk_mib - 117 - 1 )))
+    (( disk_mib >= esp_mib + 60 )) ||
+      die "--size must be at least $(( esp_mib + 60 ))M for gpt"
+    part_start=(1 $(( esp_mib + 1 )) $(( esp_mib + 17 )))
+    part_size=("$esp_mib" 16 $(( disk_mib - esp_mib - 17 - 1 )))
     part_fs=(none none ntfs)
     part_label=("" "" Windows)
     cat > "$tmp/table" <<EOF
@@ -249,9 +256,9 @@ label-id: 57494E56-4449-534B-8000-000000000000
 unit: sectors
 first-lba: $(( 1 * spm ))
 
-start=$(( 1 * spm )), size=$(( 100 * spm )), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=57494E56-4553-5000-8000-000000000001, name="EFI system partition"
-start=$(( 101 * spm )), size=$(( 16 * spm )), type=E3C9E316-0B5C-4DB8-817D-F92DF00215AE, uuid=57494E56-4D53-5200-8000-000000000002, name="Microsoft reserved partition"
-start=$(( 117 * spm )), size=$(( part_size[2] * spm )), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=57494E56-5749-4E00-8000-000000000003, name="Basic data partition"
+start=$(( 1 * spm )), size=$(( esp_mib * spm )), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=57494E56-4553-5000-8000-000000000001, name="EFI system partition"
+start=$(( (esp_mib + 1) * spm )), size=$(( 16 * spm )), type=E3C9E316-0B5C-4DB8-817D-F92DF00215AE, uuid=57494E56-4D53-5200-8000-000000000002, name="Microsoft reserved partition"
+start=$(( (esp_mib + 17) * spm )), size=$(( part_size[2] * spm )), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=57494E56-5749-4E00-8000-000000000003, name="Basic data partition"
 EOF
     ;;
   mbr)
@@ -544,12 +551,12 @@ for i in "${!part_start[@]}"; do
   rm -f "$vol"
 done
 
-# make_esp IMG: the EFI system partition (--esp), 100 MiB.
+# make_esp IMG: the EFI system partition (--esp).
 make_esp ()
 {
   local img="$1" put src dst
   export MTOOLSRC=/dev/null TZ=UTC0 SOURCE_DATE_EPOCH=1622548800
-  truncate -s 100M "$img"
+  truncate -s "${esp_mib}M" "$img"
   "$(find_prog mkfs.vfat "${MKFSVFAT:-}")" -F "$esp_fat" -S "$ss" \
     -i 57494e56 -n ESP "$img" >/dev/null 2>&1 ||
     die "mkfs.vfat -F $esp_fat -S $ss failed"

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <inttypes.h>
 
+#include "common/cleanup.h"
 #include "common/le.h"
 #include "common/log.h"
 #include "esp/fat.h"
@@ -217,8 +218,14 @@ int
 wv_fat_chain (const struct wv_fat *fat, uint32_t first, wv_fat_run_fn fn,
               void *opaque)
 {
-  uint32_t c = first, start = first, count = 0, steps = 0;
+  /* One bit a cluster: a chain that comes back to a cluster loops. */
+  CLEANUP_FREE uint8_t *seen = calloc (fat->nr_clusters / 8 + 1, 1);
+  uint32_t c = first, start = first, count = 0;
 
+  if (seen == NULL) {
+    wv_error ("calloc: %m");
+    return -1;
+  }
   for (;;) {
     uint32_t next;
 
@@ -228,11 +235,12 @@ wv_fat_chain (const struct wv_fat *fat, uint32_t first, wv_fat_run_fn fn,
                 first, c);
       return -1;
     }
-    if (++steps > fat->nr_clusters) {
+    if (seen[(c - 2) / 8] & (1 << ((c - 2) % 8))) {
       wv_error ("FAT chain from cluster %" PRIu32 " loops: the FAT "
                 "table is damaged", first);
       return -1;
     }
+    seen[(c - 2) / 8] |= 1 << ((c - 2) % 8);
     count++;
     next = fat_entry (fat, c);
     if (is_eoc (fat, next) || next != c + 1) {
