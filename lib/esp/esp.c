@@ -266,8 +266,14 @@ commit (struct job *j, struct wv_labels *labels)
     r = read_back (j, &fat, "EFI/BOOT", NULL, 0, &c);
   if (r == 0)
     r = read_back (j, &fat, j->loader, j->mgr_data, j->mgr.size, &c);
-  if (r == 0 && j->have_bcd)
+  if (r == 0)
+    r = read_back (j, &fat, "EFI/Microsoft", NULL, 0, &c);
+  if (r == 0)
+    r = read_back (j, &fat, "EFI/Microsoft/Boot", NULL, 0, &c);
+  if (r == 0 && j->new_bcd)
     r = read_back (j, &fat, BCD, j->new_bcd, j->new_bcd_len, &c);
+  else if (r == 0 && j->have_bcd)
+    r = read_back (j, &fat, BCD, NULL, 0, &c);
   if (r == 0 && fat.type == 32) {
     c.what = "root directory";
     r = wv_fat_chain (&fat, fat.root_cluster, add_chain_run, &c);

@@ -21,12 +21,16 @@
 
 extern char **environ;
 
-/* The environment for mtools: ours, less what we set, plus that. */
+/* The environment for mtools: ours, less what we set and what would
+ * change how it runs (mtools' own settings; a preloaded library, such
+ * as a sanitizer's runtime preloaded into nbdkit), plus ours.
+ */
 static char **
 make_env (int64_t epoch)
 {
   static const char *const drop[] = { "TZ=", "MTOOLSRC=",
-                                      "SOURCE_DATE_EPOCH=", "MTOOLS_", NULL };
+                                      "SOURCE_DATE_EPOCH=", "MTOOLS_",
+                                      "LD_PRELOAD=", NULL };
   size_t n = 0, i, j, k = 0;
   char **env;
 

@@ -12,7 +12,8 @@
 #include <stdint.h>
 
 /* Run argv (argv[0] found on $PATH, or in $WINVIRTIO_MTOOLS_DIR) with
- * stdin from /dev/null, TZ=UTC0, MTOOLSRC=/dev/null and
+ * stdin from /dev/null, no LD_PRELOAD or MTOOLS_* settings of ours,
+ * TZ=UTC0, MTOOLSRC=/dev/null and
  * SOURCE_DATE_EPOCH=epoch (so what mtools stamps is the same on every
  * run).  Returns 0 if it exits with 0, else -1 after one wv_error
  * line with the first line mtools printed.
