@@ -261,8 +261,10 @@ wv_fat_lookup (const struct wv_fat *fat, const char *path,
     memcpy (name, p, n);
     name[n] = '\0';
     p += n;
-    if (dir_read (fat, cluster, &d) == -1)
+    if (dir_read (fat, cluster, &d) == -1) {
+      dir_free (&d);            /* what was read before the error */
       return -1;
+    }
     r = dir_find (&d, name, e);
     dir_free (&d);
     if (r <= 0)
