@@ -107,6 +107,49 @@ seeds_hive ()
   done
 }
 
+# esp_seed OUT FAT SECTOR MIB: a small ESP made by mkfs.vfat, with
+# \EFI\Microsoft\Boot\{bootmgfw.efi,BCD} and a long-named
+# \EFI\Boot\bootx64.efi written by mtools (FAT32 is left empty:
+# mtools wants 65525 clusters for it).
+esp_seed ()
+{
+  truncate -s "$4M" "$1"
+  mkfs.vfat -F "$2" -S "$3" -s 1 "$1" >/dev/null 2>&1 || return 0
+  [ "$2" = 32 ] && return 0
+  printf 'MZ fake boot manager\n' > "$tmp/mgr.efi"
+  printf 'regf fake BCD' > "$tmp/BCD"
+  MTOOLSRC=/dev/null mmd -i "$1" ::/EFI ::/EFI/Microsoft \
+    ::/EFI/Microsoft/Boot ::/EFI/Boot
+  MTOOLSRC=/dev/null mcopy -i "$1" "$tmp/mgr.efi" \
+    ::/EFI/Microsoft/Boot/bootmgfw.efi
+  MTOOLSRC=/dev/null mcopy -i "$1" "$tmp/BCD" ::/EFI/Microsoft/Boot/BCD
+  MTOOLSRC=/dev/null mcopy -i "$1" "$tmp/mgr.efi" ::/EFI/Boot/bootx64.efi
+}
+
+seeds_fat ()
+{
+  esp_seed "$out/fat12-512" 12 512 1
+  esp_seed "$out/fat16-512" 16 512 4
+  esp_seed "$out/fat16-4096" 16 4096 4
+  esp_seed "$out/fat32-512" 32 512 4
+}
+
+seeds_bcd ()
+{
+  local f
+  [ -n "$corpus" ] || return 0
+  for f in regipy/BCD dfir-artifact-museum/Win7/BCD \
+           dfir-artifact-museum/Win10/BCD-Template; do
+    uncompress "$corpus/hives/$f.xz" "$out/$(echo "$f" | tr / _)"
+  done
+  # regipy's BCD with 16000046 in its default entry.
+  cp "$out/regipy_BCD" "$out/regipy_BCD-46"
+  printf '%s\n' \
+    '[\Objects\{733b62e5-f608-11eb-825c-c112f60133ab}\Elements\16000046]' \
+    '"Element"=hex(3):01' > "$tmp/46.reg"
+  hivexregedit --merge "$out/regipy_BCD-46" "$tmp/46.reg"
+}
+
 seeds_ntfs ()
 {
   volume "$out/win10-512" win10 512

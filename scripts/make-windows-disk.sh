@@ -11,6 +11,8 @@
 #                        [--system-reg FILE.reg]... [--put SRC:DST]...
 #                        [--no-driver NAME]...
 #                        [--junk-free] [--data MIB] [--fragment N]
+#                        [--esp 16|32] [--esp-size 100M] [--esp-bcd FILE[.xz]]
+#                        [--esp-put SRC:DST]...
 #
 # For free-space trim tests and benchmarks:
 #   --junk-free   fill each NTFS volume with pseudo-random bytes before
@@ -22,6 +24,16 @@
 #                 most 200 to the Data volume) and delete half of
 #                 them: fragmented free space
 #                 that holds the deleted files' bytes
+#
+# --esp formats the gpt layout's EFI system partition FAT16 or FAT32
+# (mkfs.vfat, the disk's sector size, fixed volume id) and puts a fake
+# \EFI\Microsoft\Boot\bootmgfw.efi in it (and the BCD hive FILE as
+# \EFI\Microsoft\Boot\BCD with --esp-bcd), with mtools; --esp-put
+# adds the host file SRC as DST (a /-separated path, e.g.
+# EFI/BOOT/BOOTX64.EFI).  Every time in it is 2021-06-01 12:00 UTC.
+# --esp-size makes the ESP bigger than its 100 MiB (and moves the
+# partitions after it): mtools, like Windows, wants 65525 clusters for
+# FAT32, 260 MiB with 4096-byte sectors.
 #
 # --system-reg merges a .reg file (keys under HKEY_LOCAL_MACHINE\SYSTEM)
 # into the SYSTEM hive after it is made; --put adds the host file SRC
@@ -92,6 +104,8 @@ usage ()
   echo "       [--system-reg FILE.reg]... [--put SRC:DST]..."
   echo "       [--no-driver NAME]..."
   echo "       [--junk-free] [--data MIB] [--fragment N]"
+  echo "       [--esp 16|32] [--esp-size 100M] [--esp-bcd FILE]"
+  echo "       [--esp-put SRC:DST]..."
 }
 
 die ()
@@ -160,6 +174,10 @@ size=256M
 junk_free=
 data_mib=0
 fragment=0
+esp_fat=
+esp_mib=100
+esp_bcd=
+esp_puts=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --version) version="${2:?}"; shift 2 ;;
@@ -177,6 +195,10 @@ while [ $# -gt 0 ]; do
     --junk-free) junk_free=1; shift ;;
     --data) data_mib="${2:?}"; shift 2 ;;
     --fragment) fragment="${2:?}"; shift 2 ;;
+    --esp) esp_fat="${2:?}"; shift 2 ;;
+    --esp-bcd) esp_bcd="${2:?}"; shift 2 ;;
+    --esp-size) esp_mib="$(parse_mib "${2:?}")"; shift 2 ;;
+    --esp-put) esp_puts+=("${2:?}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     -*) usage >&2; exit 1 ;;
     *) [ -z "$output" ] || { usage >&2; exit 1; }
@@ -191,6 +213,11 @@ esac
 case "$layout" in gpt|mbr) ;; *) die "--layout must be gpt or mbr" ;; esac
 case "$ss" in 512|4096) ;; *) die "--sector-size must be 512 or 4096" ;; esac
 disk_mib="$(parse_mib "$size")"
+case "$esp_fat" in
+  "") ;;
+  16|32) [ "$layout" = gpt ] || die "--esp needs --layout gpt" ;;
+  *) die "--esp must be 16 or 32" ;;
+esac
 
 mkhive="$(find_helper wv-mkhive)"
 ntfsput="$(find_helper wv-ntfs-put)"
@@ -222,9 +249,10 @@ part_fs=()
 part_label=()
 case "$layout" in
   gpt)
-    (( disk_mib >= 160 )) || die "--size must be at least 160M for gpt"
-    part_start=(1 101 117)
-    part_size=(100 16 $(( disk_mib - 117 - 1 )))
+    (( disk_mib >= esp_mib + 60 )) ||
+      die "--size must be at least $(( esp_mib + 60 ))M for gpt"
+    part_start=(1 $(( esp_mib + 1 )) $(( esp_mib + 17 )))
+    part_size=("$esp_mib" 16 $(( disk_mib - esp_mib - 17 - 1 )))
     part_fs=(none none ntfs)
     part_label=("" "" Windows)
     cat > "$tmp/table" <<EOF
@@ -233,9 +261,9 @@ label-id: 57494E56-4449-534B-8000-000000000000
 unit: sectors
 first-lba: $(( 1 * spm ))
 
-start=$(( 1 * spm )), size=$(( 100 * spm )), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=57494E56-4553-5000-8000-000000000001, name="EFI system partition"
-start=$(( 101 * spm )), size=$(( 16 * spm )), type=E3C9E316-0B5C-4DB8-817D-F92DF00215AE, uuid=57494E56-4D53-5200-8000-000000000002, name="Microsoft reserved partition"
-start=$(( 117 * spm )), size=$(( part_size[2] * spm )), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=57494E56-5749-4E00-8000-000000000003, name="Basic data partition"
+start=$(( 1 * spm )), size=$(( esp_mib * spm )), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=57494E56-4553-5000-8000-000000000001, name="EFI system partition"
+start=$(( (esp_mib + 1) * spm )), size=$(( 16 * spm )), type=E3C9E316-0B5C-4DB8-817D-F92DF00215AE, uuid=57494E56-4D53-5200-8000-000000000002, name="Microsoft reserved partition"
+start=$(( (esp_mib + 17) * spm )), size=$(( part_size[2] * spm )), type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7, uuid=57494E56-5749-4E00-8000-000000000003, name="Basic data partition"
 EOF
     ;;
   mbr)
@@ -528,5 +556,41 @@ for i in "${!part_start[@]}"; do
     conv=notrunc,sparse status=none
   rm -f "$vol"
 done
+
+# make_esp IMG: the EFI system partition (--esp).
+make_esp ()
+{
+  local img="$1" put src dst
+  export MTOOLSRC=/dev/null TZ=UTC0 SOURCE_DATE_EPOCH=1622548800
+  truncate -s "${esp_mib}M" "$img"
+  "$(find_prog mkfs.vfat "${MKFSVFAT:-}")" -F "$esp_fat" -S "$ss" \
+    -i 57494e56 -n ESP "$img" >/dev/null 2>&1 ||
+    die "mkfs.vfat -F $esp_fat -S $ss failed"
+  fake_file "$tmp/bootmgfw.efi" "BOOT MANAGER" bootmgfw.efi 200000
+  mmd -i "$img" ::/EFI ::/EFI/Microsoft ::/EFI/Microsoft/Boot
+  touch -d @1622548800 "$tmp/bootmgfw.efi"
+  mcopy -m -i "$img" "$tmp/bootmgfw.efi" ::/EFI/Microsoft/Boot/bootmgfw.efi
+  if [ -n "$esp_bcd" ]; then
+    case "$esp_bcd" in
+      *.xz) xz -dc "$esp_bcd" > "$tmp/BCD" ;;
+      *) cp "$esp_bcd" "$tmp/BCD" ;;
+    esac
+    touch -d @1622548800 "$tmp/BCD"
+    mcopy -m -i "$img" "$tmp/BCD" ::/EFI/Microsoft/Boot/BCD
+  fi
+  for put in "${esp_puts[@]}"; do
+    src="${put%%:*}" dst="${put#*:}"
+    [ "${dst%/*}" = "$dst" ] || mmd -D s -i "$img" "::/${dst%/*}" 2>/dev/null ||
+      true
+    cp "$src" "$tmp/put" && touch -d @1622548800 "$tmp/put"
+    mcopy -m -o -i "$img" "$tmp/put" "::/$dst"
+  done
+}
+
+if [ -n "$esp_fat" ]; then
+  make_esp "$tmp/esp.img"
+  dd if="$tmp/esp.img" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+  rm -f "$tmp/esp.img"
+fi
 
 mv "$disk" "$output"

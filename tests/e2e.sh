@@ -15,7 +15,9 @@
 #  - winvirtio-map= gives the same bytes as winvirtio-drivers=
 #    (qemu-img compare), and nbdcopy with 4 connections the same bytes
 #    as qemu-img (cmp);
-#  - a second pass over the converted disk finds nothing to change.
+#  - a second pass over the converted disk finds nothing to change;
+#  - gpt: the ESP (made FAT by make-windows-disk.sh --esp) passes
+#    fsck.fat -n and its \EFI\BOOT\BOOTX64.EFI is bootmgfw.efi (mtype).
 # check-converted.sh also checks DevicePath in the SOFTWARE hive
 # before Windows 8, and the SOFTWARE hive unchanged from Windows 8 on.
 # WV_BOOT_DRIVERS (for check-converted.sh) lists the boot drivers
@@ -24,8 +26,16 @@
 e2e ()
 {
   local name=$1 version=$2 layout=$3 ss=$4 osdir=$5 arch=${7:-amd64}
-  local hive=() t="tmp-$name"
+  local hive=() t="tmp-$name" esp=()
   [ -n "${6:-}" ] && hive=(--system-hive "$6")
+  # The gpt layout gets a FAT EFI system partition (FAT16 with
+  # 4096-byte sectors: 100 MiB is too small for FAT32 there).
+  if [ "$layout" = gpt ]; then
+    requires which mkfs.vfat
+    requires which fsck.fat
+    requires which mtype
+    esp=(--esp $([ "$ss" = 4096 ] && echo 16 || echo 32))
+  fi
 
   requires test -x "$MKNTFS"
   requires test -f "$filter"
@@ -46,7 +56,7 @@ e2e ()
   WV_BUILDDIR="$abs_top_builddir" \
     "$abs_top_srcdir/scripts/make-windows-disk.sh" "$t/disk.img" \
     --version "$version" --layout "$layout" --sector-size "$ss" \
-    "${hive[@]}"
+    "${hive[@]}" "${esp[@]}"
   "$abs_top_srcdir/scripts/make-fake-virtio-win.sh" "$t/vw"
   local sum
   sum=$(sha256sum < "$t/disk.img")
@@ -116,6 +126,18 @@ e2e ()
     "$t/disk.img" "$t/out-map.raw" "$t/dump.json")
   echo "$n bytes differ from the source, all inside the block map"
   [ "$n" -gt 0 ]
+
+  # The ESP: passes fsck.fat -n; the fallback loader is bootmgfw.efi.
+  if [ "$layout" = gpt ]; then
+    grep -q '^EFI system partition 1: \\EFI\\BOOT\\BOOTX64.EFI made a copy' \
+      "$t/summary"
+    dd if="$t/out-map.raw" of="$t/esp" bs=1M skip=1 count=100 status=none
+    fsck.fat -n "$t/esp"
+    MTOOLSRC=/dev/null mtype -i "$t/esp" ::/EFI/BOOT/BOOTX64.EFI > "$t/loader"
+    MTOOLSRC=/dev/null mtype -i "$t/esp" ::/EFI/Microsoft/Boot/bootmgfw.efi |
+      cmp - "$t/loader"
+    rm -f "$t/esp" "$t/loader"
+  fi
 
   # nbdcopy with several connections gives the same bytes.
   nbdkit -U - --filter="$filter" file "$t/disk.img" \

@@ -22,6 +22,8 @@
  *  5. times-labels.c: label the NTFS structures involved; then plan.c
  *     unmounts (libntfs-3g writes its last changes to the overlay).
  *     For XP and 2003, fix the boot sector's heads field (ntfsheads.c).
+ *     Then every EFI system partition's fallback loader and BCD
+ *     (lib/esp/, through mtools, into the same overlay).
  *  6. times-labels.c: the overlay's differences from the source, split
  *     at label edges, are the block map.
  *  7. plan.c, trim.c: free-space trim (unless turned off): the free
@@ -40,6 +42,7 @@
 #include "common/log.h"
 #include "convert/ntfsheads.h"
 #include "disk/overlay.h"
+#include "esp/esp.h"
 #include "ntfs/check.h"
 #include "ntfs/ntfs.h"
 #include "plan/find.h"
@@ -56,6 +59,22 @@ set_paths (struct planner *p)
   snprintf (p->hive, sizeof p->hive, "%s\\SYSTEM", p->config);
   snprintf (p->software, sizeof p->software, "%s\\SOFTWARE", p->config);
   snprintf (p->drivers, sizeof p->drivers, "%s\\drivers", p->system32);
+}
+
+/* Step 5b: the fallback loader and the BCD of every EFI system
+ * partition (esp/esp.c), in the same overlay.
+ */
+static int
+fix_esps (struct planner *p)
+{
+  size_t i;
+
+  for (i = 0; i < p->pt.nr_partitions; ++i)
+    if (p->pt.partitions[i].esp &&
+        wv_esp_fix (p->ov, &p->pt.partitions[i], p->win.arch, p->src->name,
+                    &p->labels, p->log) == -1)
+      return -1;
+  return 0;
 }
 
 /* Step 7: trim the free space of every NTFS volume.  patch_volume
@@ -173,6 +192,7 @@ wv_plan (struct wv_source *src, const struct wv_plan_options *opts)
   set_paths (&p);
   if (patch_volume (&p) == -1 ||
       wv_ntfs_fix_heads (p.ov, p.part, src->size, p.win.major, p.log) == -1 ||
+      fix_esps (&p) == -1 ||
       wv_overlay_diff (p.ov, plan_add_run, &p) == -1 ||
       trim_free_space (&p) == -1)
     goto out;
