@@ -5,7 +5,7 @@
 # lib/ is in folders by concern, in this order:
 #
 #   common < disk < map < ntfs < registry < drivers < convert < plan
-#          < inspect
+#          < inspect < apply
 #
 # A file may include headers of its own folder and of folders before
 # it, never of a folder after it; every include of the engine's own
@@ -20,7 +20,7 @@ import re
 import sys
 
 ORDER = ["common", "disk", "map", "ntfs", "registry", "drivers", "convert",
-         "plan", "inspect"]
+         "plan", "inspect", "apply"]
 # System headers that only some folders may include.
 ONLY = {
     "hivex.h": set(ORDER[ORDER.index("registry"):]),
