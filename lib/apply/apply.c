@@ -117,7 +117,7 @@ write_all (const struct wv_undo *undo, struct wv_dest *dst, int restore,
                         e->offset);
     msg = wv_error_capture_end ();
     if (r == -1) {
-      wv_error ("%s; stopped at extent %zu of %zu: the disk is partly %s; "
+      wv_error ("%s; stopped at extent %zu of %zu: the disk may be partly %s; "
                 "the undo file %s is kept: run 'winvirtio apply' again to "
                 "finish, or 'winvirtio apply --undo=%s' to restore it",
                 msg ? msg : "write failed", i + 1, undo->nr_extents,
