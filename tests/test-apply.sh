@@ -7,6 +7,8 @@
 #   map's extents; a second apply writes nothing;
 # - apply --undo gives back the original bytes (sha256) and removes
 #   the undo file;
+# - a block device (a loop device): patched and restored in place, and
+#   refused while held open with O_EXCL elsewhere;
 # - the refusals, each with its exact message, leaving DEST unchanged:
 #   a read-only NBD export, an NBD URI without --undo-file, a DEST
 #   smaller than the map's disk, a map for another disk, a DEST that
@@ -178,3 +180,29 @@ $VG winvirtio apply --drivers="$vw" --undo-file="$t/f.undo" \
 kill $qpid; wait $qpid || :
 qemu-img compare -f qcow2 -F raw "$t/f.qcow2" "$t/ref.img" ||
   fail "apply on the qcow2 differs from the streamed disk"
+
+# A block device (a loop device, when this machine lets us make one):
+# patched in place, the undo file given; refused while another program
+# holds it open with O_EXCL (as a mount does).
+cp "$t/win10.img" "$t/g.img"
+if loop=$(PATH="$PATH:/sbin:/usr/sbin" losetup -f --show "$t/g.img" 2>/dev/null)
+then
+  cleanup_fn "PATH=\"\$PATH:/sbin:/usr/sbin\" losetup -d $loop"
+  python3 -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_EXCL)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$loop" "$t/held" &
+holder=$!
+  cleanup_fn "kill $holder 2>/dev/null"
+  for i in $(seq 100); do [ -e "$t/held" ] && break; sleep 0.1; done
+  apply_refused busy "$t/g.img" "$t/win10.img" \
+    "$loop: the block device is mounted or in use (open exclusively elsewhere): stop what uses it first" \
+    --drivers="$vw" --undo-file="$t/g.undo" "$loop"
+  kill $holder; wait $holder || :
+  $VG winvirtio apply --drivers="$vw" --undo-file="$t/g.undo" "$loop"
+  cmp "$loop" "$t/ref.img" || fail "apply on the block device differs"
+  $VG winvirtio apply --undo="$t/g.undo" "$loop"
+  cmp "$loop" "$t/win10.img" || fail "undo on the block device differs"
+else
+  echo "$0: no loop device: the block device case is not tested"
+fi
