@@ -185,6 +185,17 @@ seeds_blockmap ()
     >/dev/null
 }
 
+seeds_undo ()
+{
+  # A real undo file: winvirtio apply on a copy of a seed volume with
+  # the fake drivers.
+  drivers
+  volume "$tmp/v" win10 512
+  truncate -s 2M "$tmp/v"
+  "$winvirtio" apply --drivers="$build/virtio-win" \
+    --undo-file="$out/win10.undo" "$tmp/v" >/dev/null
+}
+
 seeds_inf ()
 {
   local f i=0

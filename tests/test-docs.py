@@ -37,7 +37,7 @@ def check(ok, what):
 
 # Options each subcommand takes, from its getopt_long table.
 SUBCOMMANDS = {"map": "map.c", "inspect": "inspect.c", "dump": "dump.c",
-               "domain": "domain.c"}
+               "domain": "domain.c", "apply": "apply.c"}
 # Taken by every subcommand, documented once under the global options.
 GLOBAL = {"verbose", "help", "version"}
 table = {}
@@ -67,21 +67,23 @@ helptext = subprocess.run([os.path.join(builddir, "tools", "winvirtio"),
                           check=True).stdout
 usage = helptext.split("SOURCE is")[0]
 for sub in SUBCOMMANDS:
-    m = re.search(r"winvirtio %s (.*?)(?=\n  winvirtio |\n\n)" % sub, usage,
-                  re.S)
+    # A subcommand may have several usage entries (apply, apply --undo).
+    m = re.findall(r"winvirtio %s (.*?)(?=\n  winvirtio |\n\n)" % sub,
+                   usage, re.S)
     check(m, "winvirtio --help has no usage for %s" % sub)
     if m:
-        got = long_opts(m.group(1), sub) - GLOBAL
+        got = long_opts(" ".join(m), sub) - GLOBAL
         check(got == table[sub], "winvirtio --help: %s takes %s, the code "
               "%s" % (sub, sorted(got), sorted(table[sub])))
     # The subcommand's own usage line (printed for a bad option).
     r = subprocess.run([os.path.join(builddir, "tools", "winvirtio"), sub,
                         "--no-such-option"], capture_output=True, text=True)
-    m = re.search(r"usage: winvirtio %s (.*)" % sub, r.stderr)
+    m = re.findall(r"(?:usage: |^       )winvirtio %s (.*)" % sub, r.stderr,
+                   re.M)
     check(m and r.returncode != 0,
           "winvirtio %s: no usage line for a bad option" % sub)
     if m:
-        got = long_opts(m.group(1), sub) - GLOBAL
+        got = long_opts(" ".join(m), sub) - GLOBAL
         check(got == table[sub], "winvirtio %s's usage: %s, the code %s" %
               (sub, sorted(got), sorted(table[sub])))
 
@@ -89,11 +91,11 @@ for sub in SUBCOMMANDS:
 pod = read("tools", "winvirtio.pod")
 synopsis = pod.split("=head1 SYNOPSIS")[1].split("=head1")[0]
 for sub in SUBCOMMANDS:
-    m = re.search(r"winvirtio (?:\[-v\] )?%s (.*?)(?=\n\n)" % sub,
-                  synopsis, re.S)
+    m = re.findall(r"winvirtio (?:\[-v\] )?%s (.*?)(?=\n\n)" % sub,
+                   synopsis, re.S)
     check(m, "winvirtio(1) SYNOPSIS has no %s" % sub)
     if m:
-        got = long_opts(m.group(1), sub) - GLOBAL
+        got = long_opts(" ".join(m), sub) - GLOBAL
         check(got == table[sub], "winvirtio(1) SYNOPSIS: %s takes %s, the "
               "code %s" % (sub, sorted(got), sorted(table[sub])))
 items = set(re.findall(r"^=item B<--([a-z][a-z-]*)", pod, re.M))
@@ -107,7 +109,7 @@ docs = {"README.md": read("README.md"), "winvirtio.pod": pod,
                                             "nbdkit-winvirtio-filter.pod"),
         "winvirtio-map.pod": read("docs", "winvirtio-map.pod")}
 for name, text in docs.items():
-    for sub, args in re.findall(r"winvirtio (map|inspect|dump|domain)((?: +-[^\s`]*"
+    for sub, args in re.findall(r"winvirtio (map|inspect|dump|domain|apply)((?: +-[^\s`]*"
                                 r"| +[A-Za-z0-9_./:$=\"'{}-]+)*)", text):
         for opt in long_opts(args):
             check(opt in table[sub] or opt in GLOBAL,

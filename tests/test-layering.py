@@ -5,7 +5,7 @@
 # lib/ is in folders by concern, in this order:
 #
 #   common < disk < map < ntfs < registry < drivers < convert < esp
-#          < plan < inspect < vmconfig < domain
+#          < plan < inspect < apply < vmconfig < domain
 #
 # A file may include headers of its own folder and of folders before
 # it, never of a folder after it; every include of the engine's own
@@ -21,7 +21,7 @@ import re
 import sys
 
 ORDER = ["common", "disk", "map", "ntfs", "registry", "drivers", "convert",
-         "esp", "plan", "inspect", "vmconfig", "domain"]
+         "esp", "plan", "inspect", "apply", "vmconfig", "domain"]
 # System headers that only some folders may include.
 ONLY = {
     "hivex.h": set(ORDER[ORDER.index("registry"):]),

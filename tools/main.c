@@ -133,14 +133,19 @@ usage (FILE *fp, int status)
 "                [--network=NAME] [--timezone=ZONE] [--pvc=NAME]...\n"
 "                [--datavolume=NAME]... [--partition=N]\n"
 "                [--sector-size=512|4096] [-o FILE] SOURCE\n"
+"  %s apply [--drivers=PATH] [--map=FILE] [--undo-file=FILE]\n"
+"                [--partition=N] [--sector-size=512|4096] [--details] DEST\n"
+"  %s apply --undo=UNDO DEST\n"
 "  %s --help | --version\n"
 "\n"
 "SOURCE is a local disk image (raw) or an NBD URI (nbd://..., "
 "nbd+unix://...).\n"
+"DEST is a local disk image (raw), a block device or an NBD URI, "
+"written\nin place by apply.\n"
 "Add -v before the subcommand for debug messages.\n"
 "\n"
 "Please read the winvirtio(1) manual page for full usage.\n",
-           prog, prog, prog, prog, prog);
+           prog, prog, prog, prog, prog, prog, prog);
   exit (status);
 }
 
@@ -178,6 +183,8 @@ main (int argc, char *argv[])
     return do_dump (argc - i, argv + i);
   if (strcmp (argv[i], "domain") == 0)
     return do_domain (argc - i, argv + i);
+  if (strcmp (argv[i], "apply") == 0)
+    return do_apply (argc - i, argv + i);
 
   fprintf (stderr, "%s: unknown subcommand %s\n", prog, argv[i]);
   usage (stderr, EXIT_FAILURE);

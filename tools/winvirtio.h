@@ -50,4 +50,9 @@ extern int do_domain (int argc, char *argv[]);
 /* dump.c */
 extern int do_dump (int argc, char *argv[]);
 
+/* apply.c: exit status 0 (patched, finished, restored or nothing to
+ * do) or 1 (refused or failed).
+ */
+extern int do_apply (int argc, char *argv[]);
+
 #endif /* WINVIRTIO_TOOL_H */
