@@ -57,6 +57,7 @@ t1=$(date +%s)
   make -j"${WV_JOBS:-2}" >/dev/null &&
   make install DESTDIR="$root" >/dev/null ) ||
   { echo "$0: building the tree failed" >&2; exit 1; }
+find "$root/usr/lib" -name 'nbdkit-*.la' -delete
 install -m 0755 "$src/deploy/winvirtio-entrypoint" "$root/usr/bin/winvirtio-entrypoint"
 t2=$(date +%s)
 
