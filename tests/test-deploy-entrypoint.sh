@@ -114,8 +114,10 @@ bad ()
   echo "ok: $name refused: $(cat "$t/$name.err")"
 }
 
-# The PVC stand-in holds other bytes: none may be touched.
-head -c "$size" /dev/urandom > "$t/pvc"
+# The PVC stand-in holds other bytes: none may be touched.  (Small,
+# so that the checksums are quick: each refusal comes before the size
+# check, or is the size check.)
+head -c 4194304 /dev/urandom > "$t/pvc"
 T=(WV_TARGET="$t/pvc" WV_TARGET_TYPE=file)
 bad no-mode 2 config "$t/pvc" "${filesrc[@]}" "${T[@]}" "$E"
 bad unknown-mode 2 config "$t/pvc" "${filesrc[@]}" "${T[@]}" "$E" copy
@@ -137,7 +139,7 @@ bad no-such-file 3 source-not-found "$t/pvc" "${filesrc[@]}" WV_SOURCE_FILE="$t/
 bad refused 1 refused "$t/pvc" "${filesrc[@]}" WV_DRIVERS="$t/empty" "${T[@]}" "$E" stream
 bad not-block 4 target-not-block "$t/pvc" "${filesrc[@]}" WV_TARGET="$t/pvc" "$E" stream
 head -c $((size - 1048576)) /dev/urandom > "$t/small"
-bad too-small 4 target-too-small "$t/small" "${filesrc[@]}" WV_TARGET="$t/small" WV_TARGET_TYPE=file "$E" stream
+bad too-small-by-1m 4 target-too-small "$t/small" "${filesrc[@]}" WV_TARGET="$t/small" WV_TARGET_TYPE=file "$E" stream
 # A second Job on the same PVC: the first holds the lock.
 flock "$t/pvc" sleep 30 &
 locker=$!
@@ -145,3 +147,25 @@ cleanup_fn "kill $locker 2>/dev/null"
 sleep 0.5
 bad second-job 4 target-busy "$t/pvc" "${filesrc[@]}" "${T[@]}" "$E" stream
 kill $locker
+
+# An Indexed Job's pod: its settings from WV_CONFIG_DIR/INDEX.env.
+mkdir "$t/disks"
+printf '# disk 3\nWV_SOURCE_FILE=%s\nWV_TARGET=%s\n' "$t/disk.img" "$t/pvc4" > "$t/disks/3.env"
+truncate -s "$size" "$t/pvc4"
+ok indexed WV_CONFIG_DIR="$t/disks" JOB_COMPLETION_INDEX=3 WV_SOURCE=file \
+   WV_DRIVERS="$t/vw" WV_TARGET_TYPE=file "$E" stream
+cmp "$t/pvc1" "$t/pvc4" || fail "the indexed copy has other bytes"
+C=(WV_CONFIG_DIR="$t/disks" WV_SOURCE=file WV_DRIVERS="$t/vw" WV_TARGET_TYPE=file)
+bad no-index 2 config "$t/pvc" "${C[@]}" "$E" stream
+bad no-such-index 2 config "$t/pvc" "${C[@]}" JOB_COMPLETION_INDEX=4 "$E" stream
+printf 'WV_TARGET=%s\nrm -rf /\n' "$t/pvc" > "$t/disks/5.env"
+bad bad-line 2 config "$t/pvc" "${C[@]}" JOB_COMPLETION_INDEX=5 "$E" stream
+printf 'WV_TARGET=%s\nWV_FILTER=/tmp/evil.so\n' "$t/pvc" > "$t/disks/6.env"
+bad filter-per-index 2 config "$t/pvc" "${C[@]}" JOB_COMPLETION_INDEX=6 "$E" stream
+printf 'WV_TARGET=%s\nWV_SOURCE_FILE=$(reboot)\n' "$t/pvc" > "$t/disks/7.env"
+bad literal-values 3 source-not-found "$t/pvc" "${C[@]}" JOB_COMPLETION_INDEX=7 "$E" stream
+printf 'WV_SOURCE_FILE=%s\nWV_TARGET=%s\n' "$t/disk.img" "$t/pvc" > "$t/disks/8.env"
+bad env-conflict 2 config "$t/pvc" "${C[@]}" JOB_COMPLETION_INDEX=8 WV_TARGET="$t/pvc1" "$E" stream
+
+# Started by Forklift as its conversion pod: refused, not half done.
+bad forklift-env 2 unsupported "$t/pvc" V2V_source=vSphere V2V_inPlace=true "$E"
