@@ -23,6 +23,8 @@ packages=(
   bc time mtools dosfstools libvmdk-dev
   # ISO images of the fake virtio-win tree, made at test time
   xorriso genisoimage
+  # deploy/ tests: the manifests checked against the stored schemas
+  python3-jsonschema python3-yaml
   # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
   clang-14 libclang-rt-14-dev
 )
