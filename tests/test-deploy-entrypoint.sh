@@ -75,6 +75,9 @@ ok stream-file "${filesrc[@]}" WV_TARGET="$t/pvc1" WV_TARGET_TYPE=file "$E" stre
 grep -q '^{"event":"progress","percent":100}$' "$t/stream-file.out" ||
   fail "no progress line for 100%"
 [ "$(last_json "$t/stream-file.out" bytes)" = "$size" ] || fail "bytes"
+[[ $(last_json "$t/stream-file.out" windows) == "Windows 10 "* ]] ||
+  fail "the result does not name the Windows found"
+[ "$(last_json "$t/stream-file.out" packages)" -ge 2 ] || fail "packages"
 bash "$abs_top_srcdir/scripts/check-converted.sh" "$t/disk.img" "$t/pvc1" "$t/vw"
 
 # Through the VDDK-safe stack, vSphere faked.
