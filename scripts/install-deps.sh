@@ -27,7 +27,8 @@ packages=(
   xorriso genisoimage
   # winvirtio domain's tests and demo: libvirt's schema check and test
   # driver (virt-xml-validate, virsh -c test:///default), KubeVirt's
-  # schema through jsonschema
+  # schema through jsonschema; deploy/ tests: the manifests checked
+  # against the stored schemas
   libvirt-clients python3-jsonschema python3-yaml
   # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
   clang-14 libclang-rt-14-dev
