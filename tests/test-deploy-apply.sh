@@ -47,7 +47,7 @@ sum=$(sha256sum < "$t/pvc")
 rc=0; env WV_DRIVERS="$t/vw" WV_TARGET="$t/pvc" "$E" apply >"$t/o" 2>"$t/e" || rc=$?
 [ $rc = 4 ] && [ "$(last_json "$t/o" cause)" = target-not-block ] ||
   fail "a file target without WV_TARGET_TYPE=file: exit $rc, $(cat "$t/o")"
-flock "$t/pvc" sleep 30 &
+flock -o "$t/pvc" sleep 30 &  # -o: the lock dies with flock, not with sleep
 locker=$!
 cleanup_fn "kill $locker 2>/dev/null"
 sleep 0.5

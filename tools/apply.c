@@ -23,7 +23,8 @@ apply_usage (void)
 {
   fprintf (stderr, "usage: %s apply [--drivers=PATH] [--map=FILE] "
            "[--undo-file=FILE] [--partition=N] [--sector-size=512|4096] "
-           "[--details] DEST\n"
+           "[--san-policy=online|keep] [--autoreboot=off|keep] "
+           "[--vmware-tools=leave|disable] [--details] DEST\n"
            "       %s apply --undo=UNDO DEST\n", prog, prog);
   exit (EXIT_FAILURE);
 }
@@ -73,6 +74,9 @@ do_apply (int argc, char *argv[])
     { "undo", required_argument, NULL, 'U' },
     { "partition", required_argument, NULL, 'p' },
     { "sector-size", required_argument, NULL, 's' },
+    { "san-policy", required_argument, NULL, 'S' },
+    { "autoreboot", required_argument, NULL, 'A' },
+    { "vmware-tools", required_argument, NULL, 'W' },
     { "details", no_argument, NULL, 'D' },
     { "verbose", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 }

@@ -9,7 +9,10 @@
  * from LSI or pvscsi): the report's services say whether they are
  * (inspect-services.c lists every boot-start SCSI miniport, and both
  * are in that group).  The IDE drivers of XP and 2003 are boot-start
- * in a default installation and are not checked.
+ * in a default installation and are not checked.  The block map makes
+ * the SATA fallback boot start where its service and file are there
+ * (convert/fallback.c): inspect names it in r->sata, and then the
+ * patched disk has it boot-ready even when the source does not.
  */
 
 #include <config.h>
@@ -57,6 +60,13 @@ wv_domain_guest_from_inspect (const struct wv_inspect *r,
       g->fallback_ready = s->start == 0 && !s->start_override &&
         s->file_exists != 0;
   }
+  if (r->have_firstboot && r->would_patch && r->sata &&
+      strcasecmp (r->sata, g->fallback) == 0)
+    for (i = 0; i < WV_NR_FALLBACKS; ++i)
+      if (r->fallbacks[i].name &&
+          strcasecmp (r->fallbacks[i].name, g->fallback) == 0 &&
+          r->fallbacks[i].present && r->fallbacks[i].file_exists == 1)
+        g->fallback_ready = true;
   g->would_patch = r->would_patch;
   g->refusal = r->refusal;
   return 0;
