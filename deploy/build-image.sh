@@ -20,7 +20,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 image=${1:-localhost/winvirtio:latest}
 mirror=${WV_MIRROR:-http://deb.debian.org/debian}
 # Keep in step with deploy/Containerfile.
-packages=nbdkit,libnbd-bin,qemu-utils,libhivex0,libntfs-3g89,libnettle8,libarchive13,libxml2
+packages=nbdkit,libnbd-bin,qemu-utils,libhivex0,libntfs-3g89,libnettle8,libarchive13,libxml2,mtools
 
 for cmd in debootstrap buildah; do
   command -v $cmd >/dev/null ||
