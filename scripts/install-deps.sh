@@ -29,7 +29,7 @@ packages=(
   # driver (virt-xml-validate, virsh -c test:///default), KubeVirt's
   # schema through jsonschema; deploy/ tests: the manifests checked
   # against the stored schemas
-  libvirt-clients python3-jsonschema python3-yaml
+  libvirt-clients libxml2-utils python3-jsonschema python3-yaml
   # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
   clang-14 libclang-rt-14-dev
 )
