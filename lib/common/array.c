@@ -8,7 +8,9 @@
 
 #include <config.h>
 
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,5 +47,23 @@ wv_array_grow (void *ptrp, size_t *cap, size_t need, size_t size,
   }
   memcpy (ptrp, &p, sizeof p);
   *cap = ncap;
+  return 0;
+}
+
+int
+wv_strings_vappend (char ***list, size_t *nr, size_t *cap, const char *fs,
+                    va_list args)
+{
+  char *msg;
+
+  if (vasprintf (&msg, fs, args) == -1) {
+    wv_error ("malloc: %m");
+    return -1;
+  }
+  if (wv_array_grow (list, cap, *nr + 1, sizeof **list, 8) == -1) {
+    free (msg);
+    return -1;
+  }
+  (*list)[(*nr)++] = msg;
   return 0;
 }

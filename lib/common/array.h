@@ -10,6 +10,7 @@
 #ifndef WINVIRTIO_ARRAY_H
 #define WINVIRTIO_ARRAY_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 /* Make room for at least NEED elements of SIZE bytes in the array
@@ -20,5 +21,14 @@
  */
 extern int wv_array_grow (void *ptrp, size_t *cap, size_t need, size_t size,
                           size_t min);
+
+/* Append a new string, formatted as vprintf would, to the array of
+ * strings *LIST of *NR elements and capacity *CAP (grown with
+ * wv_array_grow).  Returns 0, or -1 after wv_error; on failure the
+ * array is unchanged.
+ */
+extern int wv_strings_vappend (char ***list, size_t *nr, size_t *cap,
+                               const char *fs, va_list args)
+  __attribute__ ((format (printf, 4, 0)));
 
 #endif /* WINVIRTIO_ARRAY_H */

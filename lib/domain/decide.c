@@ -31,23 +31,13 @@ static int
 warn (struct wv_domain_plan *p, const char *fs, ...)
 {
   va_list args;
-  char *msg;
-  int len;
+  int r;
 
   va_start (args, fs);
-  len = vasprintf (&msg, fs, args);
+  r = wv_strings_vappend (&p->warnings, &p->nr_warnings, &p->cap_warnings,
+                          fs, args);
   va_end (args);
-  if (len == -1) {
-    wv_error ("malloc: %m");
-    return -1;
-  }
-  if (wv_array_grow (&p->warnings, &p->cap_warnings, p->nr_warnings + 1,
-                     sizeof *p->warnings, 4) == -1) {
-    free (msg);
-    return -1;
-  }
-  p->warnings[p->nr_warnings++] = msg;
-  return 0;
+  return r;
 }
 
 void

@@ -17,6 +17,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/tempfile.h"
 #include "esp/mtools.h"
 
 extern char **environ;
@@ -151,34 +152,13 @@ int
 wv_esp_mtools_stage (const uint8_t *data, size_t len, int64_t mtime,
                      char **path_r)
 {
-  const char *dir = getenv ("TMPDIR");
   struct timespec ts[2];
   CLEANUP_CLOSE int fd = -1;
   char *path;
 
-  if (asprintf (&path, "%s/winvirtio-file-XXXXXX",
-                dir && *dir ? dir : "/var/tmp") == -1) {
-    wv_error ("asprintf: %m");
+  fd = wv_temp_file_write ("file", data, len, &path);
+  if (fd == -1)
     return -1;
-  }
-  fd = mkostemp (path, O_CLOEXEC);
-  if (fd == -1) {
-    wv_error ("mkostemp: %s: %m", path);
-    free (path);
-    return -1;
-  }
-  while (len > 0) {
-    ssize_t r = write (fd, data, len);
-
-    if (r <= 0) {
-      wv_error ("write: %s: %m", path);
-      unlink (path);
-      free (path);
-      return -1;
-    }
-    data += r;
-    len -= r;
-  }
   ts[0].tv_sec = ts[1].tv_sec = mtime;
   ts[0].tv_nsec = ts[1].tv_nsec = 0;
   if (futimens (fd, ts) == -1) {

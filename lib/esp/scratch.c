@@ -24,38 +24,11 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/tempfile.h"
 #include "esp/scratch.h"
 
 #define PIECE 4096
 #define SECTOR 512
-
-/* A private file in $TMPDIR; its path in *path_r if wanted. */
-static int
-make_temp (char **path_r)
-{
-  const char *dir = getenv ("TMPDIR");
-  char *path;
-  int fd;
-
-  if (asprintf (&path, "%s/winvirtio-esp-XXXXXX",
-                dir && *dir ? dir : "/var/tmp") == -1) {
-    wv_error ("asprintf: %m");
-    return -1;
-  }
-  fd = mkostemp (path, O_CLOEXEC);
-  if (fd == -1) {
-    wv_error ("mkostemp: %s: %m", path);
-    free (path);
-    return -1;
-  }
-  if (path_r)
-    *path_r = path;
-  else {
-    unlink (path);
-    free (path);
-  }
-  return fd;
-}
 
 int
 wv_esp_scratch_open (struct wv_esp_scratch *s, struct wv_overlay *ov,
@@ -65,8 +38,8 @@ wv_esp_scratch_open (struct wv_esp_scratch *s, struct wv_overlay *ov,
   s->ov = ov;
   s->base = base;
   s->size = size;
-  s->orig_fd = make_temp (NULL);
-  s->work_fd = s->orig_fd == -1 ? -1 : make_temp (&s->work_path);
+  s->orig_fd = wv_temp_file ("esp", NULL);
+  s->work_fd = s->orig_fd == -1 ? -1 : wv_temp_file ("esp", &s->work_path);
   if (s->work_fd == -1 ||
       ftruncate (s->orig_fd, size) == -1 ||
       ftruncate (s->work_fd, size) == -1) {

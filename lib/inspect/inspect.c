@@ -147,23 +147,13 @@ static int
 wv_inspect_warn (struct wv_inspect *r, const char *fs, ...)
 {
   va_list args;
-  char *msg;
-  int len;
+  int ret;
 
   va_start (args, fs);
-  len = vasprintf (&msg, fs, args);
+  ret = wv_strings_vappend (&r->warnings, &r->nr_warnings,
+                            &r->cap_warnings, fs, args);
   va_end (args);
-  if (len == -1) {
-    wv_error ("malloc: %m");
-    return -1;
-  }
-  if (wv_array_grow (&r->warnings, &r->cap_warnings, r->nr_warnings + 1,
-                     sizeof *r->warnings, 8) == -1) {
-    free (msg);
-    return -1;
-  }
-  r->warnings[r->nr_warnings++] = msg;
-  return 0;
+  return ret;
 }
 
 /* Warnings from the SOFTWARE and SYSTEM hives, as virt-v2v gives

@@ -26,6 +26,7 @@
 #include "common/hostfile.h"
 #include "common/le.h"
 #include "common/log.h"
+#include "common/tempfile.h"
 #include "registry/hive.h"
 #include "registry/hivelog.h"
 
@@ -173,50 +174,17 @@ wv_hive_logs_free (struct wv_hive_logs *l)
   memset (l, 0, sizeof *l);
 }
 
-/* Write data to a new private temporary file; returns its path. */
-static char *
-stage (const uint8_t *data, size_t len)
-{
-  const char *tmpdir = getenv ("TMPDIR");
-  CLEANUP_CLOSE int fd = -1;
-  char *path;
-  size_t done = 0;
-
-  if (asprintf (&path, "%s/winvirtio-hive-XXXXXX",
-                tmpdir ? tmpdir : "/var/tmp") == -1) {
-    wv_error ("asprintf: %m");
-    return NULL;
-  }
-  fd = mkostemp (path, O_CLOEXEC);
-  if (fd == -1) {
-    wv_error ("mkostemp: %s: %m", path);
-    free (path);
-    return NULL;
-  }
-  while (done < len) {
-    ssize_t r = write (fd, data + done, len - done);
-
-    if (r == -1) {
-      if (errno == EINTR)
-        continue;
-      wv_error ("write: %s: %m", path);
-      unlink (path);
-      free (path);
-      return NULL;
-    }
-    done += r;
-  }
-  return path;
-}
-
 int
 wv_hive_open (struct wv_hive *hive, const uint8_t *data, size_t len,
               int writable, const char *what)
 {
+  int fd;
+
   hive->h = NULL;
-  hive->path = stage (data, len);
-  if (hive->path == NULL)
+  fd = wv_temp_file_write ("hive", data, len, &hive->path);
+  if (fd == -1)
     return -1;
+  close (fd);
   hive->h = hivex_open (hive->path, writable ? HIVEX_OPEN_WRITE : 0);
   if (hive->h == NULL) {
     if (errno == ENOMEM)

@@ -44,26 +44,16 @@ int
 wv_vmconfig_warn (struct wv_vmconfig *cfg, const char *fs, ...)
 {
   va_list args;
-  char *msg;
-  int len;
+  int r;
 
   /* A hostile file could ask for a warning a line: keep the first. */
   if (cfg->nr_warnings >= 100)
     return 0;
   va_start (args, fs);
-  len = vasprintf (&msg, fs, args);
+  r = wv_strings_vappend (&cfg->warnings, &cfg->nr_warnings,
+                          &cfg->cap_warnings, fs, args);
   va_end (args);
-  if (len == -1) {
-    wv_error ("malloc: %m");
-    return -1;
-  }
-  if (wv_array_grow (&cfg->warnings, &cfg->cap_warnings,
-                     cfg->nr_warnings + 1, sizeof *cfg->warnings, 8) == -1) {
-    free (msg);
-    return -1;
-  }
-  cfg->warnings[cfg->nr_warnings++] = msg;
-  return 0;
+  return r;
 }
 
 bool
