@@ -14,6 +14,11 @@
 #                       or extent
 #   ranges              the read ranges, "OFFSET LENGTH" a line
 #   extents             the extents, "OFFSET LENGTH LABEL" a line
+#   runs                the requests apply reads and writes them in:
+#                       extents end to end, at most 4 MiB a request
+#                       (apply.c's RUN_MAX), "FIRST LAST" a line (the
+#                       1-based numbers of the run's first and last
+#                       extents)
 import hashlib, struct, sys
 path, cmd = sys.argv[1], sys.argv[2]
 b = bytearray(open(path, "rb").read())
@@ -59,5 +64,17 @@ elif cmd == "extents":
         o, n = struct.unpack_from("<QI", b, xt + 96 * i)
         label = bytes(b[xt + 96 * i + 16:xt + 96 * i + 96]).split(b"\0")[0]
         print("%d %d %s" % (o, n, label.decode()))
+elif cmd == "runs":
+    xt = 128 + 16 * nr
+    ext = [struct.unpack_from("<QI", b, xt + 96 * i) for i in range(nx)]
+    i = 0
+    while i < nx:
+        j, size = i + 1, ext[i][1]
+        while (j < nx and ext[j][0] == ext[j - 1][0] + ext[j - 1][1]
+               and size + ext[j][1] <= 4 * 1024 * 1024):
+            size += ext[j][1]
+            j += 1
+        print("%d %d" % (i + 1, j))
+        i = j
 else:
     sys.exit("mapfile.py: unknown command " + cmd)

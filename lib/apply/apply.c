@@ -4,8 +4,13 @@
  * The order of the steps is in apply.h.  Test hook: with
  * WINVIRTIO_TEST_KILL_AFTER=N in the environment, the process kills
  * itself (SIGKILL) right after its Nth durable step (the undo file
- * saved, each extent written, the flush, the undo file marked), so
- * tests can stop it at every point and check what a crash leaves.
+ * saved, each write, the flush, the undo file marked), so tests can
+ * stop it at every point and check what a crash leaves.
+ *
+ * Extents that lie end to end (a run: MFT records side by side, the
+ * pages of a hive) are read and written as one request, which halves
+ * the requests over a remote NBD destination.  The undo file keeps
+ * the map's extents as they are.
  */
 
 #include <config.h>
@@ -38,6 +43,48 @@ step_done (void)
     raise (SIGKILL);
 }
 
+/* The largest run read or written as one request. */
+#define RUN_MAX (4 * 1024 * 1024)
+
+/* The run starting at extent i: extents i .. *end - 1 lie end to end,
+ * *len bytes in all (one extent, whatever its length, is a run).
+ */
+static void
+run_at (const struct wv_undo *undo, size_t i, size_t *end, size_t *len)
+{
+  const struct wv_undo_extent *e = &undo->extents[i];
+  uint64_t next = e->offset + e->length;
+  size_t j;
+
+  *len = e->length;
+  for (j = i + 1; j < undo->nr_extents; ++j) {
+    e = &undo->extents[j];
+    if (e->offset != next || *len + e->length > RUN_MAX)
+      break;
+    *len += e->length;
+    next += e->length;
+  }
+  *end = j;
+}
+
+/* The longest run of undo, for one buffer that holds any run. */
+static uint8_t *
+run_buffer (const struct wv_undo *undo)
+{
+  size_t i, end, len, max = 1;
+  uint8_t *buf;
+
+  for (i = 0; i < undo->nr_extents; i = end) {
+    run_at (undo, i, &end, &len);
+    if (len > max)
+      max = len;
+  }
+  buf = malloc (max);
+  if (buf == NULL)
+    wv_error ("malloc: %m");
+  return buf;
+}
+
 /* How the extents of undo compare with DEST now. */
 struct state {
   size_t old, new, other;
@@ -47,29 +94,31 @@ static int
 compare_dest (const struct wv_undo *undo, struct wv_source *src,
               struct state *st)
 {
-  size_t i;
+  size_t i, j, end, len;
+  uint8_t *buf, *p;
 
   memset (st, 0, sizeof *st);
-  for (i = 0; i < undo->nr_extents; ++i) {
-    const struct wv_undo_extent *e = &undo->extents[i];
-    uint8_t *buf = malloc (e->length);
-
-    if (buf == NULL) {
-      wv_error ("malloc: %m");
-      return -1;
-    }
-    if (wv_source_pread (src, buf, e->length, e->offset) == -1) {
+  buf = run_buffer (undo);
+  if (buf == NULL)
+    return -1;
+  for (i = 0; i < undo->nr_extents; i = end) {
+    run_at (undo, i, &end, &len);
+    if (wv_source_pread (src, buf, len, undo->extents[i].offset) == -1) {
       free (buf);
       return -1;
     }
-    if (memcmp (buf, e->new, e->length) == 0)
-      st->new++;
-    else if (memcmp (buf, e->old, e->length) == 0)
-      st->old++;
-    else
-      st->other++;
-    free (buf);
+    for (j = i, p = buf; j < end; p += undo->extents[j++].length) {
+      const struct wv_undo_extent *e = &undo->extents[j];
+
+      if (memcmp (p, e->new, e->length) == 0)
+        st->new++;
+      else if (memcmp (p, e->old, e->length) == 0)
+        st->old++;
+      else
+        st->other++;
+    }
   }
+  free (buf);
   return 0;
 }
 
@@ -100,21 +149,35 @@ check_undo_dest (const struct wv_undo *undo, const char *undo_path,
   return 0;
 }
 
-/* Write the new (or old) bytes of every extent, then flush. */
+/* Write the new (or old) bytes of every extent, a run a request, then
+ * flush.
+ */
 static int
 write_all (const struct wv_undo *undo, struct wv_dest *dst, int restore,
            const char *undo_path, struct wv_apply_report *report)
 {
-  size_t i;
+  size_t i, j, end, len;
+  uint8_t *buf, *p;
 
-  for (i = 0; i < undo->nr_extents; ++i) {
-    const struct wv_undo_extent *e = &undo->extents[i];
+  buf = run_buffer (undo);
+  if (buf == NULL)
+    return -1;
+  for (i = 0; i < undo->nr_extents; i = end) {
+    const void *data;
     char *msg;
     int r;
 
+    run_at (undo, i, &end, &len);
+    if (end == i + 1)
+      data = restore ? undo->extents[i].old : undo->extents[i].new;
+    else {
+      for (j = i, p = buf; j < end; p += undo->extents[j++].length)
+        memcpy (p, restore ? undo->extents[j].old : undo->extents[j].new,
+                undo->extents[j].length);
+      data = buf;
+    }
     wv_error_capture_begin ();
-    r = wv_dest_pwrite (dst, restore ? e->old : e->new, e->length,
-                        e->offset);
+    r = wv_dest_pwrite (dst, data, len, undo->extents[i].offset);
     msg = wv_error_capture_end ();
     if (r == -1) {
       wv_error ("%s; stopped at extent %zu of %zu: the disk may be partly %s; "
@@ -123,14 +186,16 @@ write_all (const struct wv_undo *undo, struct wv_dest *dst, int restore,
                 msg ? msg : "write failed", i + 1, undo->nr_extents,
                 restore ? "restored" : "patched", undo_path, undo_path);
       free (msg);
+      free (buf);
       return -1;
     }
     free (msg);
-    report->extents++;
-    report->bytes += e->length;
+    report->extents += end - i;
+    report->bytes += len;
     report->write_requests++;
     step_done ();
   }
+  free (buf);
   if (wv_dest_flush (dst) == -1)
     return -1;
   step_done ();
@@ -221,6 +286,29 @@ get_map (const char *dest, const struct wv_apply_options *opts)
   return map;
 }
 
+/* The old bytes of every extent of undo, a run a request. */
+static int
+read_old (struct wv_undo *undo, struct wv_source *src)
+{
+  size_t i, j, end, len;
+  uint8_t *buf, *p;
+
+  buf = run_buffer (undo);
+  if (buf == NULL)
+    return -1;
+  for (i = 0; i < undo->nr_extents; i = end) {
+    run_at (undo, i, &end, &len);
+    if (wv_source_pread (src, buf, len, undo->extents[i].offset) == -1) {
+      free (buf);
+      return -1;
+    }
+    for (j = i, p = buf; j < end; p += undo->extents[j++].length)
+      memcpy (undo->extents[j].old, p, undo->extents[j].length);
+  }
+  free (buf);
+  return 0;
+}
+
 /* Steps 2 and 3: the undo record of map on dst, after checking that
  * dst still holds what the planner read.
  */
@@ -265,9 +353,9 @@ make_undo (const char *dest, const struct wv_map *map, struct wv_dest *dst)
       goto err;
     }
     memcpy (e->new, x->data, x->length);
-    if (wv_source_pread (src, e->old, x->length, x->offset) == -1)
-      goto err;
   }
+  if (read_old (undo, src) == -1)
+    goto err;
   return undo;
 
  err:
