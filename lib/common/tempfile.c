@@ -8,10 +8,30 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
 #include "common/tempfile.h"
+
+#define PROC_PREFIX "/proc/"
+
+/* /proc/PID/fd/FD if it names fd's file here, else NULL. */
+static char *
+proc_name (int fd)
+{
+  struct stat a, b;
+  char *proc;
+
+  if (asprintf (&proc, PROC_PREFIX "%d/fd/%d", (int) getpid (), fd) == -1)
+    return NULL;
+  if (stat (proc, &a) == 0 && fstat (fd, &b) == 0 &&
+      a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+    return proc;
+  free (proc);
+  return NULL;
+}
 
 int
 wv_temp_file (const char *name, char **path_r)
@@ -31,13 +51,29 @@ wv_temp_file (const char *name, char **path_r)
     free (path);
     return -1;
   }
-  if (path_r)
+  if (path_r) {
+    char *proc = proc_name (fd);
+
+    if (proc) {
+      unlink (path);
+      free (path);
+      path = proc;
+    }
     *path_r = path;
+  }
   else {
     unlink (path);
     free (path);
   }
   return fd;
+}
+
+void
+wv_temp_file_remove (char *path)
+{
+  if (path && strncmp (path, PROC_PREFIX, strlen (PROC_PREFIX)) != 0)
+    unlink (path);
+  free (path);
 }
 
 int
@@ -57,8 +93,7 @@ wv_temp_file_write (const char *name, const uint8_t *data, size_t len,
     if (r <= 0) {
       wv_error ("write: %s: %m", path);
       close (fd);
-      unlink (path);
-      free (path);
+      wv_temp_file_remove (path);
       return -1;
     }
     data += r;

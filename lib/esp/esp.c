@@ -25,6 +25,7 @@
 
 #include "common/cleanup.h"
 #include "common/log.h"
+#include "common/tempfile.h"
 #include "esp/bcd.h"
 #include "esp/esp.h"
 #include "esp/fat.h"
@@ -152,21 +153,24 @@ static int
 put_file (struct job *j, const uint8_t *data, size_t len, int64_t mtime,
           int64_t epoch, const char *dst)
 {
-  CLEANUP_FREE char *staged = NULL, *to = NULL;
-  int r;
+  CLEANUP_FREE char *to = NULL;
+  char *staged;
+  int fd, r;
 
   if (asprintf (&to, "::/%s", dst) == -1) {
     wv_error ("asprintf: %m");
     return -1;
   }
-  if (wv_esp_mtools_stage (data, len, mtime, &staged) == -1)
+  fd = wv_esp_mtools_stage (data, len, mtime, &staged);
+  if (fd == -1)
     return -1;
   {
     const char *argv[] = { "mcopy", "-o", "-m", "-i", j->s.work_path,
                            staged, to, NULL };
     r = wv_esp_mtools_run (argv, epoch);
   }
-  unlink (staged);
+  close (fd);
+  wv_temp_file_remove (staged);
   return r;
 }
 

@@ -153,7 +153,7 @@ wv_esp_mtools_stage (const uint8_t *data, size_t len, int64_t mtime,
                      char **path_r)
 {
   struct timespec ts[2];
-  CLEANUP_CLOSE int fd = -1;
+  int fd;
   char *path;
 
   fd = wv_temp_file_write ("file", data, len, &path);
@@ -163,10 +163,10 @@ wv_esp_mtools_stage (const uint8_t *data, size_t len, int64_t mtime,
   ts[0].tv_nsec = ts[1].tv_nsec = 0;
   if (futimens (fd, ts) == -1) {
     wv_error ("futimens: %s: %m", path);
-    unlink (path);
-    free (path);
+    close (fd);
+    wv_temp_file_remove (path);
     return -1;
   }
   *path_r = path;
-  return 0;
+  return fd;
 }

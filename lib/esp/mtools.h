@@ -20,9 +20,11 @@
  */
 extern int wv_esp_mtools_run (const char *const *argv, int64_t epoch);
 
-/* Write data to a private file in $TMPDIR with modification time
- * mtime (seconds since 1970, UTC), for mcopy -m.  *path_r is
- * malloc'd; the caller unlinks and frees it.  Returns 0 or -1.
+/* Write data to a private temporary file with modification time
+ * mtime (seconds since 1970, UTC), for mcopy -m.  Returns its
+ * descriptor, with its name for mcopy in *path_r (common/tempfile.h:
+ * the caller closes the descriptor after mcopy, then calls
+ * wv_temp_file_remove), or -1.
  */
 extern int wv_esp_mtools_stage (const uint8_t *data, size_t len,
                                 int64_t mtime, char **path_r);

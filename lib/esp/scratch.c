@@ -59,9 +59,7 @@ wv_esp_scratch_close (struct wv_esp_scratch *s)
   if (s->work_fd >= 0)
     close (s->work_fd);
   s->orig_fd = s->work_fd = -1;
-  if (s->work_path)
-    unlink (s->work_path);
-  free (s->work_path);
+  wv_temp_file_remove (s->work_path);
   s->work_path = NULL;
   wv_rangeset_reset (&s->filled);
 }

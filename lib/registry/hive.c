@@ -178,13 +178,12 @@ int
 wv_hive_open (struct wv_hive *hive, const uint8_t *data, size_t len,
               int writable, const char *what)
 {
-  int fd;
-
   hive->h = NULL;
-  fd = wv_temp_file_write ("hive", data, len, &hive->path);
-  if (fd == -1)
+  hive->fd = wv_temp_file_write ("hive", data, len, &hive->path);
+  if (hive->fd == -1) {
+    hive->path = NULL;
     return -1;
-  close (fd);
+  }
   hive->h = hivex_open (hive->path, writable ? HIVEX_OPEN_WRITE : 0);
   if (hive->h == NULL) {
     if (errno == ENOMEM)
@@ -196,9 +195,7 @@ wv_hive_open (struct wv_hive *hive, const uint8_t *data, size_t len,
                 "that it repairs the hive, shut it down cleanly, then try "
                 "again", what);
     }
-    unlink (hive->path);
-    free (hive->path);
-    hive->path = NULL;
+    wv_hive_close (hive);
     return -1;
   }
   return 0;
@@ -220,8 +217,8 @@ wv_hive_close (struct wv_hive *hive)
   if (hive->h)
     hivex_close (hive->h);
   if (hive->path) {
-    unlink (hive->path);
-    free (hive->path);
+    close (hive->fd);
+    wv_temp_file_remove (hive->path);
   }
   hive->h = NULL;
   hive->path = NULL;

@@ -18,8 +18,12 @@
 #include "ntfs/ntfs.h"
 #include "registry/hivelog.h"
 
+/* hivex opens and commits a hive by name: the hive is staged in a
+ * temporary file (common/tempfile.h), open while path is set.
+ */
 struct wv_hive {
-  char *path;                   /* temporary file (unlinked on close) */
+  char *path;                   /* the name hivex uses; NULL: none */
+  int fd;                       /* the staged file, while path is set */
   hive_h *h;
 };
 
