@@ -6,12 +6,15 @@
 #
 #   vmconfig_check.py model CONFIG MODEL
 #       MODEL (wv-vmconfig's output) has CONFIG's CPUs, memory,
-#       firmware, Secure Boot, vTPM, NIC MACs and disk files.
+#       firmware, Secure Boot, vTPM, NIC MACs, disk files and CD/DVD
+#       drives (at most 4).
 #   vmconfig_check.py libvirt LIST
 #       each line of LIST is "CONFIG XML STAGE CLOCK FIRMWARE": the
 #       domain XML has CONFIG's memory, vCPUs, topology and MACs, the
 #       clock CLOCK (utc|localtime), the firmware FIRMWARE (efi|bios,
-#       the disk's), and the stage's buses and models.
+#       the disk's), the stage's buses and models, and the source's
+#       CD/DVD drives, empty (SATA on q35, IDE on pc where there is
+#       room), with every target name unique.
 #   vmconfig_check.py kubevirt SCHEMA YAML...
 #       each manifest validates against KubeVirt's v1.VirtualMachine.
 #   vmconfig_check.py openstack JSON...
@@ -44,6 +47,7 @@ def vmx(path):
             mac = d.get(p + "generatedaddress")
         nics.append(mac.lower() if mac else None)
     disks = []
+    cdroms = 0
     for k, v in d.items():
         m = re.match(r"(scsi|sata|nvme|ide)(\d+):(\d+)\.present$", k)
         if not m or v.lower() != "true":
@@ -51,7 +55,10 @@ def vmx(path):
         b, c, u = m.groups()
         f = d.get("%s%s:%s.filename" % (b, c, u), "")
         t = d.get("%s%s:%s.devicetype" % (b, c, u), "")
-        if "cdrom" in t.lower() or not f.lower().endswith(".vmdk"):
+        if "cdrom" in t.lower() or (not t and f.lower().endswith(".iso")):
+            cdroms += 1
+            continue
+        if not f.lower().endswith(".vmdk"):
             continue
         disks.append((["scsi", "sata", "nvme", "ide"].index(b), int(c),
                       int(u), f))
@@ -63,6 +70,7 @@ def vmx(path):
         "vtpm": d.get("vtpm.present", "").lower() == "true",
         "macs": nics,
         "disks": [f for *_, f in sorted(disks)],
+        "cdroms": min(cdroms, 4),
     }
 
 
@@ -94,7 +102,7 @@ def ovf(path):
             if a.get("key") == "bootOptions.efiSecureBootEnabled":
                 sb = a.get("value") == "true"
     byid = {i.get("InstanceID"): i for i in items}
-    cpus, cores, mem, macs, dl = 1, 1, 1024, [], []
+    cpus, cores, mem, macs, dl, cdroms = 1, 1, 1024, [], [], 0
     nics = []
     for i in items:
         t = i.get("ResourceType")
@@ -118,12 +126,14 @@ def ovf(path):
             dl.append((bus, int(c.get("Address") or 0),
                        int(i.get("AddressOnParent") or 0),
                        files[disks[ref]]))
+        elif t in ("15", "16"):
+            cdroms += 1
         elif t == "1" and i.get("ResourceSubType") == "vmware.vtpm":
             vtpm = True
     macs = [m for _, m in sorted(nics, key=lambda x: x[0])]
     return {"vcpus": cpus, "cores": cores, "memory": mem, "efi": efi,
             "secure_boot": sb, "vtpm": vtpm, "macs": macs,
-            "disks": [f for *_, f in sorted(dl)]}
+            "disks": [f for *_, f in sorted(dl)], "cdroms": min(cdroms, 4)}
 
 
 def config(path):
@@ -163,6 +173,7 @@ def model(cfgpath, modelpath):
     check("vtpm", m["vtpm"] == "1", c["vtpm"])
     check("MACs", macs, c["macs"])
     check("disks", disks, c["disks"])
+    check("CD/DVD drives", int(m["cdroms"]), c["cdroms"])
 
 
 def libvirt(cfgpath, xmlpath, stage, clock, firmware):
@@ -189,8 +200,23 @@ def libvirt(cfgpath, xmlpath, stage, clock, firmware):
     check("MACs", macs, c["macs"])
     models = {i.find("model").get("type")
               for i in d.findall("devices/interface")}
-    buses = [x.find("target").get("bus") for x in d.findall("devices/disk")]
+    buses = [x.find("target").get("bus")
+             for x in d.findall("devices/disk[@device='disk']")]
     check("disks", len(buses), len(c["disks"]))
+    targets = [x.find("target").get("dev") for x in d.findall("devices/disk")]
+    check("unique target names", len(set(targets)), len(targets))
+    pc = os_.find("type").get("machine") == "pc"
+    cds = d.findall("devices/disk[@device='cdrom']")
+    want = c["cdroms"]
+    if pc:
+        room = 4 - len(buses) if set(buses) == {"ide"} else 4
+        want = min(want, max(room, 0))
+    check("CD/DVD drives", len(cds), want)
+    for x in cds:
+        check("CD/DVD bus", x.find("target").get("bus"),
+              "ide" if pc else "sata")
+        check("CD/DVD empty", x.find("source"), None)
+        check("CD/DVD read-only", x.find("readonly") is not None, True)
     if stage == "bootstrap":
         if not (set(buses) <= {"sata", "ide"} and len(set(buses)) <= 1):
             fail("bootstrap buses %r" % buses)

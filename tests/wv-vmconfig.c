@@ -44,6 +44,7 @@ main (int argc, char *argv[])
             cfg.disks[i].controller, cfg.disks[i].unit,
             cfg.disks[i].controller_model[0] ?
             cfg.disks[i].controller_model : "-", cfg.disks[i].file);
+  printf ("cdroms %u\n", cfg.nr_cdroms);
   for (i = 0; i < cfg.nr_warnings; ++i)
     printf ("warning %s\n", cfg.warnings[i]);
   wv_vmconfig_free (&cfg);

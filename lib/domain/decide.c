@@ -120,6 +120,37 @@ buses (const struct wv_domain_guest *g, const struct wv_domain_options *o,
   return 0;
 }
 
+/* The source's CD/DVD drives: empty ones in a libvirt domain (where an
+ * ISO is attached later, as virt-v2v keeps them); the other formats
+ * attach ISO images as volumes, so they are left out there.
+ */
+static int
+cdroms (const struct wv_vmconfig *cfg, const struct wv_domain_options *o,
+        struct wv_domain_plan *p)
+{
+  unsigned n = cfg->nr_cdroms, room;
+
+  if (n == 0)
+    return 0;
+  if (o->format != WV_DOMAIN_LIBVIRT)
+    return warn (p, "the source's %u CD/DVD drive%s left out: %s attaches "
+                 "an ISO image as a volume of its own", n,
+                 n == 1 ? " is" : "s are",
+                 o->format == WV_DOMAIN_KUBEVIRT ? "KubeVirt" : "OpenStack");
+  p->cdrom_bus = p->legacy ? "ide" : "sata";
+  /* IDE has four places, shared with the disks there. */
+  room = 4;
+  if (strcmp (p->disk_bus, "ide") == 0)
+    room = cfg->nr_disks >= 4 ? 0 : 4 - cfg->nr_disks;
+  p->cdroms = n;
+  if (p->legacy && n > room) {
+    p->cdroms = room;
+    return warn (p, "%u of the source's %u CD/DVD drives left out: the "
+                 "IDE bus has no room for them", n - room, n);
+  }
+  return 0;
+}
+
 int
 wv_domain_decide (const struct wv_vmconfig *cfg,
                   const struct wv_domain_guest *g,
@@ -141,7 +172,8 @@ wv_domain_decide (const struct wv_vmconfig *cfg,
               "guests only");
     goto fail;
   }
-  if (firmware (cfg, g, p) == -1 || buses (g, o, p) == -1)
+  if (firmware (cfg, g, p) == -1 || buses (g, o, p) == -1 ||
+      cdroms (cfg, o, p) == -1)
     goto fail;
   if (g->from_map && strcmp (g->rtc_source, "from the map") != 0 &&
       warn (p, "the block map does not record the guest's clock (it was "

@@ -78,6 +78,11 @@ struct wv_domain_plan {
                                    "virtio", "virtio-transitional" */
   const char *arch;             /* "x86_64", "i686", "aarch64" */
   unsigned sockets, cores;
+  /* libvirt: the source's CD/DVD drives, empty, on cdrom_bus ("sata",
+   * or "ide" on pc); none in the other formats.
+   */
+  unsigned cdroms;
+  const char *cdrom_bus;
   size_t nr_warnings, cap_warnings;
   char **warnings;
 };

@@ -116,6 +116,34 @@ write_os (FILE *fp, const struct wv_domain_plan *p)
   fprintf (fp, "  </clock>\n");
 }
 
+/* The source's CD/DVD drives, empty, after the disks.  Target names
+ * are unique in a domain: where the disks' names have the same prefix
+ * (sdX for SATA and SCSI, hdX for IDE), the drives' go on from them.
+ */
+static void
+write_cdroms (FILE *fp, const struct wv_domain_plan *p,
+              const char *disk_prefix, size_t nr_disks)
+{
+  const char *prefix;
+  size_t first, i;
+
+  if (p->cdroms == 0)
+    return;
+  prefix = strcmp (p->cdrom_bus, "ide") == 0 ? "hd" : "sd";
+  first = strcmp (prefix, disk_prefix) == 0 ? nr_disks : 0;
+  for (i = 0; i < p->cdroms; ++i) {
+    char dev[16];
+
+    drive_name (prefix, first + i, dev, sizeof dev);
+    fprintf (fp, "    <!-- CD/DVD drive %zu of the source, empty -->\n"
+             "    <disk type='file' device='cdrom'>\n"
+             "      <driver name='qemu' type='raw'/>\n"
+             "      <target dev='%s' bus='%s'/>\n"
+             "      <readonly/>\n"
+             "    </disk>\n", i + 1, dev, p->cdrom_bus);
+  }
+}
+
 static void
 write_disks (FILE *fp, const struct wv_vmconfig *cfg,
              const struct wv_domain_options *o,
@@ -150,6 +178,7 @@ write_disks (FILE *fp, const struct wv_vmconfig *cfg,
       fprintf (fp, "      <boot order='1'/>\n");
     fprintf (fp, "    </disk>\n");
   }
+  write_cdroms (fp, p, prefix, cfg->nr_disks);
 }
 
 static void

@@ -13,7 +13,8 @@
  * prefix them differently): References/File, DiskSection/Disk, the
  * first VirtualSystem's Name, OperatingSystemSection's vmw:osType, and
  * in VirtualHardwareSection the Items by rasd:ResourceType (3 CPU, 4
- * memory, 5 IDE, 6 SCSI, 20 SATA/NVMe, 10 NIC, 17 disk, 1 vmware.vtpm)
+ * memory, 5 IDE, 6 SCSI, 20 SATA/NVMe, 10 NIC, 17 disk, 15 and 16 CD
+ * and DVD drives, 1 vmware.vtpm)
  * and the vmw:Config / vmw:ExtraConfig keys (firmware, Secure Boot,
  * vTPM, tools.syncTime, rtc.diffFromUTC).
  */
@@ -553,6 +554,10 @@ read_devices (struct ovf *o, struct wv_vmconfig *cfg)
                               "\" is not a MAC" : "") == -1)
           return -1;
       }
+    }
+    else if (it->type == 15 || it->type == 16) {
+      if (wv_vmconfig_add_cdrom (cfg) == -1)
+        return -1;
     }
     else if (it->type == 17) {
       struct wv_vm_disk d = { .bus = WV_VM_SCSI };

@@ -56,6 +56,19 @@ wv_vmconfig_warn (struct wv_vmconfig *cfg, const char *fs, ...)
   return r;
 }
 
+int
+wv_vmconfig_add_cdrom (struct wv_vmconfig *cfg)
+{
+  if (cfg->nr_cdroms < WV_VMCONFIG_MAX_CDROMS) {
+    cfg->nr_cdroms++;
+    return 0;
+  }
+  if (!cfg->more_cdroms++)
+    return wv_vmconfig_warn (cfg, "more than %d CD/DVD drives: the rest "
+                             "left out", WV_VMCONFIG_MAX_CDROMS);
+  return 0;
+}
+
 bool
 wv_vmconfig_mac (const char *s, char out[18])
 {

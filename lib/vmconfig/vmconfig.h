@@ -22,6 +22,7 @@
 #define WV_VMCONFIG_MAX_BYTES (4 * 1024 * 1024)
 #define WV_VMCONFIG_MAX_NICS 16
 #define WV_VMCONFIG_MAX_DISKS 32
+#define WV_VMCONFIG_MAX_CDROMS 4
 
 enum wv_vm_firmware { WV_VM_BIOS, WV_VM_EFI };
 
@@ -59,6 +60,11 @@ struct wv_vmconfig {
   struct wv_vm_nic nics[WV_VMCONFIG_MAX_NICS];
   size_t nr_disks;              /* hard disks only, in the source's order */
   struct wv_vm_disk disks[WV_VMCONFIG_MAX_DISKS];
+  /* CD/DVD drives (the destination gets them empty: an ISO of the
+   * source's datastore is not copied).
+   */
+  unsigned nr_cdroms;            /* at most WV_VMCONFIG_MAX_CDROMS */
+  unsigned more_cdroms;         /* left out beyond it */
 
   size_t nr_warnings, cap_warnings;
   char **warnings;
@@ -85,6 +91,11 @@ extern int wv_ova_read_ovf (const char *path, char **buf, size_t *len);
 /* vmconfig.c: the model's helpers. */
 extern void wv_vmconfig_init (struct wv_vmconfig *cfg, const char *kind);
 extern void wv_vmconfig_free (struct wv_vmconfig *cfg);
+/* One more CD/DVD drive: counted up to WV_VMCONFIG_MAX_CDROMS, then a
+ * warning.  Returns 0 or -1.
+ */
+extern int wv_vmconfig_add_cdrom (struct wv_vmconfig *cfg);
+
 extern int wv_vmconfig_warn (struct wv_vmconfig *cfg, const char *fs, ...)
   __attribute__ ((format (printf, 2, 3)));
 /* Copy a MAC in any case with ':' or '-' as "aa:bb:..." lower case

@@ -394,7 +394,7 @@ read_disk (const struct vmx *x, enum wv_vm_bus bus, unsigned c, unsigned u,
   type = getf (x, key, sizeof key, "%s%u:%u.devicetype", prefix, c, u);
   file = getf (x, key, sizeof key, "%s%u:%u.filename", prefix, c, u);
   if (type && strcasestr (type, "cdrom"))
-    return 0;
+    return wv_vmconfig_add_cdrom (cfg);
   if (file == NULL || file[0] == '\0') {
     if (type == NULL || strcasestr (type, "disk") == NULL)
       return 0;                 /* a device of no kind we know, no file */
@@ -402,8 +402,10 @@ read_disk (const struct vmx *x, enum wv_vm_bus bus, unsigned c, unsigned u,
     return -1;
   }
   ext = strrchr (file, '.');
+  if (type == NULL && ext && strcasecmp (ext, ".iso") == 0)
+    return wv_vmconfig_add_cdrom (cfg);
   if (type == NULL && (ext == NULL || strcasecmp (ext, ".vmdk") != 0))
-    return 0;                   /* an ISO, a floppy image */
+    return 0;                   /* a floppy image */
   if (type && strcasestr (type, "disk") == NULL)
     return wv_vmconfig_warn (cfg, "%s%u:%u.deviceType = \"%s\": not a "
                              "hard disk, left out", prefix, c, u, type);
