@@ -105,6 +105,18 @@ refused nul.vmx 'the .vmx has a NUL byte: not a text file'
 refused noeq.vmx 'line 15: not key = "value"'
 { base; echo 'x = "unterminated'; } > "$t/quote.vmx"
 refused quote.vmx 'line 15: x: the value'"'"'s closing quote is missing'
+# CD/DVD drives: counted to 4, then one warning.
+{ base; for u in 0 1; do
+    echo "ide$u:0.present = \"TRUE\""; echo "ide$u:0.deviceType = \"cdrom-image\""
+    echo "ide$u:0.fileName = \"/vmfs/volumes/ds/win$u.iso\""
+  done
+  for u in 0 1 2 3; do
+    echo "sata0:$u.present = \"TRUE\""; echo "sata0:$u.fileName = \"tools$u.iso\""
+  done; } > "$t/cd.vmx"
+warned cd.vmx 'more than 4 CD/DVD drives: the rest left out'
+grep -qx 'cdroms 4' "$t/out"
+[ $(grep -c '^warning' "$t/out") = 1 ]
+grep -qx 'cdroms 0' <(./wv-vmconfig "$t/ok.vmx")
 # 10 MB: refused by its size, before it is read.
 { base; head -c 10485760 /dev/zero | tr '\0' '#'; } > "$t/big.vmx"
 refused big.vmx 'bytes, more than the 4194304 bytes winvirtio accepts for it'
