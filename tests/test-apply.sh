@@ -169,6 +169,19 @@ printf 'hello' > "$t/e.img.wvundo"
 apply_refused undo-magic "$t/e.img" "$t/ref.img" \
   "$t/e.img.wvundo: not a winvirtio undo file" --undo="$t/e.img.wvundo" "$t/e.img"
 
+# An undo file in memory (a tmpfs) would not outlive a crash that the
+# disk outlives: refused before anything is read.
+if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+  cp "$t/win10.img" "$t/h.img"
+  shm=/dev/shm/winvirtio-test-$$.undo
+  apply_refused undo-tmpfs "$t/h.img" "$t/win10.img" \
+    "$t/h.img: the undo file $shm would be in memory (/dev/shm is a tmpfs): it would not survive a crash or a reboot, while $t/h.img keeps what apply wrote; give --undo-file=FILE on persistent storage; nothing was written" \
+    --drivers="$vw" --undo-file="$shm" "$t/h.img"
+  [ ! -e "$shm" ] || fail "undo-tmpfs: an undo file was written"
+else
+  echo "$0: /dev/shm is no tmpfs: the undo file in memory is not tested"
+fi
+
 # In place on a qcow2, through qemu-nbd (the virt-v2v-in-place case).
 qemu-img convert -f raw -O qcow2 "$t/win10.img" "$t/f.qcow2"
 qemu-nbd -f qcow2 -t -k "$T/q.sock" --pid-file="$T/q.pid" "$t/f.qcow2" &
@@ -183,7 +196,8 @@ qemu-img compare -f qcow2 -F raw "$t/f.qcow2" "$t/ref.img" ||
 
 # A block device (a loop device, when this machine lets us make one):
 # patched in place, the undo file given; refused while another program
-# holds it open with O_EXCL (as a mount does).
+# holds it open with O_EXCL (as a mount does), and without an undo file
+# (the default, beside it in /dev, is in memory).
 cp "$t/win10.img" "$t/g.img"
 if loop=$(PATH="$PATH:/sbin:/usr/sbin" losetup -f --show "$t/g.img" 2>/dev/null)
 then
@@ -199,6 +213,12 @@ holder=$!
     "$loop: the block device is mounted or in use (open exclusively elsewhere): stop what uses it first" \
     --drivers="$vw" --undo-file="$t/g.undo" "$loop"
   kill $holder; wait $holder || :
+  # Its default undo file, beside it in /dev, would be in memory.
+  if [ "$(stat -f -c %T /dev)" = tmpfs ]; then
+    apply_refused undo-dev "$t/g.img" "$t/win10.img" \
+      "$loop: the undo file $loop.wvundo would be in memory (/dev is a tmpfs): it would not survive a crash or a reboot, while $loop keeps what apply wrote; give --undo-file=FILE on persistent storage; nothing was written" \
+      --drivers="$vw" "$loop"
+  fi
   $VG winvirtio apply --drivers="$vw" --undo-file="$t/g.undo" "$loop"
   cmp "$loop" "$t/ref.img" || fail "apply on the block device differs"
   $VG winvirtio apply --undo="$t/g.undo" "$loop"

@@ -21,7 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "common/array.h"
 #include "common/log.h"
@@ -363,6 +366,44 @@ make_undo (const char *dest, const struct wv_map *map, struct wv_dest *dst)
   return NULL;
 }
 
+/* The undo file must outlive a crash of the machine as DEST does: one
+ * in memory (tmpfs, ramfs: /dev, where a block device's default undo
+ * file would go, /run, often /tmp) is refused, unless DEST is a file
+ * in that same file system, which a crash takes too.
+ */
+static int
+check_undo_durable (const char *dest, const char *undo_path)
+{
+  char *copy = strdup (undo_path);
+  const char *dir;
+  struct statfs fs;
+  struct stat ds, us;
+  int r = 0;
+
+  if (copy == NULL) {
+    wv_error ("strdup: %m");
+    return -1;
+  }
+  dir = dirname (copy);
+  if (statfs (dir, &fs) == -1) {
+    wv_error ("%s: %m (the folder of the undo file %s)", dir, undo_path);
+    free (copy);
+    return -1;
+  }
+  if ((fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC) &&
+      !(!wv_is_nbd_uri (dest) && stat (dest, &ds) == 0 &&
+        S_ISREG (ds.st_mode) && stat (dir, &us) == 0 &&
+        ds.st_dev == us.st_dev)) {
+    wv_error ("%s: the undo file %s would be in memory (%s is a tmpfs): "
+              "it would not survive a crash or a reboot, while %s keeps "
+              "what apply wrote; give --undo-file=FILE on persistent "
+              "storage; nothing was written", dest, undo_path, dir, dest);
+    r = -1;
+  }
+  free (copy);
+  return r;
+}
+
 int
 wv_apply (const char *dest, const struct wv_apply_options *opts,
           struct wv_apply_report *report)
@@ -381,6 +422,8 @@ wv_apply (const char *dest, const struct wv_apply_options *opts,
     return -1;
   }
 
+  if (check_undo_durable (dest, opts->undo_path) == -1)
+    return -1;
   map = get_map (dest, opts);
   if (map == NULL)
     return -1;
