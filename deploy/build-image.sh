@@ -20,7 +20,7 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 image=${1:-localhost/winvirtio:latest}
 mirror=${WV_MIRROR:-http://deb.debian.org/debian}
 # Keep in step with deploy/Containerfile.
-packages=nbdkit,libnbd-bin,qemu-utils,libhivex0,libntfs-3g89,libnettle8,libarchive13,libxml2,mtools
+packages=nbdkit,libnbd-bin,qemu-utils,libhivex0,libntfs-3g89,libnettle8,libarchive13,libxml2,mtools,socat
 
 for cmd in debootstrap buildah; do
   command -v $cmd >/dev/null ||
@@ -59,6 +59,7 @@ t1=$(date +%s)
   { echo "$0: building the tree failed" >&2; exit 1; }
 find "$root/usr/lib" -name 'nbdkit-*.la' -delete
 install -m 0755 "$src/deploy/winvirtio-entrypoint" "$root/usr/bin/winvirtio-entrypoint"
+install -m 0755 "$src/deploy/winvirtio-forklift" "$root/usr/bin/winvirtio-forklift"
 t2=$(date +%s)
 
 # What a container does not need.

@@ -28,8 +28,10 @@ packages=(
   # winvirtio domain's tests and demo: libvirt's schema check and test
   # driver (virt-xml-validate, virsh -c test:///default), KubeVirt's
   # schema through jsonschema; deploy/ tests: the manifests checked
-  # against the stored schemas
+  # against the stored schemas; the Forklift conversion pod's HTTP
+  # server (socat) and its client in the test (curl)
   libvirt-clients libxml2-utils python3-jsonschema python3-yaml
+  socat curl
   # fuzzing (fuzzing/run.sh): clang with its libFuzzer and ASan runtimes
   clang-14 libclang-rt-14-dev
 )

@@ -170,5 +170,4 @@ bad literal-values 3 source-not-found "$t/pvc" "${C[@]}" JOB_COMPLETION_INDEX=7 
 printf 'WV_SOURCE_FILE=%s\nWV_TARGET=%s\n' "$t/disk.img" "$t/pvc" > "$t/disks/8.env"
 bad env-conflict 2 config "$t/pvc" "${C[@]}" JOB_COMPLETION_INDEX=8 WV_TARGET="$t/pvc1" "$E" stream
 
-# Started by Forklift as its conversion pod: refused, not half done.
-bad forklift-env 2 unsupported "$t/pvc" V2V_source=vSphere V2V_inPlace=true "$E"
+# Started by Forklift as its conversion pod: test-deploy-forklift.sh.

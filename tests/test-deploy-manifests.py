@@ -148,6 +148,19 @@ for doc in docs:
     if doc["kind"] == "Plan":
         check([v["id"] for v in doc["spec"]["vms"]] == ["vm-101", "vm-102", "vm-103"],
               "the Plan lists every VM")
+        spec = doc["spec"]
+        if "virtV2vImage" in spec:
+            # Forklift's conversion pod is this image; it converts in
+            # place only (CDI copies: warm, or cold without shared
+            # disks) and does no preflight inspection over VDDK.
+            check(spec["virtV2vImage"] == values["IMAGE"]
+                  and not spec.get("skipGuestConversion", False)
+                  and (spec.get("type") in ("warm", "conversion") or spec.get("migrateSharedDisks") is False)
+                  and spec.get("runPreflightInspection") is False,
+                  "the conversion-image Plan: winvirtio's image, in place, no preflight inspection")
+        else:
+            check(spec.get("skipGuestConversion") is True and spec.get("targetPowerState") == "off",
+                  "the raw-copy Plan: no guest conversion, the VM left off for the apply Job")
     if doc["kind"] == "ConfigMap":
         data = doc["data"]
         check(sorted(data) == ["0.env", "1.env", "2.env"], "the ConfigMap: one entry an index")

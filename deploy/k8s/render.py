@@ -12,7 +12,8 @@
 # pvc-block, job-stream, job-apply, virtualmachine) are written once a
 # disk, and job-indexed.yaml and configmap-disks.yaml get one index a
 # disk (completions, one device and one volume a disk), parallelism N
-# (default 4), and plan-forklift.yaml lists every VM.  A placeholder left without a value, an unknown --set
+# (default 4), and plan-forklift.yaml and plan-forklift-convert.yaml
+# list every VM.  A placeholder left without a value, an unknown --set
 # key or a malformed value is an error (one line, exit 1): nothing is
 # printed.  Needs python3-yaml.
 import argparse
@@ -117,7 +118,7 @@ def render(args):
                 docs.append(yaml.safe_load(substitute(text, v, path)))
             used |= found - {"VM", "MOREF", "DISK_PATH", "DISK_SIZE", "DISK"}
             continue
-        if rows and name == "plan-forklift.yaml":
+        if rows and name in ("plan-forklift.yaml", "plan-forklift-convert.yaml"):
             doc = yaml.safe_load(substitute(text, dict(values, MOREF="x"), path))
             doc["spec"]["vms"] = [{"id": r[1]} for r in rows]
             docs.append(doc)
