@@ -1,5 +1,6 @@
 /* winvirtio command: "inspect", what winvirtio would find and do,
- * before the copy, as text.
+ * before the copy, as text (as JSON: inspect-json.c; as
+ * virt-v2v-inspector's XML: inspect-xml.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  */
 
@@ -26,7 +27,7 @@ inspect_usage (void)
   fprintf (stderr, "usage: %s inspect [--drivers=PATH] [--partition=N] "
            "[--sector-size=512|4096] [--san-policy=online|keep] "
            "[--autoreboot=off|keep] [--vmware-tools=leave|disable] "
-           "[--details] [--json] SOURCE\n", prog);
+           "[--details] [--json|--xml] SOURCE\n", prog);
   exit (2);
 }
 
@@ -301,6 +302,7 @@ do_inspect (int argc, char *argv[])
     { "autoreboot", required_argument, NULL, 'A' },
     { "vmware-tools", required_argument, NULL, 'W' },
     { "json", no_argument, NULL, 'j' },
+    { "xml", no_argument, NULL, 'x' },
     { "details", no_argument, NULL, 'D' },
     { "verbose", no_argument, NULL, 'v' },
     { NULL, 0, NULL, 0 }
@@ -308,19 +310,25 @@ do_inspect (int argc, char *argv[])
   struct wv_plan_options opts = { 0 };
   struct wv_inspect r;
   struct wv_source *src;
-  bool json = false, details = false;
+  bool json = false, xml = false, details = false;
   int c, status;
 
   optind = 1;
   while ((c = getopt_long (argc, argv, "d:p:v", long_options, NULL)) != -1) {
     switch (c) {
     case 'j': json = true; break;
+    case 'x': xml = true; break;
     case 'D': details = true; break;
     case 'v': verbose = 1; break;
     default:
       if (!parse_plan_option (c, optarg, &opts, 2))
         inspect_usage ();
     }
+  }
+  if (json && xml) {
+    fprintf (stderr, "%s: inspect: --json and --xml cannot be used "
+             "together: give one\n", prog);
+    inspect_usage ();
   }
   if (optind != argc - 1)
     inspect_usage ();
@@ -334,6 +342,8 @@ do_inspect (int argc, char *argv[])
   }
   if (json)
     print_json (src, &r);
+  else if (xml)
+    print_xml (src, &r);
   else
     print_text (src, &r, details);
   status = r.would_patch ? 0 : 1;

@@ -42,6 +42,9 @@ extern void firmware (const struct wv_inspect *r, char *buf, size_t len);
 /* inspect-json.c */
 extern void print_json (struct wv_source *src, const struct wv_inspect *r);
 
+/* inspect-xml.c */
+extern void print_xml (struct wv_source *src, const struct wv_inspect *r);
+
 /* domain.c: exit status 0, or 1 (bad usage, unreadable configuration
  * or disk, a definition that could not boot).
  */

@@ -236,6 +236,24 @@ inspect_devicepath (struct wv_ntfs *v, const char *softpath,
   free (rec.data);
 }
 
+/* The system root and the hives as the volume spells them (the
+ * planner's names are looked up ignoring case).  One that cannot be
+ * read is left NULL: nothing else depends on them.
+ */
+static void
+real_paths (struct wv_ntfs *v, const char *sysroot, const char *syspath,
+            const char *softpath, struct wv_inspect *r)
+{
+  wv_error_capture_begin ();
+  if (wv_ntfs_real_path (v, sysroot, &r->systemroot) == -1)
+    r->systemroot = NULL;
+  if (wv_ntfs_real_path (v, syspath, &r->system_hive) == -1)
+    r->system_hive = NULL;
+  if (wv_ntfs_real_path (v, softpath, &r->software_hive) == -1)
+    r->software_hive = NULL;
+  free (wv_error_capture_end ());
+}
+
 /* Step 2: Windows, its services and warnings, on the volume found. */
 static int
 inspect_windows (struct wv_source *src, struct wv_overlay *ov,
@@ -296,6 +314,7 @@ inspect_windows (struct wv_source *src, struct wv_overlay *ov,
   }
   free (wv_error_capture_end ());
   r->have_windows = true;
+  real_paths (v, vol->sysroot, hive, softpath, r);
   if (!r->win.has_driver_database)
     inspect_devicepath (v, softpath, soft, softlen, software.h, r);
   if (wv_inspect_services (system.h, &r->win, v, vol->sysroot, r) == -1 ||
@@ -538,6 +557,9 @@ wv_inspect_free (struct wv_inspect *r)
   free (r->pt_error);
   free (r->windows_error);
   free (r->hive_refusal);
+  free (r->systemroot);
+  free (r->software_hive);
+  free (r->system_hive);
   free (r->devicepath);
   free (r->summary);
   free (r->refusal);

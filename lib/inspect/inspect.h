@@ -88,6 +88,13 @@ struct wv_inspect {
   unsigned hive_replayed;       /* dirty, recovered: entries or pages
                                    replayed from its logs */
 
+  /* The system root and the two hives as the Windows volume spells
+   * them, '/'-separated from its root ("/WINDOWS",
+   * "/WINDOWS/system32/config/software" on XP): libguestfs' names,
+   * for inspect --xml.  Each malloc'd, or NULL if not found.
+   */
+  char *systemroot, *software_hive, *system_hive;
+
   /* Before Windows 8 only (have_devicepath): what the SOFTWARE hive's
    * DevicePath says about Drivers\VirtIO (devicepath.h), read from
    * the hive as the planner would edit it (a dirty one recovered from

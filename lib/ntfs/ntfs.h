@@ -1,5 +1,6 @@
 /* winvirtio: an NTFS volume through libntfs-3g on the overlay:
- * mounting it (mount.c) and its files (files.c).
+ * mounting it (mount.c), its files (files.c) and the case of their
+ * names (case.c).
  * Copyright (C) 2026 the winvirtio authors.  LGPLv2+.
  *
  * Paths are in the volume, with '/' or '\' separators, and are looked
@@ -116,5 +117,17 @@ extern int wv_ntfs_get_mtime (struct wv_ntfs *v, const char *path,
  */
 extern int wv_ntfs_set_times (struct wv_ntfs *v, const char *path,
                               uint64_t t, bool created);
+
+/* case.c */
+
+/* path ('/' or '\' separators) as the volume spells it: each
+ * component given the case of its name in its directory (the exact
+ * match, else the first that matches ignoring case; never a DOS
+ * name), '/'-separated from the root: "/WINDOWS/system32" for
+ * "Windows\System32" on XP.  *real_r is malloc'd.  Returns 0 or -1
+ * (after wv_error; a component that is not there is an error).
+ */
+extern int wv_ntfs_real_path (struct wv_ntfs *v, const char *path,
+                              char **real_r);
 
 #endif /* WINVIRTIO_NTFS_H */
