@@ -126,6 +126,17 @@ EOF
 [ "$(code GET /nothing)" = 404 ] || fail "an unknown path is not 404"
 printf 'HELLO\r\n\r\n' | socat -t 5 - TCP:127.0.0.1:"$port" > "$t/bad" || :
 head -n 1 "$t/bad" | grep -q '^HTTP/1.1 400 ' || fail "a malformed request is not 400: $(head -c 100 "$t/bad")"
+# Hostile clients: random bytes, a 1 MB request line, a header that
+# never ends, a connection closed at once; the server keeps serving.
+for (( i = 0; i < 20; ++i )); do
+  head -c $(( RANDOM % 4096 + 1 )) /dev/urandom | socat -t 0.3 - TCP:127.0.0.1:"$port" >/dev/null 2>&1 || :
+done
+{ printf 'GET /'; head -c 1048576 /dev/zero | tr '\0' a; printf ' HTTP/1.1\r\n\r\n'; } |
+  socat -t 0.3 - TCP:127.0.0.1:"$port" >/dev/null 2>&1 || :
+{ printf 'GET /vm HTTP/1.1\r\n'; head -c 1048576 /dev/zero | tr '\0' h; } |
+  socat -t 0.3 - TCP:127.0.0.1:"$port" >/dev/null 2>&1 || :
+socat -t 0 /dev/null TCP:127.0.0.1:"$port" >/dev/null 2>&1 || :
+[ "$(code GET /vm)" = 204 ] || fail "the server stopped answering after hostile requests"
 kill -0 $pod_pid 2>/dev/null || fail "the pod ended before /shutdown"
 [ "$(code POST /shutdown)" = 204 ] || fail "/shutdown did not answer 204"
 for (( i = 0; i < 100; ++i )); do kill -0 $pod_pid 2>/dev/null || break; sleep 0.1; done
