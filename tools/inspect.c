@@ -45,19 +45,28 @@ start_name (int64_t start)
   }
 }
 
-/* "UEFI (EFI system partition 1)", "BIOS (no EFI system partition)". */
-void
-firmware (const struct wv_inspect *r, char *buf, size_t len)
+/* The first EFI system partition, or NULL. */
+const struct wv_partition *
+esp_partition (const struct wv_inspect *r)
 {
   size_t i;
 
   for (i = 0; i < r->pt.nr_partitions; ++i)
-    if (r->pt.partitions[i].esp) {
-      snprintf (buf, len, "UEFI (EFI system partition: %u)",
-                r->pt.partitions[i].number);
-      return;
-    }
-  snprintf (buf, len, "BIOS (no EFI system partition)");
+    if (r->pt.partitions[i].esp)
+      return &r->pt.partitions[i];
+  return NULL;
+}
+
+/* "UEFI (EFI system partition 1)", "BIOS (no EFI system partition)". */
+void
+firmware (const struct wv_inspect *r, char *buf, size_t len)
+{
+  const struct wv_partition *esp = esp_partition (r);
+
+  if (esp)
+    snprintf (buf, len, "UEFI (EFI system partition: %u)", esp->number);
+  else
+    snprintf (buf, len, "BIOS (no EFI system partition)");
 }
 
 static void

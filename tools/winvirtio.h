@@ -37,6 +37,7 @@ struct wv_inspect;
 struct wv_source;
 extern int do_inspect (int argc, char *argv[]);
 extern const char *start_name (int64_t start);
+extern const struct wv_partition *esp_partition (const struct wv_inspect *r);
 extern void firmware (const struct wv_inspect *r, char *buf, size_t len);
 
 /* inspect-json.c */
