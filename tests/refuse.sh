@@ -115,7 +115,7 @@ set_oem ()
 refused ()
 {
   local name=$1 disk=$2 msg=$3 part=${4:-} drivers=${5:-$vw}
-  local d="$t/$name" r mtime mapmsg filtmsg
+  local d="$t/$name" r mtime mapmsg filtmsg sum
   local mapopt=() filtopt=()
 
   if [ -n "$part" ]; then
@@ -161,6 +161,23 @@ refused ()
     grep -qFx "  refused: $mapmsg" "$d/inspect" ||
       fail "$name: winvirtio inspect does not show the volume's refusal"
   fi
+
+  # winvirtio apply on a copy (the same disk copied by another
+  # importer): exit status 1, the one message naming the copy, the
+  # copy unchanged and no undo file.
+  cp --sparse=always "$disk" "$d/dest.img"
+  sum=$(sha256sum < "$d/dest.img")
+  r=0
+  $VG winvirtio apply --drivers="$drivers" "${mapopt[@]}" "$d/dest.img" \
+    > "$d/apply" 2> "$d/apply.err" || r=$?
+  cat "$d/apply" "$d/apply.err"
+  [ $r = 1 ] || fail "$name: winvirtio apply exited with $r, expected 1"
+  grep -qFx "winvirtio: ${msg//@SRC@/$d/dest.img}" "$d/apply.err" ||
+    fail "$name: winvirtio apply did not say: ${msg//@SRC@/$d/dest.img}"
+  [ "$(sha256sum < "$d/dest.img")" = "$sum" ] ||
+    fail "$name: a refused apply wrote to the disk"
+  [ ! -e "$d/dest.img.wvundo" ] || fail "$name: a refused apply left an undo file"
+  rm -f "$d/dest.img"
 
   # The filter under --run: the command runs, every connection is
   # refused with the reason, nothing is written, nbdkit fails.
